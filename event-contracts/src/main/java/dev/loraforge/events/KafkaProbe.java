@@ -1,0 +1,51 @@
+package dev.loraforge.events;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.common.Node;
+
+/**
+ * Asks the brokers for the cluster's nodes with a hard time limit, for readiness checks: a broker
+ * that does not answer in time counts as unreachable (the stock check waits a minute).
+ */
+public final class KafkaProbe implements AutoCloseable {
+
+    private final Admin admin;
+    private final int timeoutMillis;
+
+    public KafkaProbe(String bootstrapServers, int timeoutMillis) {
+        this.timeoutMillis = timeoutMillis;
+        this.admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeoutMillis,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeoutMillis,
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000));
+    }
+
+    /**
+     * @return the nodes as {@code host:port}
+     * @throws IllegalStateException when no answer came within the time limit
+     */
+    public String nodes() {
+        try {
+            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMillis))
+                    .nodes().get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
+            return String.join(",", nodes.stream().map(n -> n.host() + ":" + n.port()).toList());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
+            throw new IllegalStateException("no Kafka broker answered within " + timeoutMillis + " ms: " + reason, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        admin.close(java.time.Duration.ofSeconds(2));
+    }
+}

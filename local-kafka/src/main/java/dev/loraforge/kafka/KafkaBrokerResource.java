@@ -1,0 +1,34 @@
+package dev.loraforge.kafka;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.util.Map;
+
+/**
+ * Quarkus test resource: one real KRaft broker per test JVM on free ports, shared by every test
+ * class that names this resource. Sets {@code kafka.bootstrap.servers} for the application.
+ * The broker stops when the JVM exits.
+ */
+public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
+
+    private static LocalKafka broker;
+
+    /** The running broker, started on first use. */
+    public static synchronized LocalKafka broker() {
+        if (broker == null) {
+            broker = LocalKafka.startOnFreePorts();
+            LocalKafka started = broker;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-kafka-stop"));
+        }
+        return broker;
+    }
+
+    @Override
+    public Map<String, String> start() {
+        return Map.of("kafka.bootstrap.servers", broker().bootstrapServers());
+    }
+
+    @Override
+    public void stop() {
+        // shared across test classes of this JVM; stopped by the shutdown hook
+    }
+}

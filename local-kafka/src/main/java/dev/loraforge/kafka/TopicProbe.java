@@ -1,0 +1,67 @@
+package dev.loraforge.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Predicate;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Test helper: publishes string records to a real broker and waits for records on a topic, as an
+ * outside producer or consumer would. Each probe reads a topic from the beginning in a group of its own.
+ */
+public final class TopicProbe {
+
+    private final String bootstrapServers;
+
+    public TopicProbe(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    /** Publishes one record and waits for the broker's acknowledgement. */
+    public void publish(String topic, String key, String value) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", bootstrapServers, "acks", "all"),
+                new StringSerializer(), new StringSerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot publish to " + topic + ": " + e.getCause().getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads {@code topic} from the beginning until {@code count} record values match, or the
+     * timeout passes.
+     *
+     * @return the matching values (fewer than {@code count} on timeout)
+     */
+    public List<String> await(String topic, Predicate<String> match, int count, Duration timeout) {
+        List<String> found = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrapServers, "group.id", "probe-" + UUID.randomUUID(),
+                "auto.offset.reset", "earliest", "enable.auto.commit", "false"),
+                new StringDeserializer(), new StringDeserializer())) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (found.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(250))) {
+                    if (record.value() != null && match.test(record.value())) {
+                        found.add(record.value());
+                    }
+                }
+            }
+        }
+        return found;
+    }
+}
