@@ -1,0 +1,180 @@
+package dev.loraforge.engine.cli;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.engine.data.EncodedExample;
+import dev.loraforge.engine.fixtures.TinyModelGenerator;
+import dev.loraforge.engine.lora.LoraAdapter;
+import dev.loraforge.engine.lora.LoraConfig;
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.quant.ModelQuantizer;
+import dev.loraforge.engine.quant.QloraBase;
+import dev.loraforge.engine.train.FineTuneLoop;
+import dev.loraforge.engine.train.ProgressListener;
+import dev.loraforge.engine.train.StepProgress;
+import dev.loraforge.engine.train.TrainConfig;
+import dev.loraforge.engine.train.TrainingFlops;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Measures training throughput of the real {@link FineTuneLoop} on a generated preset (full-length
+ * random sequences, so every position is a real token) and the fp32 matmul rate through DJL, and
+ * reports model FLOPs utilisation. A measurement tool, not a test.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measure LoRA or QLoRA training tokens/s, peak RSS, the fp32 matmul rate and MFU.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", defaultValue = "small", paramLabel = "NAME", description = "Model preset (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--seq-len", defaultValue = "128", paramLabel = "N")
+    int seqLen;
+
+    @Option(names = "--batch", defaultValue = "4", paramLabel = "N")
+    int batch;
+
+    @Option(names = "--r", defaultValue = "8", paramLabel = "N")
+    int r;
+
+    @Option(names = "--targets", defaultValue = "q_proj,v_proj", split = ",", paramLabel = "LIST")
+    List<String> targets;
+
+    @Option(names = "--steps", defaultValue = "20", paramLabel = "N", description = "Measured updates (default: ${DEFAULT-VALUE}).")
+    int steps;
+
+    @Option(names = "--warmup-steps", defaultValue = "3", paramLabel = "N", description = "Unmeasured first updates (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--matmul", defaultValue = "2048", paramLabel = "N", description = "Size of the N^3 matmul probe, 0 = skip (default: ${DEFAULT-VALUE}).")
+    int matmul;
+
+    @Option(names = "--method", defaultValue = "lora", paramLabel = "lora|qlora",
+            description = "qlora: the base's projections held in NF4 with double quantization (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--recompute", description = "Layer-wise recomputation in the backward pass for lora too (qlora always uses it).")
+    boolean recompute;
+
+    @Mixin
+    EngineOptions engine;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("preset", preset);
+        out.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        Path dir = Files.createTempDirectory("tune-bench-");
+        try {
+            TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), dir, 0);
+            boolean qlora = switch (method) {
+                case "lora" -> false;
+                case "qlora" -> true;
+                default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
+            };
+            try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY) : LlamaModel.load(dir)) {
+                if (recompute) {
+                    model.setLayerwiseRecompute(true);
+                }
+                LoraConfig loraConfig = LoraConfig.of(r, 2 * r, 0.0, targets);
+                List<EncodedExample> data = randomExamples(model.config().vocabSize(), batch * (steps + warmupSteps));
+                TrainConfig config = TrainConfig.builder().learningRate(1e-4).maxSteps(steps + warmupSteps).batchSize(batch)
+                        .shuffle(false).seed(0).build();
+                long[] marks = new long[2];
+                try (LoraAdapter lora = LoraAdapter.create(model, loraConfig, 0);
+                        FineTuneLoop loop = new FineTuneLoop(model, lora, config, data, List.of(), 0)) {
+                    loop.listener(new ProgressListener() {
+                        @Override
+                        public void onStep(StepProgress p) {
+                            if (p.step() == warmupSteps) {
+                                marks[0] = System.nanoTime();
+                            }
+                            if (p.step() == warmupSteps + steps) {
+                                marks[1] = System.nanoTime();
+                            }
+                        }
+                    });
+                    if (warmupSteps == 0) {
+                        marks[0] = System.nanoTime();
+                    }
+                    loop.run();
+                }
+                long peakRss = ProcessMemory.peakRssBytes(); // before the matmul probe allocates its own arrays
+                long baseBytes = model.weights().values().stream().mapToLong(a -> a.size() * 4).sum()
+                        + model.quantizedWeights().values().stream().mapToLong(w -> w.residentBytes()).sum();
+                // after training: a big matmul first can leave the allocator and threads in a state that slows training
+                double gflops = matmul > 0 ? matmulGflops(model.manager(), matmul) : Double.NaN;
+                double seconds = (marks[1] - marks[0]) / 1e9;
+                double tps = (double) steps * batch * seqLen / seconds;
+                double flopsPerToken = TrainingFlops.perToken(model.config(), seqLen, r, loraConfig.resolvedTargets());
+                out.put("method", method);
+                out.put("base", QloraBase.schemeOf(model).orElse("float32"));
+                out.put("layerwise_recompute", model.layerwiseRecompute());
+                out.put("parameters", model.config().parameterCount());
+                out.put("base_resident_bytes", baseBytes);
+                out.put("peak_rss_bytes", peakRss);
+                out.put("base_share_of_peak_rss", peakRss > 0 ? Math.round(1000.0 * baseBytes / peakRss) / 1000.0 : null);
+                out.put("seq_len", seqLen);
+                out.put("batch", batch);
+                out.put("lora", "r=" + r + " on " + String.join(",", loraConfig.resolvedTargets()));
+                out.put("measured_steps", steps);
+                out.put("tokens_per_second", Math.round(tps * 10) / 10.0);
+                out.put("model_mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
+                out.put("achieved_gflops", Math.round(tps * flopsPerToken / 1e8) / 10.0);
+                out.put("matmul_gflops", Double.isNaN(gflops) ? null : Math.round(gflops * 10) / 10.0);
+                out.put("mfu", Double.isNaN(gflops) ? null : Math.round(1000 * tps * flopsPerToken / (gflops * 1e9)) / 1000.0);
+            }
+        } finally {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(out));
+        return 0;
+    }
+
+    private List<EncodedExample> randomExamples(int vocab, int count) {
+        Random random = new Random(1);
+        List<EncodedExample> out = new ArrayList<>(count);
+        for (int e = 0; e < count; e++) {
+            int[] ids = new int[seqLen];
+            for (int t = 0; t < seqLen; t++) {
+                ids[t] = 4 + random.nextInt(vocab - 4);
+            }
+            out.add(new EncodedExample(ids, ids.clone()));
+        }
+        return out;
+    }
+
+    /** fp32 GFLOP/s of an n x n x n matmul through DJL (best of 5 timed runs after 2 warmups). */
+    static double matmulGflops(NDManager parent, int n) {
+        try (NDManager m = parent.newSubManager()) {
+            NDArray a = m.randomNormal(new Shape(n, n));
+            NDArray b = m.randomNormal(new Shape(n, n));
+            double best = Double.MAX_VALUE;
+            for (int i = 0; i < 7; i++) {
+                long t0 = System.nanoTime();
+                try (NDArray c = a.matMul(b)) {
+                    c.getFloat(0, 0); // force completion
+                }
+                double s = (System.nanoTime() - t0) / 1e9;
+                if (i >= 2) {
+                    best = Math.min(best, s);
+                }
+            }
+            return 2.0 * n * n * n / best / 1e9;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.loraforge.engine.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** This process's resident memory from /proc/self/status (Linux); -1 where that file does not exist. */
+final class ProcessMemory {
+
+    private ProcessMemory() {
+    }
+
+    /** Peak resident set size so far (VmHWM), bytes. */
+    static long peakRssBytes() {
+        return field("VmHWM:");
+    }
+
+    /** Current resident set size (VmRSS), bytes. */
+    static long rssBytes() {
+        return field("VmRSS:");
+    }
+
+    private static long field(String name) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(name)) {
+                    return Long.parseLong(line.substring(name.length()).replace("kB", "").trim()) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

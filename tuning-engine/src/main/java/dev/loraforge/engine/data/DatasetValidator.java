@@ -1,0 +1,270 @@
+package dev.loraforge.engine.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Reads and checks a JSONL dataset line by line. Every non-blank line must be one JSON object in one
+ * of the {@link DatasetFormat}s, and all lines must share the format of the first one. Blank lines
+ * are skipped. The job API calls {@link #validate(InputStream, int)} at upload time; the trainer
+ * calls {@link #read(Path)}.
+ */
+public final class DatasetValidator {
+
+    /** Errors reported at most by {@link #validate(InputStream)}. */
+    public static final int DEFAULT_MAX_ERRORS = 50;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT);
+
+    /** Parsed examples (valid lines only) and the errors found. */
+    public record Result(List<Example> examples, DatasetFormat format, List<ValidationError> errors) {
+        public boolean valid() {
+            return errors.isEmpty();
+        }
+    }
+
+    private DatasetValidator() {
+    }
+
+    /** The errors of a dataset, at most {@value #DEFAULT_MAX_ERRORS}; empty when it is valid. */
+    public static List<ValidationError> validate(InputStream in) {
+        return validate(in, DEFAULT_MAX_ERRORS);
+    }
+
+    /** The errors of a dataset, at most {@code maxErrors} (reading stops there); empty when it is valid. */
+    public static List<ValidationError> validate(InputStream in, int maxErrors) {
+        return parse(in, maxErrors, false).errors();
+    }
+
+    /** Reads a dataset file; throws a {@link DatasetException} listing the malformed lines. */
+    public static Result read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("dataset file not found: " + file);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            Result result = parse(in, DEFAULT_MAX_ERRORS);
+            if (!result.valid()) {
+                throw new DatasetException(file.toString(), result.errors());
+            }
+            return result;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dataset " + file, e);
+        }
+    }
+
+    /** Parses every line, collecting examples and up to {@code maxErrors} errors. */
+    public static Result parse(InputStream in, int maxErrors) {
+        return parse(in, maxErrors, true);
+    }
+
+    /** As {@link #parse(InputStream, int)}; with {@code keep} false only the errors are kept (large uploads). */
+    private static Result parse(InputStream in, int maxErrors, boolean keep) {
+        if (maxErrors < 1) {
+            throw new IllegalArgumentException("maxErrors must be at least 1, got " + maxErrors);
+        }
+        List<Example> examples = new ArrayList<>();
+        long count = 0;
+        List<ValidationError> errors = new ArrayList<>();
+        DatasetFormat format = null;
+        long formatLine = 0;
+        long lineNo = 0;
+        var decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (BufferedInputStream bytes = new BufferedInputStream(in)) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            while (errors.size() < maxErrors) {
+                // Lines are split on '\n' as bytes so a bad UTF-8 sequence is reported on its own line.
+                buf.reset();
+                int c;
+                while ((c = bytes.read()) != -1 && c != '\n') {
+                    buf.write(c);
+                }
+                if (c == -1 && buf.size() == 0) {
+                    break;
+                }
+                lineNo++;
+                String line;
+                try {
+                    line = decoder.decode(ByteBuffer.wrap(buf.toByteArray())).toString();
+                } catch (CharacterCodingException e) {
+                    errors.add(new ValidationError(lineNo, "not valid UTF-8 text; save the file as UTF-8"));
+                    continue;
+                }
+                if (lineNo == 1 && line.startsWith("\uFEFF")) {
+                    line = line.substring(1); // byte order mark
+                }
+                if (line.isBlank()) {
+                    continue;
+                }
+                try {
+                    Example example = parseLine(line);
+                    if (format == null) {
+                        format = example.format();
+                        formatLine = lineNo;
+                    } else if (example.format() != format) {
+                        throw new LineException("this line is in " + describe(example.format())
+                                + " format but line " + formatLine + " set the file's format to " + describe(format)
+                                + "; use one format per file");
+                    }
+                    count++;
+                    if (keep) {
+                        examples.add(example);
+                    }
+                } catch (LineException e) {
+                    errors.add(new ValidationError(lineNo, e.getMessage()));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read dataset", e);
+        }
+        if (errors.isEmpty() && count == 0) {
+            errors.add(new ValidationError(0, "the file has no examples: expected one JSON object per line"));
+        }
+        return new Result(List.copyOf(examples), format, List.copyOf(errors));
+    }
+
+    private static String describe(DatasetFormat f) {
+        return switch (f) {
+            case CHAT -> "chat ({\"messages\": [...]})";
+            case PROMPT_COMPLETION -> "prompt/completion ({\"prompt\", \"completion\"})";
+            case TEXT -> "text ({\"text\"})";
+        };
+    }
+
+    /** Parses one JSONL line; {@link LineException} carries the reason it is refused. */
+    static Example parseLine(String line) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new LineException("invalid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new LineException("expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+        }
+        if (node.has("messages")) {
+            return parseChat(node.get("messages"));
+        }
+        if (node.has("prompt") || node.has("completion")) {
+            String prompt = requiredString(node, "prompt", true);
+            String completion = requiredString(node, "completion", false);
+            return new Example.PromptCompletion(prompt, completion);
+        }
+        if (node.has("text")) {
+            return new Example.Text(requiredString(node, "text", false));
+        }
+        Set<String> keys = new TreeSet<>();
+        node.fieldNames().forEachRemaining(keys::add);
+        throw new LineException("expected a \"messages\" array, \"prompt\" and \"completion\" strings, or a \"text\" string; found keys " + keys);
+    }
+
+    private static String requiredString(JsonNode node, String field, boolean mayBeEmpty) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            throw new LineException("missing \"" + field + "\" (a string)");
+        }
+        if (!v.isTextual()) {
+            throw new LineException("\"" + field + "\" must be a string, found " + v.getNodeType().toString().toLowerCase());
+        }
+        if (!mayBeEmpty && v.asText().isEmpty()) {
+            throw new LineException("\"" + field + "\" is empty");
+        }
+        return v.asText();
+    }
+
+    private static Example parseChat(JsonNode messages) {
+        if (!messages.isArray() || messages.isEmpty()) {
+            throw new LineException("\"messages\" must be a non-empty array of {\"role\", \"content\"} objects");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        boolean trainedAssistant = false;
+        int i = 0;
+        for (JsonNode m : messages) {
+            String where = "messages[" + i++ + "]";
+            if (!m.isObject()) {
+                throw new LineException(where + " must be an object with \"role\" and \"content\"");
+            }
+            JsonNode roleNode = m.get("role");
+            if (roleNode == null || !roleNode.isTextual()) {
+                throw new LineException(where + " has no \"role\" string; use one of system, user, assistant");
+            }
+            String role = roleNode.asText();
+            if (!ROLES.contains(role)) {
+                throw new LineException(where + " has role \"" + role + "\"; supported roles are system, user, assistant");
+            }
+            if (m.hasNonNull("tool_calls") || m.hasNonNull("function_call")) {
+                throw new LineException(where + " has tool or function calls, which this trainer does not support");
+            }
+            String content = content(m.get("content"), where);
+            boolean trained = false;
+            JsonNode weight = m.get("weight");
+            if (weight != null && !weight.isNull()) {
+                if (!ChatMessage.ASSISTANT.equals(role)) {
+                    throw new LineException(where + " has a \"weight\" but only assistant messages may have one");
+                }
+                if (!weight.isIntegralNumber() || (weight.asInt() != 0 && weight.asInt() != 1)) {
+                    throw new LineException(where + " has \"weight\": " + weight + "; it must be 0 or 1");
+                }
+            }
+            if (ChatMessage.ASSISTANT.equals(role)) {
+                trained = weight == null || weight.isNull() || weight.asInt() == 1;
+                trainedAssistant |= trained;
+            }
+            out.add(new ChatMessage(role, content, trained));
+        }
+        if (!trainedAssistant) {
+            throw new LineException("no assistant message to train on (add one with \"role\": \"assistant\" and weight 1 or no weight)");
+        }
+        return new Example.Chat(out);
+    }
+
+    private static String content(JsonNode c, String where) {
+        if (c == null || c.isNull()) {
+            throw new LineException(where + " has no \"content\"");
+        }
+        if (c.isTextual()) {
+            return c.asText();
+        }
+        if (c.isArray()) {
+            // OpenAI content parts: [{"type": "text", "text": "..."}]; only text parts are supported.
+            StringBuilder sb = new StringBuilder();
+            Iterator<JsonNode> parts = c.elements();
+            int p = 0;
+            while (parts.hasNext()) {
+                JsonNode part = parts.next();
+                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw new LineException(where + ".content[" + p + "] must be {\"type\": \"text\", \"text\": \"...\"}; other content types are not supported");
+                }
+                sb.append(part.get("text").asText());
+                p++;
+            }
+            return sb.toString();
+        }
+        throw new LineException(where + ".content must be a string, found " + c.getNodeType().toString().toLowerCase());
+    }
+
+    /** The reason one line is refused. */
+    static final class LineException extends RuntimeException {
+        LineException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

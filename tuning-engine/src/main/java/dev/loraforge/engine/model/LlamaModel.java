@@ -1,0 +1,332 @@
+package dev.loraforge.engine.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Llama-family causal language model (transformers' LlamaForCausalLM) on DJL: embedding,
+ * decoder layers, final RMSNorm, LM head (or the tied embedding). The base weights are float32
+ * and frozen. {@link #forward} keeps its result and intermediates in the manager of the input ids,
+ * so a caller can free a whole step by closing that manager.
+ */
+public final class LlamaModel implements AutoCloseable {
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final Path directory;
+    private final Map<String, NDArray> weights;
+    private final Map<String, QuantizedWeight> quantized;
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final NDArray embed;
+    private final NDArray finalNorm;
+    private final NDArray lmHead;
+    private final Rope rope;
+    private final AttentionMask masks;
+    private final List<Integer> eosTokenIds;
+    private volatile Adapter attached;
+    private volatile boolean training;
+    private volatile boolean layerwiseRecompute;
+
+    private LlamaModel(LlamaConfig config, WeightSet weightSet, NDManager manager, Path directory,
+                       List<Integer> eosTokenIds) {
+        this.config = config;
+        this.manager = manager;
+        this.directory = directory;
+        this.weights = weightSet.dense();
+        this.quantized = weightSet.quantized();
+        Map<String, long[]> layout = WeightLayout.of(config);
+        for (String name : quantized.keySet()) {
+            if (!layout.containsKey(name) || !WeightLayout.isProjectionWeight(name)) {
+                throw new IllegalArgumentException("only projection weights can be quantized, not '" + name + "'");
+            }
+        }
+        for (String name : layout.keySet()) {
+            if (!weights.containsKey(name) && !quantized.containsKey(name)) {
+                throw new IllegalArgumentException("weight '" + name + "' is missing");
+            }
+        }
+        this.layerwiseRecompute = !quantized.isEmpty();
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            layers.add(new DecoderLayer(l, config, weightSet));
+        }
+        this.embed = weights.get("model.embed_tokens.weight");
+        this.finalNorm = weights.get("model.norm.weight");
+        this.lmHead = config.tieWordEmbeddings() ? embed : weights.get("lm_head.weight");
+        this.rope = new Rope(manager, config);
+        this.masks = new AttentionMask(manager);
+        this.eosTokenIds = List.copyOf(eosTokenIds);
+    }
+
+    /** Loads a Hugging Face model directory on the CPU. */
+    public static LlamaModel load(Path modelDir) {
+        return load(modelDir, Device.cpu());
+    }
+
+    /** Loads a Hugging Face model directory on {@code device}; weights become float32. */
+    public static LlamaModel load(Path modelDir, Device device) {
+        LlamaConfig config = LlamaConfig.load(modelDir);
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
+        try {
+            WeightSet weights = WeightLoader.load(modelDir, config, manager);
+            List<Integer> eos = GenerationDefaults.eosTokenIds(modelDir);
+            return new LlamaModel(config, weights, manager, modelDir, eos.isEmpty() ? config.eosTokenIds() : eos);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /**
+     * A model over arrays already in memory (HF names, checked against {@link WeightLayout}); the
+     * arrays are copied as float32 into a new sub-manager of {@code parent}.
+     */
+    public static LlamaModel fromWeights(LlamaConfig config, Map<String, NDArray> hfWeights, NDManager parent) {
+        NDManager manager = parent.newSubManager();
+        Map<String, NDArray> copies = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : WeightLayout.of(config).entrySet()) {
+            NDArray w = hfWeights.get(e.getKey());
+            if (w == null) {
+                manager.close();
+                throw new IllegalArgumentException("weight '" + e.getKey() + "' is missing");
+            }
+            if (!java.util.Arrays.equals(w.getShape().getShape(), e.getValue())) {
+                manager.close();
+                throw new IllegalArgumentException("weight '" + e.getKey() + "' has shape " + w.getShape()
+                        + ", expected " + java.util.Arrays.toString(e.getValue()));
+            }
+            NDArray copy = w.toType(DataType.FLOAT32, true);
+            copy.attach(manager);
+            copies.put(e.getKey(), copy);
+        }
+        return new LlamaModel(config, WeightSet.dense(copies), manager, null, config.eosTokenIds());
+    }
+
+    /**
+     * A model over weights a loader made in {@code manager} (which the model then owns and closes),
+     * some projections quantized. For loaders such as {@code quant.ModelQuantizer}.
+     */
+    public static LlamaModel fromWeightSet(LlamaConfig config, WeightSet weights, NDManager manager, Path directory) {
+        try {
+            List<Integer> eos = directory == null ? List.of() : GenerationDefaults.eosTokenIds(directory);
+            return new LlamaModel(config, weights, manager, directory, eos.isEmpty() ? config.eosTokenIds() : eos);
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    /** The manager that owns the base weights; make per-step sub-managers from it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The directory the model was loaded from (null for {@link #fromWeights}). */
+    public Path directory() {
+        return directory;
+    }
+
+    /** End-of-sequence ids (generation_config.json, else config.json). */
+    public List<Integer> eosTokenIds() {
+        return eosTokenIds;
+    }
+
+    /**
+     * Frozen float32 weights by Hugging Face name (read only: never use them as a left operand). For a
+     * quantized model the quantized projections are not here: see {@link #quantizedWeights()}.
+     */
+    public Map<String, NDArray> weights() {
+        return weights;
+    }
+
+    /** Projection weights held quantized, by Hugging Face name (empty for a full-precision model). */
+    public Map<String, QuantizedWeight> quantizedWeights() {
+        return quantized;
+    }
+
+    public boolean isQuantized() {
+        return !quantized.isEmpty();
+    }
+
+    /** A float32 copy of any weight in {@code target}: the array itself dequantized, or a duplicate. */
+    public NDArray denseCopy(String name, NDManager target) {
+        QuantizedWeight q = quantized.get(name);
+        if (q != null) {
+            return q.dequantize(target);
+        }
+        NDArray w = weights.get(name);
+        if (w == null) {
+            throw new IllegalArgumentException("no weight named '" + name + "'");
+        }
+        return Ops.into(w.duplicate(), target);
+    }
+
+    /**
+     * Whether training recomputes each decoder layer for its backward pass ({@link LayerwiseBackward}):
+     * on by default for quantized models, so that dequantized weights live for one layer at a time.
+     */
+    public boolean layerwiseRecompute() {
+        return layerwiseRecompute;
+    }
+
+    public void setLayerwiseRecompute(boolean on) {
+        this.layerwiseRecompute = on;
+    }
+
+    /** Makes {@code adapter} the one used by the three-argument {@link #forward}. */
+    public void attach(Adapter adapter) {
+        this.attached = adapter;
+    }
+
+    /** Back to the plain base model for the three-argument {@link #forward}. */
+    public void detach() {
+        this.attached = null;
+    }
+
+    public Adapter attached() {
+        return attached;
+    }
+
+    /** Training mode enables dropout (LoRA dropout, attention dropout); eval mode is the default. */
+    public void setTraining(boolean training) {
+        this.training = training;
+    }
+
+    public boolean isTraining() {
+        return training;
+    }
+
+    /** Logits (B, T, V) with the attached adapter (or none). */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cacheOrNull) {
+        return forward(inputIds, attentionMask, cacheOrNull, attached);
+    }
+
+    /**
+     * Logits (B, T, V) float32 for {@code inputIds} (B, T) with {@code adapter} (null = base).
+     *
+     * @param attentionMask (B, past + T), 1 for tokens and 0 for padding, or null for all tokens
+     * @param cacheOrNull keys and values of earlier tokens; extended with these ones
+     */
+    public NDArray forward(NDArray inputIds, NDArray attentionMask, KvCache cacheOrNull, Adapter adapter) {
+        return lmHead(hiddenStates(inputIds, attentionMask, cacheOrNull, adapter));
+    }
+
+    /** The LM head: hidden (B, T, H) -> logits (B, T, V). */
+    public NDArray lmHead(NDArray hidden) {
+        return Ops.linear(hidden, lmHead, null);
+    }
+
+    /** Final-norm hidden states (B, T, H), the LM head's input. */
+    public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache, Adapter adapter) {
+        NDManager m = inputIds.getManager();
+        long[] shape = inputIds.getShape().getShape();
+        if (shape.length != 2) {
+            throw new IllegalArgumentException("inputIds must be (batch, tokens), got " + inputIds.getShape());
+        }
+        int t = Math.toIntExact(shape[1]);
+        if (t == 0) {
+            throw new IllegalArgumentException("inputIds has no tokens");
+        }
+        if (cache != null && training) {
+            throw new IllegalStateException("a KvCache is for inference; call setTraining(false) first");
+        }
+        int prefix = adapter == null ? 0 : adapter.prefixLength();
+        boolean prefixFromAdapter = prefix > 0 && (cache == null || cache.isEmpty());
+        if (cache != null) {
+            cache.bind(adapter, prefix);
+        }
+        int past = cache == null ? 0 : cache.length();
+        checkLength(prefix + past + t);
+        if (attentionMask != null && !attentionMask.getShape().equals(new ai.djl.ndarray.types.Shape(shape[0], past + t))) {
+            throw new IllegalArgumentException("attentionMask must be (batch, past + tokens) = (" + shape[0] + ", "
+                    + (past + t) + "), got " + attentionMask.getShape());
+        }
+        NDArray ids = inputIds.getDataType() == DataType.INT64 ? inputIds : inputIds.toType(DataType.INT64, false);
+        checkIds(ids);
+
+        NDList tables = rope.tables(prefix + past, t, m);
+        NDArray mask = masks.build(prefix, past, t, attentionMask, m);
+        ForwardContext ctx = new ForwardContext(adapter, training, cache, tables, mask, prefix, prefixFromAdapter, m);
+
+        NDArray x = embed(ids);                                                             // (B, T, H)
+        for (DecoderLayer layer : layers) {
+            x = layer.forward(x, ctx);                                                      // (B, T, H)
+        }
+        if (cache != null) {
+            cache.advance(t);
+        }
+        return finalNorm(x);                                                                // (B, T, H)
+    }
+
+    /** The context of a training forward without cache (for {@link LayerwiseBackward}); ids (B, T) int64. */
+    ForwardContext trainingContext(NDArray ids, NDArray attentionMask, Adapter adapter) {
+        long[] shape = ids.getShape().getShape();
+        int t = Math.toIntExact(shape[1]);
+        int prefix = adapter == null ? 0 : adapter.prefixLength();
+        checkLength(prefix + t);
+        if (attentionMask != null && !attentionMask.getShape().equals(ids.getShape())) {
+            throw new IllegalArgumentException("attentionMask must be (batch, tokens) = " + ids.getShape() + ", got "
+                    + attentionMask.getShape());
+        }
+        checkIds(ids);
+        NDManager m = ids.getManager();
+        return new ForwardContext(adapter, training, null, rope.tables(prefix, t, m), masks.build(prefix, 0, t, attentionMask, m),
+                prefix, prefix > 0, m);
+    }
+
+    /** Token embeddings: ids (B, T) int64 -> (B, T, H), in the ids' manager. */
+    NDArray embed(NDArray ids) {
+        return Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    List<DecoderLayer> layers() {
+        return layers;
+    }
+
+    /** The final RMSNorm: (B, T, H) -> (B, T, H). */
+    NDArray finalNorm(NDArray x) {
+        return RmsNorm.apply(x, finalNorm, config.rmsNormEps());
+    }
+
+    private void checkLength(int total) {
+        if (total > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + total + " positions exceeds max_position_embeddings ("
+                    + config.maxPositionEmbeddings() + ")");
+        }
+        if (config.slidingWindow() != null && total > config.slidingWindow()) {
+            throw new IllegalArgumentException("sequence of " + total + " positions exceeds sliding_window ("
+                    + config.slidingWindow() + "); sliding-window attention is not implemented");
+        }
+    }
+
+    private void checkIds(NDArray ids) {
+        long min = ids.min().getLong();
+        long max = ids.max().getLong();
+        if (min < 0 || max >= config.vocabSize()) {
+            throw new IllegalArgumentException("token ids must be in [0, " + config.vocabSize() + "), got range ["
+                    + min + ", " + max + "]");
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

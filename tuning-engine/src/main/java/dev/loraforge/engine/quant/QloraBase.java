@@ -1,0 +1,33 @@
+package dev.loraforge.engine.quant;
+
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.model.QuantizedWeight;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The frozen base of a QLoRA run: a directory already quantized (by {@code tune quantize}, the
+ * quant-service or transformers) loads as it is; a full-precision one is quantized in memory with
+ * {@link #ON_THE_FLY} (NF4 with double quantization, QLoRA's recipe) while loading.
+ */
+public final class QloraBase {
+
+    /** The scheme used when a full-precision base is quantized for QLoRA on the fly. */
+    public static final QuantScheme ON_THE_FLY = QuantScheme.NF4_DQ;
+
+    private QloraBase() {
+    }
+
+    /** The model for training: quantized on the fly when {@code quantize} and the directory is full precision. */
+    public static LlamaModel load(Path modelDir, boolean quantize) {
+        if (!quantize || BnbQuantizationConfig.read(modelDir).isPresent()) {
+            return LlamaModel.load(modelDir);
+        }
+        return ModelQuantizer.loadQuantized(modelDir, ON_THE_FLY);
+    }
+
+    /** The scheme of a loaded model's quantized base ("nf4", "nf4-dq", "int8"), or empty for full precision. */
+    public static Optional<String> schemeOf(LlamaModel model) {
+        return model.quantizedWeights().values().stream().map(QuantizedWeight::scheme).findFirst();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.loraforge.engine.train;
+
+import dev.loraforge.engine.data.DataLoader;
+import java.util.List;
+
+/**
+ * What {@code trainer_state.json} of a checkpoint records besides tensors: where the run is, and the
+ * settings a resume must share with it.
+ *
+ * @param globalStep       optimizer updates done
+ * @param dataEpoch        epoch of the next batch
+ * @param dataOffset       offset of the next batch in that epoch's order
+ * @param seed             run seed; data order is f(seed, epoch), dropout RNG is reseeded f(seed, step, micro-batch)
+ * @param losses           loss of every update so far
+ * @param maxSteps         planned updates
+ * @param batchSize        micro-batch size
+ * @param gradAccumulation micro-batches per update
+ * @param examples         training examples after encoding
+ * @param learningRate     peak learning rate
+ * @param rngScheme        how every random draw derives from the seed, so the seed and step are the whole RNG state
+ */
+public record TrainState(long globalStep, int dataEpoch, int dataOffset, long seed, List<Double> losses,
+        long maxSteps, int batchSize, int gradAccumulation, int examples, double learningRate, String rngScheme) {
+
+    /** The scheme this engine version uses (FineTuneLoop.rngSeed and DataLoader's shuffle). */
+    public static final String RNG_SCHEME = "engine seed reset before each micro-batch to f(seed, step, micro_batch);"
+            + " data order per epoch from java.util.Random(seed * 1000003 + epoch)";
+
+    public DataLoader.Position position() {
+        return new DataLoader.Position(dataEpoch, dataOffset);
+    }
+
+    /** Refuses to resume a run whose settings differ (the resumed run would not follow the original). */
+    void checkCompatible(TrainConfig config, int exampleCount) {
+        StringBuilder diff = new StringBuilder();
+        if (seed != config.seed()) diff.append(" seed ").append(seed).append(" vs ").append(config.seed()).append(';');
+        if (batchSize != config.batchSize()) diff.append(" batch_size ").append(batchSize).append(" vs ").append(config.batchSize()).append(';');
+        if (gradAccumulation != config.gradAccumulation()) diff.append(" gradient_accumulation_steps ").append(gradAccumulation).append(" vs ").append(config.gradAccumulation()).append(';');
+        if (maxSteps != config.maxSteps()) diff.append(" max_steps ").append(maxSteps).append(" vs ").append(config.maxSteps()).append(';');
+        if (examples != exampleCount) diff.append(" examples ").append(examples).append(" vs ").append(exampleCount).append(';');
+        if (learningRate != config.learningRate()) diff.append(" learning_rate ").append(learningRate).append(" vs ").append(config.learningRate()).append(';');
+        if (diff.length() > 0) {
+            throw new IllegalArgumentException("cannot resume: the checkpoint was made with different settings (checkpoint vs now):"
+                    + diff + " resume with the original settings and data");
+        }
+        if (rngScheme != null && !RNG_SCHEME.equals(rngScheme)) {
+            throw new IllegalArgumentException("cannot resume: the checkpoint used another RNG scheme (" + rngScheme + ")");
+        }
+        if (globalStep > config.maxSteps()) {
+            throw new IllegalArgumentException("cannot resume: checkpoint is at step " + globalStep + ", beyond max_steps " + config.maxSteps());
+        }
+    }
+}
