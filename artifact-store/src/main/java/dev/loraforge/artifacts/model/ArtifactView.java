@@ -1,0 +1,13 @@
+package dev.loraforge.artifacts.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+/** An artifact on the wire (snake_case); absent tenant or job are written as null. */
+@JsonInclude(JsonInclude.Include.ALWAYS)
+public record ArtifactView(String id, String kind, String name, String digest, long size, String tenantId,
+                           String jobId, Map<String, Object> metadata, List<ParentRef> parents,
+                           OffsetDateTime createdAt) {
+}

@@ -1,0 +1,10 @@
+package dev.loraforge.artifacts.model;
+
+/**
+ * Body of {@code POST /api/v1/base-models}.
+ *
+ * @param name a unique name: letters, digits, '.', '_' and '-' (no '/' or ':')
+ * @param path absolute path of a Hugging Face model directory on the artifact-store's machine
+ */
+public record BaseModelRequest(String name, String path) {
+}

@@ -1,0 +1,62 @@
+package dev.loraforge.artifacts.rest;
+
+import dev.loraforge.artifacts.model.ArtifactView;
+import dev.loraforge.artifacts.model.BaseModelRequest;
+import dev.loraforge.artifacts.service.ArtifactService;
+import dev.loraforge.artifacts.service.BaseModelService;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * Base models, registered from a Hugging Face directory on the artifact-store's machine.
+ * <ul>
+ * <li>{@code POST /api/v1/base-models} {name, path}: checks config.json and the safetensors
+ *     weights, archives the directory into one blob (deterministic tar) and answers 201 with the
+ *     {@code base_model} artifact (metadata: model_type, hidden_size, num_hidden_layers,
+ *     num_attention_heads, num_key_value_heads, vocab_size, parameter_count, ...); 200 with the
+ *     existing one when the same name and content are registered again; 409 when the name is
+ *     taken by other content; 400 {@code invalid-request} (field {@code name} or {@code path}) for
+ *     a bad name or directory.</li>
+ * <li>{@code GET /api/v1/base-models}: all base models, newest first.</li>
+ * <li>{@code GET /api/v1/base-models/{name}}: one, or 404.</li>
+ * </ul>
+ */
+@Path("/api/v1/base-models")
+@Produces(MediaType.APPLICATION_JSON)
+public class BaseModelResource {
+
+    private final BaseModelService service;
+
+    public BaseModelResource(BaseModelService service) {
+        this.service = service;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response register(BaseModelRequest body) throws IOException {
+        ArtifactService.Registered r = service.register(body);
+        return Response.status(r.created() ? Response.Status.CREATED : Response.Status.OK)
+                .location(URI.create("/api/v1/base-models/" + r.artifact().name()))
+                .entity(r.artifact()).build();
+    }
+
+    @GET
+    public List<ArtifactView> list() {
+        return service.list();
+    }
+
+    @GET
+    @Path("/{name}")
+    public ArtifactView get(@PathParam("name") String name) {
+        return service.get(name);
+    }
+}

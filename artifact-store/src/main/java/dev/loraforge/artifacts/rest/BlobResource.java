@@ -1,0 +1,123 @@
+package dev.loraforge.artifacts.rest;
+
+import dev.loraforge.artifacts.config.ArtifactStoreConfig;
+import dev.loraforge.artifacts.model.BlobView;
+import dev.loraforge.artifacts.service.ResourceNotFoundException;
+import dev.loraforge.artifacts.storage.BlobInfo;
+import dev.loraforge.artifacts.storage.BlobStorage;
+import dev.loraforge.artifacts.storage.Digest;
+import dev.loraforge.artifacts.storage.InvalidDigestException;
+import dev.loraforge.artifacts.storage.StoredBlob;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+
+/**
+ * Content-addressed blobs. Bodies stream in and out; nothing holds a whole blob in memory.
+ * <ul>
+ * <li>{@code PUT /api/v1/blobs}: the body (any content type, e.g. application/octet-stream) is
+ *     stored under its sha256; with {@code X-Content-Digest: sha256:<hex>} a body that does not
+ *     hash to it is refused (400 {@code digest-mismatch}) and nothing is kept. 201
+ *     {@code {"digest","size"}} when new, 200 when the content was already stored (kept once).</li>
+ * <li>{@code GET /api/v1/blobs/{digest}}: the bytes, with {@code Content-Length} and
+ *     {@code ETag: "sha256:<hex>"} ({@code If-None-Match} answers 304). The bytes are re-hashed as
+ *     they go: a corrupted blob answers 500 {@code blob-corrupted} (small blobs, checked before
+ *     sending) or has its connection cut before the last bytes (large ones), never wrong bytes.</li>
+ * <li>{@code HEAD /api/v1/blobs/{digest}}: the same headers, no body; 404 when absent.</li>
+ * </ul>
+ * A digest that is not {@code sha256:<64 lowercase hex>} answers 400 {@code invalid-digest}.
+ */
+@Path("/api/v1/blobs")
+public class BlobResource {
+
+    static final String DIGEST_HEADER = "X-Content-Digest";
+
+    private final BlobStorage storage;
+    private final ArtifactStoreConfig config;
+
+    public BlobResource(BlobStorage storage, ArtifactStoreConfig config) {
+        this.storage = storage;
+        this.config = config;
+    }
+
+    @PUT
+    @Consumes(MediaType.WILDCARD)
+    @Produces(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Response put(InputStream body, @HeaderParam(DIGEST_HEADER) String stated) throws IOException {
+        Digest expected = null;
+        if (stated != null) {
+            try {
+                expected = Digest.parse(stated.trim());
+            } catch (InvalidDigestException e) {
+                throw new InvalidDigestException(DIGEST_HEADER + " header: " + e.getMessage());
+            }
+        }
+        StoredBlob stored = storage.put(body, expected);
+        BlobInfo blob = stored.blob();
+        return Response.status(stored.created() ? Response.Status.CREATED : Response.Status.OK)
+                .location(URI.create("/api/v1/blobs/" + blob.digest()))
+                .header(HttpHeaders.ETAG, etag(blob.digest()))
+                .entity(new BlobView(blob.digest().toString(), blob.size()))
+                .build();
+    }
+
+    @GET
+    @Path("/{digest}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    @Blocking
+    public Response get(@PathParam("digest") String digest, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch)
+            throws IOException {
+        Digest d = Digest.parse(digest);
+        BlobInfo blob = stat(d);
+        if (ifNoneMatch != null && (ifNoneMatch.contains(etag(d)) || ifNoneMatch.trim().equals("*"))) {
+            return Response.notModified().header(HttpHeaders.ETAG, etag(d)).build();
+        }
+        if (blob.size() <= config.verifyBeforeSendMaxSize().asLongValue()) {
+            storage.verify(d); // corruption answers a clean error before any byte is sent
+        }
+        StreamingOutput body = out -> {
+            try (InputStream in = storage.open(d)) {
+                in.transferTo(out);
+            }
+        };
+        return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header(HttpHeaders.CONTENT_LENGTH, blob.size())
+                .header(HttpHeaders.ETAG, etag(d))
+                .build();
+    }
+
+    @HEAD
+    @Path("/{digest}")
+    @Produces(MediaType.APPLICATION_OCTET_STREAM)
+    public Response head(@PathParam("digest") String digest) throws IOException {
+        Digest d = Digest.parse(digest);
+        BlobInfo blob = stat(d);
+        return Response.ok().type(MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header(HttpHeaders.CONTENT_LENGTH, blob.size())
+                .header(HttpHeaders.ETAG, etag(d))
+                .build();
+    }
+
+    private BlobInfo stat(Digest d) throws IOException {
+        return storage.stat(d).orElseThrow(() -> new ResourceNotFoundException("no blob " + d
+                + " is stored; upload it with PUT /api/v1/blobs"));
+    }
+
+    private static String etag(Digest d) {
+        return "\"" + d + "\"";
+    }
+}

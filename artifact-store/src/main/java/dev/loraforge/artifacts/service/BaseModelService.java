@@ -1,0 +1,134 @@
+package dev.loraforge.artifacts.service;
+
+import dev.loraforge.artifacts.config.ArtifactStoreConfig;
+import dev.loraforge.artifacts.model.ArtifactKind;
+import dev.loraforge.artifacts.model.ArtifactView;
+import dev.loraforge.artifacts.model.BaseModelRequest;
+import dev.loraforge.artifacts.model.NewArtifact;
+import dev.loraforge.artifacts.repository.ArtifactQuery;
+import dev.loraforge.artifacts.storage.BlobStorage;
+import dev.loraforge.artifacts.storage.StoredBlob;
+import dev.loraforge.events.DirectoryArchive;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * Registers base models from a directory on this machine: checks it ({@link ModelDirectoryInspector}),
+ * archives it into one blob ({@link DirectoryArchive}, streamed, so the digest is the same for the
+ * same files), and records a {@code base_model} artifact whose metadata summarises config.json and
+ * the weights. The same name and content again returns the existing record; the same name with other
+ * content is a conflict, found before any blob is written.
+ */
+@ApplicationScoped
+public class BaseModelService {
+
+    private static final Logger LOG = Logger.getLogger(BaseModelService.class);
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private final ArtifactService artifacts;
+    private final ModelDirectoryInspector inspector;
+    private final BlobStorage blobs;
+    private final ArtifactStoreConfig config;
+
+    public BaseModelService(ArtifactService artifacts, ModelDirectoryInspector inspector,
+                            BlobStorage blobs, ArtifactStoreConfig config) {
+        this.artifacts = artifacts;
+        this.inspector = inspector;
+        this.blobs = blobs;
+        this.config = config;
+    }
+
+    public ArtifactService.Registered register(BaseModelRequest request) throws IOException {
+        if (request == null) {
+            throw new InvalidRequestException("body", "a JSON object {\"name\", \"path\"} is required");
+        }
+        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
+            throw new InvalidRequestException("name", "'" + request.name() + "' must be 1-128 letters, digits, '.', '_'"
+                    + " or '-', starting with a letter or digit (no '/' or ':'), e.g. \"llama-small\"");
+        }
+        Path dir = directory(request.path());
+        Map<String, Object> metadata = inspector.inspect(dir);
+
+        var existing = artifacts.baseModelNamed(request.name());
+        if (existing.isPresent()) {
+            String digest = archiveDigest(dir);
+            if (!digest.equals(existing.get().digest())) {
+                throw new ConflictException("a base model named '" + request.name() + "' is already registered with"
+                        + " digest " + existing.get().digest() + ", and " + dir + " archives to " + digest
+                        + "; choose another name");
+            }
+            return new ArtifactService.Registered(existing.get(), false);
+        }
+        StoredBlob blob;
+        try {
+            blob = blobs.write(out -> DirectoryArchive.write(dir, out), null);
+        } catch (DirectoryArchive.ArchiveException e) {
+            throw new InvalidRequestException("path", e.getMessage());
+        }
+        LOG.infof("archived base model %s from %s: %s (%d bytes)", request.name(), dir, blob.blob().digest(),
+                blob.blob().size());
+        return artifacts.create(new NewArtifact(null, ArtifactKind.BASE_MODEL.wireName(), request.name(),
+                blob.blob().digest().toString(), null, null, metadata, List.of()), null);
+    }
+
+    /** Base models, newest first. */
+    public List<ArtifactView> list() {
+        return artifacts.list(new ArtifactQuery(ArtifactKind.BASE_MODEL.wireName(), null, null, null, null, null,
+                null, null, 10_000));
+    }
+
+    /** @throws ResourceNotFoundException when no base model has this name */
+    public ArtifactView get(String name) {
+        return artifacts.baseModelNamed(name)
+                .orElseThrow(() -> new ResourceNotFoundException("no base model named '" + name + "'"));
+    }
+
+    private String archiveDigest(Path dir) throws IOException {
+        try {
+            return DirectoryArchive.digest(dir);
+        } catch (DirectoryArchive.ArchiveException e) {
+            throw new InvalidRequestException("path", e.getMessage());
+        }
+    }
+
+    private Path directory(String path) throws IOException {
+        if (path == null || path.isBlank()) {
+            throw new InvalidRequestException("path", "is required: the absolute path of a model directory on the"
+                    + " artifact-store's machine");
+        }
+        Path dir;
+        try {
+            dir = Path.of(path);
+        } catch (InvalidPathException e) {
+            throw new InvalidRequestException("path", "'" + path + "' is not a valid path: " + e.getReason());
+        }
+        if (!dir.isAbsolute()) {
+            throw new InvalidRequestException("path", "'" + path + "' is relative; give an absolute path (it is read"
+                    + " on the artifact-store's machine)");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidRequestException("path", path + " is not a directory on the artifact-store's machine");
+        }
+        Path real = dir.toRealPath();
+        if (config.baseModelRoots().isPresent()) {
+            boolean allowed = false;
+            for (Path root : config.baseModelRoots().get()) {
+                if (Files.isDirectory(root) && real.startsWith(root.toRealPath())) {
+                    allowed = true;
+                }
+            }
+            if (!allowed) {
+                throw new InvalidRequestException("path", path + " is outside the directories base models may be read"
+                        + " from (artifacts.base-model-roots = " + config.baseModelRoots().get() + ")");
+            }
+        }
+        return real;
+    }
+}
