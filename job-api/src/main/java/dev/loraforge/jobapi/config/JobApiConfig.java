@@ -1,0 +1,59 @@
+package dev.loraforge.jobapi.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.Optional;
+
+/** Settings of the job API ({@code jobapi.*}, env {@code JOBAPI_*}). */
+@ConfigMapping(prefix = "jobapi")
+public interface JobApiConfig {
+
+    /**
+     * Bearer key of the admin API ({@code /admin/v1}: tenants and their API keys). Without it the
+     * admin API answers 401 to everyone.
+     */
+    Optional<String> adminKey();
+
+    /** Default limits of new tenants. */
+    Limits limits();
+
+    /** Per-tenant limits. */
+    interface Limits {
+        /** Jobs of one tenant training at once; more wait in the queue. */
+        @WithDefault("2")
+        int maxRunningJobs();
+
+        /** Jobs of one tenant waiting or training; a create beyond this answers 429. */
+        @WithDefault("20")
+        int maxQueuedJobs();
+
+        /** Largest training file, in bytes. */
+        @WithDefault("104857600")
+        long maxFileBytes();
+    }
+
+    /** Base URL of artifact-store. */
+    String artifactStoreUrl();
+
+    /** How often the outbox relay looks for unpublished rows. */
+    @WithDefault("500ms")
+    Duration outboxInterval();
+
+    /** How often waiting jobs are considered for dispatch. */
+    @WithDefault("500ms")
+    Duration dispatchInterval();
+
+    /** A running attempt silent (no progress, no heartbeat) for this long loses its lease. */
+    @WithDefault("30s")
+    Duration leaseTimeout();
+
+    /** How often leases are checked. */
+    @WithDefault("5s")
+    Duration leaseCheckInterval();
+
+    /** Create the platform's Kafka topics at start when they are missing. */
+    @WithDefault("true")
+    boolean createTopics();
+
+}

@@ -1,0 +1,75 @@
+package dev.loraforge.jobapi.mapping;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.jobapi.mapping.ApiObjects.CheckpointObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.EventObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.FileObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.JobError;
+import dev.loraforge.jobapi.mapping.ApiObjects.JobObject;
+import dev.loraforge.jobapi.repository.CheckpointEntity;
+import dev.loraforge.jobapi.repository.FileEntity;
+import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.jobapi.repository.JobEventEntity;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Entities to API objects; entities never go on the wire. */
+@ApplicationScoped
+public class JobMapper {
+
+    private final ObjectMapper json;
+
+    public JobMapper(ObjectMapper json) {
+        this.json = json;
+    }
+
+    public FileObject file(FileEntity f) {
+        return new FileObject(f.id, "file", f.bytes, f.createdAt.toEpochSecond(), f.filename, f.purpose,
+                "processed", null);
+    }
+
+    public JobObject job(JobEntity j) {
+        JsonNode hyper = read(j.hyperparameters);
+        JsonNode adapter = read(j.method);
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("n_epochs", hyper.path("n_epochs").asInt());
+        h.put("batch_size", hyper.path("batch_size").asInt());
+        h.put("learning_rate_multiplier", hyper.path("learning_rate").asDouble() / 2e-4);
+        h.put("checkpoint_every", hyper.path("checkpoint_every").asInt());
+        Map<String, Object> method = Map.of("type", "supervised", "supervised", Map.of("hyperparameters", h));
+        JobError error = j.errorCode == null ? null : new JobError(j.errorCode, j.errorMessage, null);
+        return new JobObject(j.id, "fine_tuning.job", j.model, j.createdAt.toEpochSecond(),
+                j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId, List.of(),
+                j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
+                j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), Map.of(), method,
+                adapter, j.statusDetail, j.attempt);
+    }
+
+    public CheckpointObject checkpoint(JobEntity job, CheckpointEntity c) {
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("step", c.step);
+        read(c.metrics).fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().isNumber()
+                ? e.getValue().numberValue() : e.getValue().asText()));
+        String model = "ft:" + job.model + ":" + (job.suffix == null ? job.tenantId : job.suffix) + ":"
+                + job.id.substring("ftjob-".length()) + ":ckpt-step-" + c.step;
+        return new CheckpointObject(c.id, "fine_tuning.job.checkpoint", c.createdAt.toEpochSecond(), model, job.id,
+                metrics, c.step);
+    }
+
+    public EventObject event(JobEventEntity e) {
+        return new EventObject(e.id, "fine_tuning.job.event", e.createdAt.toEpochSecond(), e.level, e.message,
+                e.data == null ? null : read(e.data), e.type);
+    }
+
+    private JsonNode read(String text) {
+        try {
+            return json.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package dev.loraforge.jobapi.repository;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import java.time.OffsetDateTime;
+import org.hibernate.annotations.JdbcTypeCode;
+import org.hibernate.type.SqlTypes;
+
+/** A fine-tuning job: the record of truth; Kafka only delivers. */
+@Entity
+@Table(name = "jobs")
+public class JobEntity {
+    @Id
+    public String id;
+    @Column(name = "tenant_id")
+    public String tenantId;
+    public String model;
+    @Column(name = "base_model_id")
+    public String baseModelId;
+    @Column(name = "base_model_digest")
+    public String baseModelDigest;
+    /** QLoRA: the quantization scheme of the base; null for other methods. */
+    @Column(name = "quantization_scheme")
+    public String quantizationScheme;
+    /** QLoRA: the quantized variant of the base, once it exists. */
+    @Column(name = "quantized_model_id")
+    public String quantizedModelId;
+    @Column(name = "quantized_model_digest")
+    public String quantizedModelDigest;
+    /** OpenAI status: validating_files, queued, running, succeeded, failed, cancelled. */
+    public String status;
+    @Column(name = "training_file")
+    public String trainingFile;
+    @Column(name = "validation_file")
+    public String validationFile;
+    /** {@link dev.loraforge.events.MethodSpec} as JSON. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String method;
+    /** {@link dev.loraforge.events.Hyperparameters} as JSON. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String hyperparameters;
+    public long seed;
+    public String suffix;
+    /** The current attempt; events of other attempts are stale. */
+    public int attempt;
+    @Column(name = "trained_tokens")
+    public Long trainedTokens;
+    @Column(name = "fine_tuned_model")
+    public String fineTunedModel;
+    /** The PEFT adapter archive in artifact-store (succeeded jobs). */
+    @Column(name = "adapter_id")
+    public String adapterId;
+    @Column(name = "adapter_digest")
+    public String adapterDigest;
+    @Column(name = "error_code")
+    public String errorCode;
+    @Column(name = "error_message")
+    public String errorMessage;
+    @Column(name = "estimated_finish")
+    public OffsetDateTime estimatedFinish;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    /** When the current attempt was handed to Kafka; null while waiting for dispatch. */
+    @Column(name = "dispatched_at")
+    public OffsetDateTime dispatchedAt;
+    /** The current attempt's last progress (its lease). */
+    @Column(name = "last_heartbeat_at")
+    public OffsetDateTime lastHeartbeatAt;
+    /** Extension: what a {@code queued} or {@code running} job is waiting for. */
+    @Column(name = "status_detail")
+    public String statusDetail;
+    @Column(name = "finished_at")
+    public OffsetDateTime finishedAt;
+
+    /** A QLoRA job whose quantized base does not exist yet. */
+    public boolean waitsForQuantization() {
+        return quantizationScheme != null && quantizedModelDigest == null;
+    }
+
+    /** Dispatched (or training) jobs hold one of their tenant's running slots. */
+    public boolean holdsSlot() {
+        return "running".equals(status) || ("queued".equals(status) && dispatchedAt != null);
+    }
+
+    public boolean isTerminal() {
+        return "succeeded".equals(status) || "failed".equals(status) || "cancelled".equals(status);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.loraforge.jobapi.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@ApplicationScoped
+public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
+
+    /** A tenant's job; another tenant's id is simply not found. */
+    public Optional<JobEntity> findForTenant(String tenantId, String id) {
+        return find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional();
+    }
+
+    /** Jobs waiting for dispatch, oldest first, locked; rows another replica holds are skipped. */
+    public List<JobEntity> lockWaiting(int max) {
+        return getEntityManager().createQuery(
+                        "from JobEntity where status = 'queued' and dispatchedAt is null and "
+                                + "(quantizationScheme is null or quantizedModelDigest is not null) order by createdAt, id",
+                        JobEntity.class)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .setHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
+                .setMaxResults(max)
+                .getResultList();
+    }
+
+    /** Per tenant: jobs holding a running slot (dispatched or training). */
+    public Map<String, Long> slotsInUse() {
+        Map<String, Long> counts = new HashMap<>();
+        getEntityManager().createQuery("select tenantId, count(*) from JobEntity where status = 'running' "
+                        + "or (status = 'queued' and dispatchedAt is not null) group by tenantId", Object[].class)
+                .getResultList().forEach(row -> counts.put((String) row[0], (Long) row[1]));
+        return counts;
+    }
+
+    /** Running jobs whose last sign of life is older than {@code before}, locked. */
+    public List<JobEntity> lockSilentSince(OffsetDateTime before) {
+        return getEntityManager().createQuery("from JobEntity where status = 'running' and "
+                        + "coalesce(lastHeartbeatAt, dispatchedAt) < :before", JobEntity.class)
+                .setParameter("before", before)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .setHint("jakarta.persistence.lock.timeout", -2)
+                .getResultList();
+    }
+
+    /** Queued QLoRA jobs waiting for this (base digest, scheme), locked. */
+    public List<JobEntity> lockWaitingForQuantization(String baseDigest, String scheme) {
+        return getEntityManager().createQuery("from JobEntity where status = 'queued' and quantizationScheme = :scheme "
+                        + "and baseModelDigest = :digest and quantizedModelDigest is null", JobEntity.class)
+                .setParameter("scheme", scheme).setParameter("digest", baseDigest)
+                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
+                .getResultList();
+    }
+
+    /** The job, row-locked for an update from an event. */
+    public Optional<JobEntity> lock(String id) {
+        return findByIdOptional(id, LockModeType.PESSIMISTIC_WRITE);
+    }
+}

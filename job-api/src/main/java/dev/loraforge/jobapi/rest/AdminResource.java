@@ -1,0 +1,100 @@
+package dev.loraforge.jobapi.rest;
+
+import dev.loraforge.jobapi.repository.ApiKeyEntity;
+import dev.loraforge.jobapi.repository.ApiKeyRepository;
+import dev.loraforge.jobapi.repository.TenantEntity;
+import dev.loraforge.jobapi.repository.TenantRepository;
+import dev.loraforge.jobapi.service.TenantService;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+
+/**
+ * {@code /admin/v1}: tenants and their API keys, for the operator. Authenticated with the
+ * configured admin key ({@code jobapi.admin-key}).
+ */
+@Path("/admin/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public class AdminResource {
+
+    private final TenantService service;
+    private final TenantRepository tenants;
+    private final ApiKeyRepository keys;
+
+    public AdminResource(TenantService service, TenantRepository tenants, ApiKeyRepository keys) {
+        this.service = service;
+        this.tenants = tenants;
+        this.keys = keys;
+    }
+
+    /** Create a tenant; omitted limits take the configured defaults. */
+    public record TenantRequest(String name, Integer maxRunningJobs, Integer maxQueuedJobs, Long maxFileBytes) {
+    }
+
+    public record TenantView(String id, String object, String name, int maxRunningJobs, int maxQueuedJobs,
+                             long maxFileBytes, long createdAt) {
+        static TenantView of(TenantEntity t) {
+            return new TenantView(t.id, "tenant", t.name, t.maxRunningJobs, t.maxQueuedJobs, t.maxFileBytes,
+                    t.createdAt.toEpochSecond());
+        }
+    }
+
+    public record KeyRequest(String name) {
+    }
+
+    /** A key; {@code key} (the secret) is present only in the answer to its creation. */
+    public record KeyView(String id, String object, String tenantId, String name, String prefix, String key,
+                          long createdAt, Long revokedAt, Long lastUsedAt) {
+        static KeyView of(ApiKeyEntity k, String secret) {
+            return new KeyView(k.id, "api_key", k.tenantId, k.name, k.prefix, secret, k.createdAt.toEpochSecond(),
+                    k.revokedAt == null ? null : k.revokedAt.toEpochSecond(),
+                    k.lastUsedAt == null ? null : k.lastUsedAt.toEpochSecond());
+        }
+    }
+
+    @POST
+    @Path("/tenants")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public TenantView createTenant(TenantRequest request) {
+        if (request == null) {
+            throw ApiException.invalid("The request body must be a JSON object with a 'name'.", "name");
+        }
+        return TenantView.of(service.create(request.name(), request.maxRunningJobs(), request.maxQueuedJobs(),
+                request.maxFileBytes()));
+    }
+
+    @GET
+    @Path("/tenants")
+    @Transactional
+    public List<TenantView> listTenants() {
+        return tenants.listAll().stream().map(TenantView::of).toList();
+    }
+
+    @POST
+    @Path("/tenants/{tenantId}/api_keys")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public KeyView createKey(@PathParam("tenantId") String tenantId, KeyRequest request) {
+        TenantService.CreatedKey created = service.createKey(tenantId, request == null ? null : request.name());
+        return KeyView.of(created.entity(), created.secret());
+    }
+
+    @GET
+    @Path("/tenants/{tenantId}/api_keys")
+    @Transactional
+    public List<KeyView> listKeys(@PathParam("tenantId") String tenantId) {
+        return keys.forTenant(tenantId).stream().map(k -> KeyView.of(k, null)).toList();
+    }
+
+    @DELETE
+    @Path("/api_keys/{keyId}")
+    public KeyView revoke(@PathParam("keyId") String keyId) {
+        return KeyView.of(service.revoke(keyId), null);
+    }
+}

@@ -1,0 +1,24 @@
+package dev.loraforge.jobapi.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/**
+ * {@code POST /v1/fine_tuning/jobs}, as OpenAI defines it, plus the {@code adapter} extension.
+ * Hyperparameter values are numbers or {@code "auto"}, so they arrive as JSON nodes.
+ */
+public record CreateJobRequest(
+        String model,
+        String trainingFile,
+        String validationFile,
+        JsonNode hyperparameters,
+        String suffix,
+        Long seed,
+        JsonNode method,
+        AdapterOptions adapter) {
+
+    /** Extension: the adapter to train. Omitted fields take the documented defaults. */
+    public record AdapterOptions(String type, Integer r, Double alpha, Double dropout, List<String> targetModules,
+                                 Boolean useRslora, String quantization) {
+    }
+}

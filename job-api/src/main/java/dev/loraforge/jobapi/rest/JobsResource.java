@@ -1,0 +1,218 @@
+package dev.loraforge.jobapi.rest;
+
+import dev.loraforge.jobapi.client.ArtifactStoreClient;
+import dev.loraforge.jobapi.mapping.ApiObjects.CheckpointObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.EventObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.JobObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
+import dev.loraforge.jobapi.mapping.JobMapper;
+import dev.loraforge.jobapi.repository.CheckpointEntity;
+import dev.loraforge.jobapi.repository.CheckpointRepository;
+import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.jobapi.repository.JobEventRepository;
+import dev.loraforge.jobapi.repository.JobRepository;
+import dev.loraforge.jobapi.service.JobControlService;
+import dev.loraforge.jobapi.service.JobEventStream;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.sse.OutboundSseEvent;
+import jakarta.ws.rs.sse.Sse;
+import dev.loraforge.jobapi.service.JobService;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.loraforge.jobapi.auth.CallerTenant;
+import io.quarkus.panache.common.Page;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.InputStream;
+import java.util.List;
+
+/** {@code /v1/fine_tuning/jobs}, as OpenAI's fine-tuning API. */
+@Path("/v1/fine_tuning/jobs")
+@Produces(MediaType.APPLICATION_JSON)
+public class JobsResource {
+
+    private final JobService service;
+    private final JobRepository jobs;
+    private final JobEventRepository events;
+    private final JobMapper mapper;
+    private final CallerTenant caller;
+    private final JobControlService control;
+    private final CheckpointRepository checkpointRepository;
+    private final ArtifactStoreClient store;
+    private final JobEventStream eventStream;
+
+    public JobsResource(JobService service, JobRepository jobs, JobEventRepository events, JobMapper mapper,
+                        CallerTenant caller, JobControlService control, CheckpointRepository checkpointRepository,
+                        ArtifactStoreClient store, JobEventStream eventStream) {
+        this.eventStream = eventStream;
+        this.caller = caller;
+        this.control = control;
+        this.checkpointRepository = checkpointRepository;
+        this.store = store;
+        this.service = service;
+        this.jobs = jobs;
+        this.events = events;
+        this.mapper = mapper;
+    }
+
+    /** A retried create with the same {@code Idempotency-Key} answers the job the first one created. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public JobObject create(CreateJobRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        return mapper.job(service.create(caller.id(), request, idempotencyKey));
+    }
+
+    @POST
+    @Path("/{jobId}/cancel")
+    public JobObject cancel(@PathParam("jobId") String jobId) {
+        return mapper.job(control.cancel(caller.id(), jobId));
+    }
+
+    /** Pauses a running job: the trainer saves a checkpoint and stops. */
+    @POST
+    @Path("/{jobId}/pause")
+    public JobObject pause(@PathParam("jobId") String jobId) {
+        return mapper.job(control.pause(caller.id(), jobId));
+    }
+
+    /** Resumes a paused job from its latest checkpoint. */
+    @POST
+    @Path("/{jobId}/resume")
+    public JobObject resume(@PathParam("jobId") String jobId) {
+        return mapper.job(control.resume(caller.id(), jobId));
+    }
+
+    /** The job's checkpoints, newest first, as OpenAI lists them. */
+    @GET
+    @Path("/{jobId}/checkpoints")
+    @Transactional
+    public ListObject<CheckpointObject> checkpoints(@PathParam("jobId") String jobId,
+                                                    @QueryParam("after") String after,
+                                                    @QueryParam("limit") @DefaultValue("10") int limit) {
+        JobEntity job = find(jobId);
+        int size = checkLimit(limit);
+        List<CheckpointEntity> all = checkpointRepository.forJob(jobId);
+        int from = 0;
+        if (after != null) {
+            from = -1;
+            for (int i = 0; i < all.size() && from < 0; i++) {
+                if (all.get(i).id.equals(after)) {
+                    from = i + 1;
+                }
+            }
+            if (from < 0) {
+                throw ApiException.notFound("checkpoint", after, "after");
+            }
+        }
+        List<CheckpointObject> data = all.stream().skip(from).limit(size).map(c -> mapper.checkpoint(job, c)).toList();
+        return ListObject.of(data, from + size < all.size(), CheckpointObject::id);
+    }
+
+    /**
+     * Extension: the trained adapter, a PEFT directory as a tar archive ({@code adapter_config.json},
+     * {@code adapter_model.safetensors}), streamed from artifact-store.
+     */
+    @GET
+    @Path("/{jobId}/adapter")
+    @Produces("application/x-tar")
+    public Response adapter(@PathParam("jobId") String jobId) {
+        JobEntity job = QuarkusTransaction.requiringNew().call(() -> find(jobId));
+        if (job.adapterDigest == null) {
+            throw ApiException.invalid("Job " + jobId + " has no adapter: its status is '" + job.status
+                    + "'; adapters exist for succeeded jobs.", "fine_tuning_job_id");
+        }
+        InputStream in = store.openBlob(job.adapterDigest);
+        StreamingOutput body = out -> {
+            try (in) {
+                in.transferTo(out);
+            }
+        };
+        return Response.ok(body, "application/x-tar")
+                .header("Content-Disposition", "attachment; filename=\"" + jobId + "-adapter.tar\"")
+                .header("X-Content-Digest", job.adapterDigest).build();
+    }
+
+    /** Newest first; {@code after} is the id of the last job of the previous page. */
+    @GET
+    @Transactional
+    public ListObject<JobObject> list(@QueryParam("after") String after,
+                                      @QueryParam("limit") @DefaultValue("20") int limit) {
+        int size = checkLimit(limit);
+        List<JobEntity> page;
+        if (after == null) {
+            page = jobs.find("tenantId = ?1 order by createdAt desc, id desc", caller.id())
+                    .page(Page.ofSize(size + 1)).list();
+        } else {
+            JobEntity cursor = jobs.findForTenant(caller.id(), after)
+                    .orElseThrow(() -> ApiException.notFound("fine-tuning job", after, "after"));
+            page = jobs.find("tenantId = ?1 and (createdAt < ?2 or (createdAt = ?2 and id < ?3)) "
+                            + "order by createdAt desc, id desc", caller.id(), cursor.createdAt, cursor.id)
+                    .page(Page.ofSize(size + 1)).list();
+        }
+        boolean more = page.size() > size;
+        List<JobObject> data = page.stream().limit(size).map(mapper::job).toList();
+        return ListObject.of(data, more, JobObject::id);
+    }
+
+    @GET
+    @Path("/{jobId}")
+    @Transactional
+    public JobObject retrieve(@PathParam("jobId") String jobId) {
+        return mapper.job(find(jobId));
+    }
+
+    @GET
+    @Path("/{jobId}/events")
+    @Transactional
+    public ListObject<EventObject> events(@PathParam("jobId") String jobId,
+                                          @QueryParam("limit") @DefaultValue("20") int limit) {
+        find(jobId);
+        int size = checkLimit(limit);
+        List<EventObject> data = events.forJob(jobId, size + 1).stream().map(mapper::event).toList();
+        return ListObject.of(data.stream().limit(size).toList(), data.size() > size, EventObject::id);
+    }
+
+    /**
+     * Extension: the job's events as Server-Sent Events, oldest first, then live until the job
+     * ends ({@code event: fine_tuning.job.event}, {@code id} = the event id; a reconnecting client
+     * sends {@code Last-Event-ID} and continues after it).
+     */
+    @GET
+    @Path("/{jobId}/events/stream")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @Blocking
+    public Multi<OutboundSseEvent> stream(@PathParam("jobId") String jobId,
+                                          @HeaderParam("Last-Event-ID") String lastEventId,
+                                          @Context Sse sse) {
+        QuarkusTransaction.requiringNew().run(() -> find(jobId));
+        return eventStream.follow(jobId, lastEventId).map(e -> sse.newEventBuilder()
+                .id(e.id).name("fine_tuning.job.event")
+                .mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(EventObject.class, mapper.event(e))
+                .build());
+    }
+
+    private JobEntity find(String jobId) {
+        return jobs.findForTenant(caller.id(), jobId)
+                .orElseThrow(() -> ApiException.notFound("fine-tuning job", jobId, "fine_tuning_job_id"));
+    }
+
+    private static int checkLimit(int limit) {
+        if (limit < 1 || limit > 100) {
+            throw ApiException.invalid("limit must be between 1 and 100, got " + limit, "limit");
+        }
+        return limit;
+    }
+}

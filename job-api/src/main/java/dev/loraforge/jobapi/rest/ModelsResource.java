@@ -1,0 +1,66 @@
+package dev.loraforge.jobapi.rest;
+
+import dev.loraforge.jobapi.auth.CallerTenant;
+import dev.loraforge.jobapi.client.ArtifactStoreClient;
+import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.ModelObject;
+import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.jobapi.repository.JobRepository;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code /v1/models}: the base models of the registry and the caller's fine-tuned models. */
+@Path("/v1/models")
+@Produces(MediaType.APPLICATION_JSON)
+public class ModelsResource {
+
+    static final String PLATFORM_OWNER = "loraforge";
+
+    private final ArtifactStoreClient store;
+    private final JobRepository jobs;
+    private final CallerTenant caller;
+
+    public ModelsResource(ArtifactStoreClient store, JobRepository jobs, CallerTenant caller) {
+        this.store = store;
+        this.jobs = jobs;
+        this.caller = caller;
+    }
+
+    @GET
+    public ListObject<ModelObject> list() {
+        List<ModelObject> models = new ArrayList<>();
+        store.baseModels().forEach(m -> models.add(new ModelObject(m.name(), "model", m.createdAt(), PLATFORM_OWNER)));
+        fineTuned().forEach(j -> models.add(fineTuned(j)));
+        return new ListObject<>("list", models, false, null, null);
+    }
+
+    @GET
+    @Path("/{model}")
+    public ModelObject retrieve(@PathParam("model") String model) {
+        if (model.startsWith("ft:")) {
+            return fineTuned().stream().filter(j -> model.equals(j.fineTunedModel)).findFirst()
+                    .map(ModelsResource::fineTuned)
+                    .orElseThrow(() -> new ApiException(404, "invalid_request_error",
+                            "The model '" + model + "' does not exist", "model", "model_not_found"));
+        }
+        return store.baseModel(model).map(m -> new ModelObject(m.name(), "model", m.createdAt(), PLATFORM_OWNER))
+                .orElseThrow(() -> new ApiException(404, "invalid_request_error",
+                        "The model '" + model + "' does not exist", "model", "model_not_found"));
+    }
+
+    private List<JobEntity> fineTuned() {
+        String tenant = caller.id();
+        return QuarkusTransaction.requiringNew().call(() ->
+                jobs.list("tenantId = ?1 and status = 'succeeded' order by finishedAt desc", tenant));
+    }
+
+    private static ModelObject fineTuned(JobEntity j) {
+        return new ModelObject(j.fineTunedModel, "model", j.finishedAt.toEpochSecond(), j.tenantId);
+    }
+}

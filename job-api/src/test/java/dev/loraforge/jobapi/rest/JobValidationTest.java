@@ -1,0 +1,152 @@
+package dev.loraforge.jobapi.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.nullValue;
+
+import dev.loraforge.jobapi.repository.FileRepository;
+import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.kafka.KafkaBrokerResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Bad input gets OpenAI's error envelope, says what and where, and changes nothing. */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(FakeArtifactStore.class)
+class JobValidationTest {
+
+    @BeforeEach
+    void tenant() {
+        TestTenants.actAs(TestTenants.create("t"));
+    }
+
+    @AfterEach
+    void reset() {
+        RestAssured.requestSpecification = null;
+    }
+
+    @Inject
+    FileRepository files;
+
+    @Transactional
+    long fileCount() {
+        return files.count();
+    }
+
+    @Test
+    void badFileIsRefusedWithLineNumbersAndNotStored() {
+        long before = fileCount();
+        given().multiPart("purpose", "fine-tune")
+                .multiPart("file", "bad.jsonl", "{\"text\":\"ok\"}\nnot json\n[1,2]\n".getBytes(StandardCharsets.UTF_8))
+                .post("/v1/files").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.param", equalTo("file"))
+                .body("error.message", containsString("line 2: "))
+                .body("error.message", containsString("line 3: expected a JSON object"));
+        given().multiPart("purpose", "fine-tune")
+                .multiPart("file", "roles.jsonl", ("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}\n")
+                        .getBytes(StandardCharsets.UTF_8))
+                .post("/v1/files").then().statusCode(400)
+                .body("error.message", containsString("line 1: "))
+                .body("error.message", containsString("assistant"));
+        assertThat(fileCount()).isEqualTo(before);
+    }
+
+    @Test
+    void artifactStoreDownIs503AndNothingIsStored() {
+        long before = fileCount();
+        FakeArtifactStore.down = true;
+        try {
+            given().multiPart("purpose", "fine-tune")
+                    .multiPart("file", "ok.jsonl", "{\"text\":\"fine\"}\n".getBytes(StandardCharsets.UTF_8))
+                    .post("/v1/files").then().statusCode(503)
+                    .body("error.code", equalTo("artifact_store_unavailable"));
+        } finally {
+            FakeArtifactStore.down = false;
+        }
+        assertThat(fileCount()).isEqualTo(before);
+    }
+
+    @Test
+    void unknownModelAndFileAreNamed() {
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"gpt-9\",\"training_file\":\"" + fileId + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(404)
+                .body("error.param", equalTo("model"))
+                .body("error.code", equalTo("model_not_found"))
+                .body("error.message", containsString("tiny-llama"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"file-nope\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(404)
+                .body("error.param", equalTo("training_file"));
+        given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\",\"hyperparameters\":{\"n_epochs\":\"many\"}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("hyperparameters.n_epochs"));
+        given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\",\"adapter\":{\"r\":0}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("adapter.r"));
+        given().contentType(ContentType.JSON).body("{not json")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"));
+        given().get("/v1/fine_tuning/jobs/ftjob-missing").then().statusCode(404)
+                .body("error.code", equalTo("not_found"))
+                .body("error.param", equalTo("fine_tuning_job_id"));
+    }
+
+    @Test
+    void tenantLimitsAnswer429And400() {
+        TestTenants.Tenant small = TestTenants.create("small");
+        RestAssured.requestSpecification = null;
+        given().auth().oauth2(TestTenants.ADMIN_KEY).contentType(ContentType.JSON)
+                .body("{\"name\":\"tiny-" + small.id().substring(7) + "\",\"max_queued_jobs\":1,\"max_file_bytes\":64}")
+                .post("/admin/v1/tenants").then().statusCode(200);
+        String tinyId = "tenant-tiny-" + small.id().substring(7);
+        String key = given().auth().oauth2(TestTenants.ADMIN_KEY).contentType(ContentType.JSON).body("{}")
+                .post("/admin/v1/tenants/{id}/api_keys", tinyId).then().statusCode(200).extract().path("key");
+        TestTenants.actAs(new TestTenants.Tenant(tinyId, key));
+        given().multiPart("purpose", "fine-tune")
+                .multiPart("file", "big.jsonl", ("{\"text\":\"" + "x".repeat(100) + "\"}\n").getBytes(StandardCharsets.UTF_8))
+                .post("/v1/files").then().statusCode(400)
+                .body("error.message", containsString("limit is 64 bytes"));
+        String fileId = JobFlowTest.upload("{\"text\":\"hi\"}\n");
+        JobFlowTest.createJob(fileId);
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(429)
+                .body("error.code", equalTo("too_many_jobs"));
+    }
+
+    @Test
+    void listIsACursorPageNewestFirst() {
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            created.add(JobFlowTest.createJob(fileId));
+        }
+        String lastOfFirstPage = given().get("/v1/fine_tuning/jobs?limit=2").then().statusCode(200)
+                .body("object", equalTo("list"))
+                .body("data", hasSize(2))
+                .body("has_more", equalTo(true))
+                .body("data[0].id", equalTo(created.get(2)))
+                .body("data[1].id", equalTo(created.get(1)))
+                .extract().path("data[1].id");
+        given().get("/v1/fine_tuning/jobs?limit=1&after=" + lastOfFirstPage).then().statusCode(200)
+                .body("data[0].id", equalTo(created.get(0)));
+        given().get("/v1/fine_tuning/jobs?limit=0").then().statusCode(400).body("error.param", equalTo("limit"));
+        given().get("/v1/fine_tuning/jobs/" + created.get(0)).then().body("error", nullValue());
+    }
+}

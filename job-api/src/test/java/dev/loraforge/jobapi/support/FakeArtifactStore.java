@@ -1,0 +1,147 @@
+package dev.loraforge.jobapi.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A stand-in for artifact-store in job-api's service tests (Kafka and PostgreSQL stay real; the
+ * system tests run the real artifact-store): the blob, artifact and base-model endpoints of its
+ * contract, on a temp folder. Knows one base model, {@value #BASE_MODEL}.
+ */
+public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
+
+    public static final String BASE_MODEL = "tiny-llama";
+    public static final String BASE_ID = "model-test-tiny";
+    public static final String BASE_DIGEST = "sha256:" + "1".repeat(64);
+
+    /** Registered artifacts by id, as posted. */
+    public static final Map<String, JsonNode> ARTIFACTS = new ConcurrentHashMap<>();
+    /** When true, every request answers 503. */
+    public static volatile boolean down;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private static HttpServer server;
+    private static Path dir;
+
+    @Override
+    public synchronized Map<String, String> start() {
+        if (server == null) {
+            try {
+                dir = Files.createTempDirectory("fake-artifact-store");
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                server.createContext("/api/v1/", FakeArtifactStore::handle);
+                server.start();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return Map.of("jobapi.artifact-store-url", "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void stop() {
+        // shared by the test classes of this JVM
+    }
+
+    /** The bytes of a stored blob. */
+    public static byte[] blob(String digest) throws IOException {
+        return Files.readAllBytes(dir.resolve(digest.substring(7)));
+    }
+
+    private static void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            if (down) {
+                reply(ex, 503, JSON.createObjectNode().put("detail", "down for the test"));
+                return;
+            }
+            String path = ex.getRequestURI().getPath();
+            String method = ex.getRequestMethod();
+            if (path.equals("/api/v1/blobs") && method.equals("PUT")) {
+                Path tmp = Files.createTempFile(dir, "upload", ".tmp");
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                long size;
+                try (InputStream in = new DigestInputStream(ex.getRequestBody(), sha)) {
+                    size = Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                String hex = HexFormat.of().formatHex(sha.digest());
+                Files.move(tmp, dir.resolve(hex), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                reply(ex, 201, JSON.createObjectNode().put("digest", "sha256:" + hex).put("size", size));
+            } else if (path.startsWith("/api/v1/blobs/") && method.equals("GET")) {
+                Path blob = dir.resolve(path.substring("/api/v1/blobs/sha256:".length()));
+                if (!Files.exists(blob)) {
+                    reply(ex, 404, JSON.createObjectNode().put("detail", "no blob"));
+                    return;
+                }
+                ex.sendResponseHeaders(200, Files.size(blob));
+                try (OutputStream out = ex.getResponseBody()) {
+                    Files.copy(blob, out);
+                }
+            } else if (path.equals("/api/v1/artifacts") && method.equals("POST")) {
+                ObjectNode artifact = (ObjectNode) JSON.readTree(ex.getRequestBody());
+                String id = artifact.path("kind").asText() + "-" + IDS.incrementAndGet();
+                artifact.put("id", id);
+                ARTIFACTS.put(id, artifact);
+                reply(ex, 201, artifact);
+            } else if (path.equals("/api/v1/artifacts") && method.equals("GET")) {
+                Map<String, String> q = new java.util.HashMap<>();
+                String raw = ex.getRequestURI().getRawQuery();
+                for (String pair : raw == null ? new String[0] : raw.split("&")) {
+                    String[] kv = pair.split("=", 2);
+                    q.put(kv[0], java.net.URLDecoder.decode(kv.length > 1 ? kv[1] : "", StandardCharsets.UTF_8));
+                }
+                ArrayNode list = JSON.createArrayNode();
+                ARTIFACTS.values().stream()
+                        .filter(a -> !q.containsKey("kind") || a.path("kind").asText().equals(q.get("kind")))
+                        .filter(a -> !q.containsKey("scheme") || a.path("metadata").path("scheme").asText().equals(q.get("scheme")))
+                        .filter(a -> !q.containsKey("parent") || a.path("parents").findValuesAsText("id").contains(q.get("parent")))
+                        .forEach(list::add);
+                reply(ex, 200, list);
+            } else if (path.equals("/api/v1/base-models") && method.equals("GET")) {
+                ArrayNode list = JSON.createArrayNode();
+                list.add(baseModel());
+                reply(ex, 200, list);
+            } else if (path.startsWith("/api/v1/base-models/") && method.equals("GET")) {
+                String name = path.substring("/api/v1/base-models/".length());
+                reply(ex, name.equals(BASE_MODEL) ? 200 : 404,
+                        name.equals(BASE_MODEL) ? baseModel() : JSON.createObjectNode().put("detail", "unknown"));
+            } else {
+                reply(ex, 404, JSON.createObjectNode().put("detail", "not in the fake: " + method + " " + path));
+            }
+        } catch (Exception e) {
+            throw new IOException(e);
+        }
+    }
+
+    private static ObjectNode baseModel() {
+        return JSON.createObjectNode().put("id", BASE_ID).put("kind", "base_model").put("name", BASE_MODEL)
+                .put("digest", BASE_DIGEST).put("created_at", "2026-11-24T10:00:00Z");
+    }
+
+    private static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {
+        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}
