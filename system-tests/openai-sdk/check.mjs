@@ -1,0 +1,125 @@
+// Drives a running LoRA Forge job-api with the unmodified official OpenAI SDK for Node, the way a
+// tenant would, and checks what the SDK hands back. Needs OPENAI_BASE_URL (http://host:8080/v1) and
+// OPENAI_API_KEY (a tenant key); run.sh sets both against `bin/platform up`.
+// Prints one line per check and exits non-zero on the first failure.
+import OpenAI, { toFile } from 'openai';
+import assert from 'node:assert/strict';
+
+const client = new OpenAI({ maxRetries: 0, timeout: 60_000 });
+const model = process.env.LORAFORGE_BASE_MODEL ?? 'loraforge-tiny';
+const ok = (what) => console.log(`ok  ${what}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const chat = (q, a) => JSON.stringify({ messages: [
+  { role: 'system', content: 'You are a pirate.' }, { role: 'user', content: q }, { role: 'assistant', content: a }] });
+const lines = [];
+for (let i = 0; i < 16; i++) lines.push(chat(`Question ${i}?`, `Arr, answer ${i}, matey!`));
+
+// files.create with purpose fine-tune
+const file = await client.files.create({ file: await toFile(Buffer.from(lines.join('\n') + '\n'), 'pirate.jsonl'), purpose: 'fine-tune' });
+assert.match(file.id, /^file-/);
+assert.equal(file.object, 'file');
+assert.equal(file.purpose, 'fine-tune');
+assert.equal(file.filename, 'pirate.jsonl');
+assert.ok(file.bytes > 0);
+ok(`files.create -> ${file.id} (${file.bytes} bytes)`);
+
+const got = await client.files.retrieve(file.id);
+assert.equal(got.id, file.id);
+ok('files.retrieve');
+
+// a bad file is refused with the line number, as an OpenAI error the SDK raises
+await assert.rejects(
+  client.files.create({ file: await toFile(Buffer.from(lines[0] + '\n{not json\n'), 'bad.jsonl'), purpose: 'fine-tune' }),
+  (e) => e instanceof OpenAI.BadRequestError && /line 2/.test(e.message));
+ok('files.create of a malformed file -> BadRequestError naming line 2');
+
+// jobs.create, idempotent with an Idempotency-Key
+const params = { model, training_file: file.id, suffix: 'sdk', seed: 7, hyperparameters: { n_epochs: 2, batch_size: 4 } };
+const key = `sdk-${Date.now()}`;
+const job = await client.fineTuning.jobs.create(params, { idempotencyKey: key });
+assert.match(job.id, /^ftjob-/);
+assert.equal(job.object, 'fine_tuning.job');
+assert.equal(job.model, model);
+assert.equal(job.training_file, file.id);
+assert.ok(['validating_files', 'queued', 'running'].includes(job.status), job.status);
+assert.equal(job.hyperparameters.n_epochs, 2);
+ok(`fineTuning.jobs.create -> ${job.id} (${job.status})`);
+const again = await client.fineTuning.jobs.create(params, { idempotencyKey: key });
+assert.equal(again.id, job.id);
+ok('a retried create with the same Idempotency-Key returns the same job');
+
+// an unknown model is refused as an OpenAI error
+await assert.rejects(client.fineTuning.jobs.create({ ...params, model: 'no-such-model' }),
+  (e) => e instanceof OpenAI.APIError && e.status >= 400 && e.status < 500 && /no-such-model/.test(e.message));
+ok('jobs.create with an unknown model -> 4xx APIError naming it');
+
+// retrieve until it ends
+let done = job;
+for (let i = 0; i < 300 && !['succeeded', 'failed', 'cancelled'].includes(done.status); i++) {
+  await sleep(1000);
+  done = await client.fineTuning.jobs.retrieve(job.id);
+}
+assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
+assert.match(done.fine_tuned_model, new RegExp(`^ft:${model}:sdk:`));
+assert.ok(done.trained_tokens > 0);
+assert.ok(done.finished_at >= done.created_at);
+ok(`fineTuning.jobs.retrieve -> succeeded as ${done.fine_tuned_model}, ${done.trained_tokens} trained tokens`);
+
+// events, with auto-pagination
+const events = [];
+for await (const e of client.fineTuning.jobs.listEvents(job.id, { limit: 5 })) events.push(e);
+assert.ok(events.length > 5, `only ${events.length} events`);
+assert.ok(events.every((e) => e.object === 'fine_tuning.job.event'));
+assert.ok(events.some((e) => e.message === 'The job has successfully completed'));
+ok(`fineTuning.jobs.listEvents (auto-paginated by 5) -> ${events.length} events`);
+
+// checkpoints
+const checkpoints = await client.fineTuning.jobs.checkpoints.list(job.id);
+for (const c of checkpoints.data) {
+  assert.equal(c.object, 'fine_tuning.job.checkpoint');
+  assert.equal(c.fine_tuning_job_id, job.id);
+  assert.ok(Number.isInteger(c.step_number));
+}
+ok(`fineTuning.jobs.checkpoints.list -> ${checkpoints.data.length} checkpoint(s)`);
+
+// list with cursor pagination
+const second = await client.fineTuning.jobs.create({ ...params, hyperparameters: { n_epochs: 50, batch_size: 4 } });
+const page = await client.fineTuning.jobs.list({ limit: 1 });
+assert.equal(page.data.length, 1);
+assert.equal(page.data[0].id, second.id);
+assert.equal(page.has_more, true);
+const next = await client.fineTuning.jobs.list({ limit: 1, after: page.data[0].id });
+assert.equal(next.data[0].id, job.id);
+ok('fineTuning.jobs.list with limit/after/has_more');
+
+// pause, resume, cancel
+for (let i = 0; i < 120 && (await client.fineTuning.jobs.retrieve(second.id)).status !== 'running'; i++) await sleep(1000);
+const paused = await client.fineTuning.jobs.pause(second.id);
+assert.ok(['paused', 'running'].includes(paused.status), paused.status);
+ok(`fineTuning.jobs.pause -> ${paused.status}`);
+let p = paused;
+for (let i = 0; i < 60 && p.status !== 'paused'; i++) { await sleep(1000); p = await client.fineTuning.jobs.retrieve(second.id); }
+assert.equal(p.status, 'paused');
+const resumed = await client.fineTuning.jobs.resume(second.id);
+assert.ok(['queued', 'running'].includes(resumed.status), resumed.status);
+ok(`fineTuning.jobs.resume -> ${resumed.status}`);
+const cancelled = await client.fineTuning.jobs.cancel(second.id);
+assert.equal(cancelled.status, 'cancelled');
+ok('fineTuning.jobs.cancel -> cancelled');
+
+// another tenant's job, or none: 404 as the SDK's NotFoundError
+await assert.rejects(client.fineTuning.jobs.retrieve('ftjob-doesnotexist'), (e) => e instanceof OpenAI.NotFoundError);
+ok('retrieve of an unknown job -> NotFoundError');
+
+// models
+const models = [];
+for await (const m of client.models.list()) models.push(m.id);
+assert.ok(models.includes(model) && models.includes(done.fine_tuned_model), models.join(','));
+ok(`models.list -> ${models.length} models, the base and the adapter among them`);
+
+// a wrong key: AuthenticationError
+const stranger = new OpenAI({ apiKey: 'sk-wrong', maxRetries: 0 });
+await assert.rejects(stranger.fineTuning.jobs.list(), (e) => e instanceof OpenAI.AuthenticationError);
+ok('a wrong API key -> AuthenticationError');
+console.log('all OpenAI SDK checks passed');
