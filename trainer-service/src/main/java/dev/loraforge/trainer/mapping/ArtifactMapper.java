@@ -1,0 +1,94 @@
+package dev.loraforge.trainer.mapping;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.events.ArtifactRef;
+import dev.loraforge.events.JobDispatched;
+import dev.loraforge.trainer.client.ArtifactStoreClient.NewArtifact;
+import dev.loraforge.trainer.client.ArtifactStoreClient.Parent;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The artifact-store registrations of an attempt's checkpoints and adapter, with their lineage:
+ * {@code base_model} (the base), {@code quantized_base} (the quantized variant a QLoRA job loaded),
+ * {@code trained_on} / {@code validated_on} (the datasets) and {@code resumed_from} (the checkpoint
+ * the attempt continued from). Ids are chosen here from job, attempt and step, so a retried
+ * registration returns the artifact already registered instead of making a second one.
+ */
+@ApplicationScoped
+public class ArtifactMapper {
+
+    public static final String CHECKPOINT = "checkpoint";
+    public static final String ADAPTER = "adapter";
+
+    private final ObjectMapper json;
+
+    public ArtifactMapper(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /** What the engine reported besides the blob. */
+    public record RunFacts(int attempt, String engineVersion, ArtifactRef resumedFrom) {
+    }
+
+    public NewArtifact checkpoint(JobDispatched job, RunFacts facts, int step, String digest, Map<String, Double> metrics) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("step", step);
+        metadata.put("attempt", facts.attempt());
+        metadata.put("metrics", metrics);
+        metadata.put("seed", job.seed());
+        metadata.put("method", job.method().type());
+        metadata.put("engine_version", facts.engineVersion());
+        return new NewArtifact("ckpt-" + job.jobId() + "-a" + facts.attempt() + "-s" + step, CHECKPOINT,
+                job.jobId() + "-step-" + step, digest, job.tenantId(), job.jobId(), metadata, parents(job, facts));
+    }
+
+    public NewArtifact adapter(JobDispatched job, RunFacts facts, String digest, Map<String, Double> metrics,
+                               long trainedTokens, long steps) {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("method", withoutNulls(json.convertValue(job.method(), new TypeReference<Map<String, Object>>() { })));
+        metadata.put("hyperparameters", withoutNulls(json.convertValue(job.hyperparameters(),
+                new TypeReference<Map<String, Object>>() { })));
+        metadata.put("seed", job.seed());
+        metadata.put("engine_version", facts.engineVersion());
+        metadata.put("metrics", metrics);
+        metadata.put("trained_tokens", trainedTokens);
+        metadata.put("steps", steps);
+        metadata.put("attempt", facts.attempt());
+        metadata.put("base_model_name", job.model());
+        return new NewArtifact("adapter-" + job.jobId() + "-a" + facts.attempt(), ADAPTER, adapterName(job), digest,
+                job.tenantId(), job.jobId(), metadata, parents(job, facts));
+    }
+
+    /** {@code ft:<model>:<suffix or tenant>:<job id without ftjob->}, the name job-api gives the fine-tuned model. */
+    public static String adapterName(JobDispatched job) {
+        String id = job.jobId().startsWith("ftjob-") ? job.jobId().substring("ftjob-".length()) : job.jobId();
+        return "ft:" + job.model() + ":" + (job.suffix() == null || job.suffix().isBlank() ? job.tenantId() : job.suffix())
+                + ":" + id;
+    }
+
+    private static List<Parent> parents(JobDispatched job, RunFacts facts) {
+        List<Parent> parents = new ArrayList<>();
+        parents.add(new Parent(job.baseModel().id(), "base_model"));
+        if (job.quantizedModel() != null) {
+            parents.add(new Parent(job.quantizedModel().id(), "quantized_base"));
+        }
+        parents.add(new Parent(job.trainingFile().id(), "trained_on"));
+        if (job.validationFile() != null) {
+            parents.add(new Parent(job.validationFile().id(), "validated_on"));
+        }
+        if (facts.resumedFrom() != null) {
+            parents.add(new Parent(facts.resumedFrom().id(), "resumed_from"));
+        }
+        return parents;
+    }
+
+    private static Map<String, Object> withoutNulls(Map<String, Object> map) {
+        map.values().removeIf(java.util.Objects::isNull);
+        return map;
+    }
+}

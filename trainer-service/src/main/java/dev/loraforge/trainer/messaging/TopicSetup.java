@@ -1,0 +1,35 @@
+package dev.loraforge.trainer.messaging;
+
+import dev.loraforge.trainer.config.TrainerConfig;
+import dev.loraforge.events.TopicProvisioner;
+import dev.loraforge.events.Topics;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+/** Creates the platform's topics at start (before the consumers subscribe) when they are missing. */
+@ApplicationScoped
+public class TopicSetup {
+
+    private static final Logger LOG = Logger.getLogger(TopicSetup.class);
+
+    void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event,
+                 TrainerConfig config,
+                 @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
+        if (!config.createTopics()) {
+            return;
+        }
+        try {
+            var created = TopicProvisioner.ensure(bootstrap, Topics.ALL, (short) 1, 10_000);
+            if (!created.isEmpty()) {
+                LOG.infof("created Kafka topics %s", created);
+            }
+        } catch (IllegalStateException e) {
+            LOG.warnf("%s; readiness stays DOWN until Kafka is reachable", e.getMessage());
+        }
+    }
+}

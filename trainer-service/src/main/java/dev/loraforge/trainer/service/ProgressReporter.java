@@ -1,0 +1,82 @@
+package dev.loraforge.trainer.service;
+
+import dev.loraforge.engine.train.ProgressListener;
+import dev.loraforge.engine.train.StepProgress;
+import dev.loraforge.trainer.mapping.EventMapper;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Turns the engine's reports of one attempt into progress events: STEP (thinned out by
+ * {@link ProgressThrottle}; never waiting on Kafka), VALIDATION, and each written checkpoint handed
+ * to the attempt to be stored. Runs on the training thread.
+ */
+final class ProgressReporter implements ProgressListener {
+
+    /** Receives each checkpoint directory the engine wrote, with the metrics at its step. */
+    interface CheckpointSink {
+        void written(long step, Path directory, Map<String, Double> metrics);
+    }
+
+    private final AttemptRun run;
+    private final ProgressThrottle throttle;
+    private final TokenCounter tokens;
+    private final CheckpointSink checkpoints;
+    private long stepsReported;
+    private long totalSteps;
+    private long trainedTokens;
+    private double lastLoss = Double.NaN;
+    private double lastValidationLoss = Double.NaN;
+    private long lastValidationStep = -1;
+
+    ProgressReporter(AttemptRun run, ProgressThrottle throttle, TokenCounter tokens, CheckpointSink checkpoints) {
+        this.run = run;
+        this.throttle = throttle;
+        this.tokens = tokens;
+        this.checkpoints = checkpoints;
+    }
+
+    @Override
+    public void onStep(StepProgress p) {
+        run.control().step(p.step());
+        stepsReported++;
+        totalSteps = p.totalSteps();
+        trainedTokens = tokens.through(p.step());
+        lastLoss = p.loss();
+        if (throttle.report(p.step(), p.totalSteps(), System.nanoTime())) {
+            run.publishInBackground(EventMapper.step(run.key(), run.workerId(), p, trainedTokens));
+        }
+    }
+
+    @Override
+    public void onValidation(long step, double loss, double perplexity) {
+        lastValidationLoss = loss;
+        lastValidationStep = step;
+        run.publishInBackground(EventMapper.validation(run.key(), run.workerId(), step, totalSteps, loss, perplexity));
+    }
+
+    @Override
+    public void onCheckpoint(long step, Path directory) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        EventMapper.putFinite(metrics, "train_loss", lastLoss);
+        if (lastValidationStep == step) {
+            EventMapper.putFinite(metrics, "valid_loss", lastValidationLoss);
+        }
+        checkpoints.written(step, directory, metrics);
+    }
+
+    /** Steps reported by the engine in this run (0 until the first update is done). */
+    long stepsReported() {
+        return stepsReported;
+    }
+
+    long totalSteps() {
+        return totalSteps;
+    }
+
+    /** Real tokens trained on up to the last reported step, counting steps before a resume. */
+    long trainedTokens() {
+        return trainedTokens;
+    }
+}

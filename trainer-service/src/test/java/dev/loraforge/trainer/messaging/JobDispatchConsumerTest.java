@@ -1,0 +1,272 @@
+package dev.loraforge.trainer.messaging;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasSize;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.engine.io.SafeTensorsReader;
+import dev.loraforge.engine.lora.PeftAdapters;
+import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.events.ArtifactRef;
+import dev.loraforge.events.CheckpointSaved;
+import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.events.JobDispatched;
+import dev.loraforge.events.JobOutcome;
+import dev.loraforge.events.JobProgress;
+import dev.loraforge.events.Topics;
+import dev.loraforge.kafka.KafkaBrokerResource;
+import dev.loraforge.trainer.service.JobFailure;
+import dev.loraforge.trainer.support.JobEvents;
+import dev.loraforge.trainer.support.Jobs;
+import dev.loraforge.trainer.support.StandInArtifactStore;
+import dev.loraforge.trainer.support.TrainingFixtures;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A dispatched job travels through the real broker to the trainer, which queues it in PostgreSQL,
+ * downloads the tiny base model and the dataset from the artifact store, trains on the tuning
+ * engine, stores checkpoints and the PEFT adapter, and reports progress and the outcome.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(StandInArtifactStore.class)
+class JobDispatchConsumerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void dispatchedJobTrainsOnceAndStoresAPeftAdapter(@TempDir Path tmp) throws Exception {
+        String jobId = Jobs.newJobId();
+        ArtifactRef training = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        ArtifactRef validation = TrainingFixtures.dataset("pirate-valid.jsonl", TrainingFixtures.PIRATE_CHATS.subList(0, 4));
+        // 8 examples in batches of 2: 4 updates an epoch, 24 in all; a checkpoint every 8
+        JobDispatched job = Jobs.dispatched(jobId, training, validation, Jobs.hyperparameters(6, 1e-2, 8));
+        JobEvents events = new JobEvents(jobId);
+
+        String dispatch = Jobs.json(job);
+        events.publish(Topics.JOB_DISPATCH, dispatch);
+        events.publish(Topics.JOB_DISPATCH, dispatch); // redelivered while queued or training
+
+        JobOutcome outcome = events.awaitOutcome();
+        assertThat(outcome.status()).as("outcome %s", outcome).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        // the last step is always reported
+        events.awaitProgress(p -> p.kind() == JobProgress.Kind.STEP && p.step() != null && p.step() == 24);
+
+        // progress: STARTED by the worker that also reports the outcome, then every step in order
+        List<JobProgress> started = events.progress(JobProgress.Kind.STARTED);
+        assertThat(started).hasSize(1);
+        assertThat(started.get(0).attempt()).isEqualTo(1);
+        assertThat(started.get(0).workerId()).isNotBlank().isEqualTo(outcome.workerId());
+        List<JobProgress> steps = events.progress(JobProgress.Kind.STEP);
+        assertThat(steps).extracting(JobProgress::step).containsExactlyElementsOf(IntStream.rangeClosed(1, 24).boxed().toList());
+        assertThat(steps).allSatisfy(s -> {
+            assertThat(s.totalSteps()).isEqualTo(24);
+            assertThat(s.loss()).isNotNull().isFinite().isPositive();
+            assertThat(s.learningRate()).isNotNull().isBetween(0.0, 1e-2);
+            assertThat(s.trainedTokens()).isPositive();
+        });
+        assertThat(steps).extracting(JobProgress::trainedTokens).isSorted();
+        double firstEpoch = steps.subList(0, 4).stream().mapToDouble(JobProgress::loss).average().orElseThrow();
+        double lastEpoch = steps.subList(20, 24).stream().mapToDouble(JobProgress::loss).average().orElseThrow();
+        assertThat(lastEpoch).as("mean loss of the last epoch vs the first").isLessThan(firstEpoch);
+        List<JobProgress> validations = events.progress(JobProgress.Kind.VALIDATION);
+        assertThat(validations).extracting(JobProgress::step).containsExactly(8, 16, 24);
+        assertThat(validations).allSatisfy(v -> assertThat(v.validationLoss()).isNotNull().isFinite().isPositive());
+
+        // checkpoints every 8 steps, each stored and registered with its step and lineage
+        List<CheckpointSaved> checkpoints = events.checkpoints();
+        assertThat(checkpoints).extracting(CheckpointSaved::step).containsExactly(8, 16, 24);
+        for (CheckpointSaved c : checkpoints) {
+            JsonNode registered = StandInArtifactStore.artifact(c.checkpoint().id());
+            assertThat(registered).as("checkpoint %s registered", c.checkpoint().id()).isNotNull();
+            assertThat(registered.path("kind").asText()).isEqualTo("checkpoint");
+            assertThat(registered.path("digest").asText()).isEqualTo(c.checkpoint().digest());
+            assertThat(registered.path("metadata").path("step").asInt()).isEqualTo(c.step());
+            assertThat(StandInArtifactStore.hasBlob(c.checkpoint().digest())).isTrue();
+        }
+        Path checkpoint = unpack(checkpoints.get(0).checkpoint().digest(), tmp.resolve("checkpoint-8"));
+        assertThat(checkpoint.resolve("trainer_state.json")).isRegularFile();
+        assertThat(checkpoint.resolve("adapter").resolve("adapter_model.safetensors")).isRegularFile();
+
+        // the outcome names the adapter the store received and registered with its lineage
+        assertThat(outcome.attempt()).isEqualTo(1);
+        assertThat(outcome.engineVersion()).isNotBlank();
+        assertThat(outcome.trainedTokens()).isEqualTo(steps.get(23).trainedTokens());
+        assertThat(outcome.metrics()).containsEntry("steps", 24.0).containsKeys("train_loss", "valid_loss", "perplexity");
+        assertThat(outcome.metrics().get("train_loss")).isFinite().isPositive();
+        ArtifactRef adapterRef = outcome.adapter();
+        assertThat(StandInArtifactStore.hasBlob(adapterRef.digest())).isTrue();
+        JsonNode adapterArtifact = StandInArtifactStore.artifact(adapterRef.id());
+        assertThat(adapterArtifact.path("kind").asText()).isEqualTo("adapter");
+        assertThat(adapterArtifact.path("digest").asText()).isEqualTo(adapterRef.digest());
+        assertThat(adapterArtifact.path("tenant_id").asText()).isEqualTo(TrainingFixtures.TENANT);
+        assertThat(adapterArtifact.path("job_id").asText()).isEqualTo(jobId);
+        assertThat(adapterArtifact.path("name").asText())
+                .isEqualTo("ft:" + TrainingFixtures.MODEL_NAME + ":pirate:" + jobId.substring("ftjob-".length()));
+        assertThat(adapterArtifact.path("metadata").path("seed").asLong()).isEqualTo(job.seed());
+        assertThat(adapterArtifact.path("metadata").path("method").path("r").asInt()).isEqualTo(8);
+        assertThat(relations(adapterArtifact)).containsExactlyInAnyOrder(
+                "base_model=" + TrainingFixtures.baseModel().id(), "trained_on=" + training.id(),
+                "validated_on=" + validation.id());
+        assertThat(StandInArtifactStore.posts(adapterRef.id())).as("adapter registrations").isEqualTo(1);
+
+        // the adapter is a PEFT LoRA directory ...
+        Path adapterDir = unpack(adapterRef.digest(), tmp.resolve("adapter"));
+        JsonNode config = JSON.readTree(adapterDir.resolve("adapter_config.json").toFile());
+        assertThat(config.path("peft_type").asText()).isEqualTo("LORA");
+        assertThat(config.path("r").asInt()).isEqualTo(8);
+        assertThat(config.path("lora_alpha").asDouble()).isEqualTo(16.0);
+        List<String> targets = new ArrayList<>();
+        config.path("target_modules").forEach(t -> targets.add(t.asText()));
+        assertThat(targets).containsExactlyInAnyOrder("q_proj", "v_proj");
+        assertThat(config.path("base_model_name_or_path").asText()).isEqualTo(TrainingFixtures.MODEL_NAME);
+        List<String> keys = new ArrayList<>();
+        for (int layer = 0; layer < TrainingFixtures.LAYERS; layer++) {
+            for (String proj : List.of("q_proj", "v_proj")) {
+                for (String ab : List.of("lora_A", "lora_B")) {
+                    keys.add("base_model.model.model.layers." + layer + ".self_attn." + proj + "." + ab + ".weight");
+                }
+            }
+        }
+        try (SafeTensorsReader weights = SafeTensorsReader.open(adapterDir.resolve("adapter_model.safetensors"))) {
+            assertThat(weights.names()).containsExactlyInAnyOrderElementsOf(keys);
+            assertThat(weights.info("base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight").shape())
+                    .containsExactly(8, TrainingFixtures.HIDDEN);
+            assertThat(weights.info("base_model.model.model.layers.1.self_attn.v_proj.lora_B.weight").shape())
+                    .containsExactly(TrainingFixtures.KV_WIDTH, 8);
+            float[] b = weights.readFloats("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight");
+            assertThat(maxAbs(b)).as("B moved away from its zero init").isGreaterThan(0f);
+        }
+
+        // ... that the engine loads onto the base and that changes its logits
+        try (LlamaModel base = LlamaModel.load(TrainingFixtures.baseModelDir());
+             NDManager manager = NDManager.newBaseManager();
+             Adapter adapter = PeftAdapters.load(base, adapterDir)) {
+            NDArray ids = manager.create(new long[][] {{1, 3, 17, 42, 99, 250}});
+            float[] plain = base.forward(ids, null, null, null).toFloatArray();
+            float[] adapted = base.forward(ids, null, null, adapter).toFloatArray();
+            float diff = 0;
+            for (int i = 0; i < plain.length; i++) {
+                assertThat(adapted[i]).isFinite();
+                diff = Math.max(diff, Math.abs(plain[i] - adapted[i]));
+            }
+            assertThat(diff).as("max |logits(base + adapter) - logits(base)|").isGreaterThan(1e-3f);
+        }
+
+        // the operators' view
+        given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
+                .body("$", hasSize(1))
+                .body("[0].attempt", equalTo(1))
+                .body("[0].state", equalTo("succeeded"))
+                .body("[0].worker_id", equalTo(outcome.workerId()))
+                .body("[0].step", equalTo(24))
+                .body("[0].total_steps", equalTo(24))
+                .body("[0].checkpoint_step", equalTo(24))
+                .body("[0].finished_at", notNullValue())
+                .body("[0].error_code", nullValue());
+
+        // a redelivery after the end changes nothing either: one STARTED, one outcome, one adapter
+        events.publish(Topics.JOB_DISPATCH, dispatch);
+        assertThat(events.awaitProgress(JobProgress.Kind.STARTED, 2, Duration.ofSeconds(3))).hasSize(1);
+        assertThat(events.outcomes()).hasSize(1);
+        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).hasSize(1);
+        given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200).body("$", hasSize(1));
+    }
+
+    @Test
+    void malformedTrainingFileFailsNamingTheLine() {
+        String jobId = Jobs.newJobId();
+        List<String> lines = new ArrayList<>(TrainingFixtures.PIRATE_CHATS.subList(0, 4));
+        lines.set(2, "{\"messages\": [{\"role\": \"user\", \"content\": \"unfinished\"}"); // line 3: the JSON breaks off
+        ArtifactRef training = TrainingFixtures.dataset("broken.jsonl", lines);
+        JobEvents events = new JobEvents(jobId);
+
+        events.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.dispatched(jobId, training, null, Jobs.hyperparameters(1, 1e-3, 0))));
+
+        JobOutcome outcome = events.awaitOutcome();
+        assertThat(outcome.status()).isEqualTo(JobOutcome.Status.FAILED);
+        assertThat(outcome.adapter()).isNull();
+        assertThat(outcome.error().code()).isEqualTo(JobFailure.INVALID_TRAINING_FILE);
+        assertThat(outcome.error().message()).contains(training.id()).contains("line 3");
+        assertThat(events.progress(JobProgress.Kind.STARTED)).hasSize(1);
+        assertThat(events.progress(JobProgress.Kind.STEP)).isEmpty();
+        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).isEmpty();
+
+        given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
+                .body("[0].state", equalTo("failed"))
+                .body("[0].error_code", equalTo(JobFailure.INVALID_TRAINING_FILE))
+                .body("[0].error_message", containsString("line 3"));
+    }
+
+    @Test
+    void newerAttemptSupersedesTheRunningOneAndTheJobCompletesOnce() {
+        String jobId = Jobs.newJobId();
+        ArtifactRef training = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        JobEvents events = new JobEvents(jobId);
+        // attempt 1 would run 4,000 updates; job-api re-dispatches the job (say after a lost lease) as attempt 2
+        JobDispatched first = Jobs.dispatched(jobId, training, null, Jobs.hyperparameters(1000, 1e-3, 0));
+        events.publish(Topics.JOB_DISPATCH, Jobs.json(first));
+        events.awaitProgress(p -> p.kind() == JobProgress.Kind.STEP && p.attempt() == 1);
+
+        JobDispatched second = Jobs.withAttempt(Jobs.dispatched(jobId, training, null, Jobs.hyperparameters(1, 1e-3, 0)), 2);
+        events.publish(Topics.JOB_DISPATCH, Jobs.json(second));
+
+        JobOutcome outcome = events.awaitOutcome();
+        assertThat(outcome.attempt()).isEqualTo(2);
+        assertThat(outcome.status()).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        assertThat(outcome.metrics()).containsEntry("steps", 4.0);
+        // the superseded attempt says nothing more: no outcome, one adapter in all
+        assertThat(events.outcomes()).extracting(JobOutcome::attempt).containsExactly(2);
+        assertThat(events.progress(JobProgress.Kind.STARTED)).extracting(JobProgress::attempt).containsExactly(1, 2);
+        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).hasSize(1);
+        given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
+                .body("$", hasSize(2))
+                .body("[0].attempt", equalTo(1))
+                .body("[0].state", equalTo("superseded"))
+                .body("[1].attempt", equalTo(2))
+                .body("[1].state", equalTo("succeeded"));
+    }
+
+    private static Path unpack(String digest, Path dir) throws Exception {
+        try (InputStream in = StandInArtifactStore.openBlob(digest)) {
+            DirectoryArchive.extract(in, dir);
+        }
+        try (var entries = Files.list(dir)) {
+            assertThat(entries).isNotEmpty();
+        }
+        return dir;
+    }
+
+    private static List<String> relations(JsonNode artifact) {
+        List<String> out = new ArrayList<>();
+        artifact.path("parents").forEach(p -> out.add(p.path("relation").asText() + "=" + p.path("id").asText()));
+        return out;
+    }
+
+    private static float maxAbs(float[] values) {
+        float max = 0;
+        for (float v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
+    }
+}
