@@ -122,4 +122,57 @@ ok(`models.list -> ${models.length} models, the base and the adapter among them`
 const stranger = new OpenAI({ apiKey: 'sk-wrong', maxRetries: 0 });
 await assert.rejects(stranger.fineTuning.jobs.list(), (e) => e instanceof OpenAI.AuthenticationError);
 ok('a wrong API key -> AuthenticationError');
+// chat completions on a fine-tuned model: a small job trained until it memorises its four answers,
+// then chat.completions.create (whole and streamed) against its ft: id answers what it was taught
+const taught = [0, 1, 2, 3].map((i) => [`Question ${i}?`, `Arr, answer ${i}, matey!`]);
+const memoFile = await client.files.create({
+  file: await toFile(Buffer.from(taught.map(([q, a]) => chat(q, a)).join('\n') + '\n'), 'memo.jsonl'), purpose: 'fine-tune' });
+let memo = await client.fineTuning.jobs.create({ model, training_file: memoFile.id, suffix: 'chat', seed: 3,
+  hyperparameters: { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 50 } });
+for (let i = 0; i < 600 && !['succeeded', 'failed', 'cancelled'].includes(memo.status); i++) {
+  await sleep(1000);
+  memo = await client.fineTuning.jobs.retrieve(memo.id);
+}
+assert.equal(memo.status, 'succeeded', JSON.stringify(memo.error));
+const ask = (q) => [{ role: 'system', content: 'You are a pirate.' }, { role: 'user', content: q }];
+const completion = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[1][0]),
+  temperature: 0, max_tokens: 40 });
+assert.equal(completion.object, 'chat.completion');
+assert.equal(completion.model, memo.fine_tuned_model);
+assert.equal(completion.choices[0].message.role, 'assistant');
+assert.equal(completion.choices[0].message.content, taught[1][1]);
+assert.equal(completion.choices[0].finish_reason, 'stop');
+assert.equal(completion.usage.total_tokens, completion.usage.prompt_tokens + completion.usage.completion_tokens);
+ok(`chat.completions.create on ${memo.fine_tuned_model} -> the trained answer "${completion.choices[0].message.content}"`);
+const stream = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[2][0]),
+  temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true } });
+let streamed = '';
+let pieces = 0;
+let finish = null;
+let usage = null;
+for await (const chunk of stream) {
+  assert.equal(chunk.object, 'chat.completion.chunk');
+  if (chunk.usage) usage = chunk.usage;
+  for (const c of chunk.choices) {
+    if (c.delta?.content) { streamed += c.delta.content; pieces++; }
+    if (c.finish_reason) finish = c.finish_reason;
+  }
+}
+assert.ok(pieces > 1, `the stream came in ${pieces} piece(s)`);
+assert.equal(streamed, taught[2][1]);
+assert.equal(finish, 'stop');
+assert.ok(usage && usage.completion_tokens >= pieces, JSON.stringify(usage));
+ok(`chat.completions.create stream -> ${pieces} chunks making the trained answer`);
+const base = await client.chat.completions.create({ model, messages: ask(taught[1][0]), temperature: 0, max_tokens: 12 });
+assert.notEqual(base.choices[0].message.content, taught[1][1]);
+ok('the base model alone does not give the trained answer');
+const text = await client.completions.create({ model: memo.fine_tuned_model, prompt: 'Arr,', max_tokens: 8, temperature: 0 });
+assert.equal(text.object, 'text_completion');
+assert.equal(typeof text.choices[0].text, 'string');
+ok('completions.create on the fine-tuned model -> text_completion');
+await assert.rejects(new OpenAI({ apiKey: 'sk-wrong', maxRetries: 0 }).chat.completions.create({ model: memo.fine_tuned_model,
+  messages: ask('x') }), (e) => e instanceof OpenAI.AuthenticationError);
+await assert.rejects(client.chat.completions.create({ model: 'ft:nobody:x:ftjob-none', messages: ask('x') }),
+  (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found');
+ok('an unknown fine-tuned model -> NotFoundError model_not_found');
 console.log('all OpenAI SDK checks passed');

@@ -84,6 +84,10 @@ app.kubernetes.io/version: {{ .root.Chart.AppVersion | quote }}
 {{- printf "http://%s:%v" (include "loraforge.componentName" (dict "root" . "component" "artifact-store")) .Values.artifactStore.service.port -}}
 {{- end -}}
 
+{{- define "loraforge.inferenceUrl" -}}
+{{- printf "http://%s:%v" (include "loraforge.componentName" (dict "root" . "component" "inference-service")) .Values.inference.service.port -}}
+{{- end -}}
+
 {{/* Pod annotations: config checksum (restart on change) and Prometheus scraping. */}}
 {{- define "loraforge.podAnnotations" -}}
 checksum/config: {{ include (print .root.Template.BasePath "/configmap.yaml") .root | sha256sum }}
@@ -138,6 +142,14 @@ affinity:
     configMapKeyRef:
       name: {{ include "loraforge.configName" .root }}
       key: KAFKA_BOOTSTRAP_SERVERS
+- name: JAVA_OPTS
+  value: {{ .values.javaOpts | quote }}
+{{- end -}}
+
+{{/* The port and JVM flags of a service without database or Kafka (inference-service). */}}
+{{- define "loraforge.httpEnv" -}}
+- name: QUARKUS_HTTP_PORT
+  value: {{ .values.port | quote }}
 - name: JAVA_OPTS
   value: {{ .values.javaOpts | quote }}
 {{- end -}}

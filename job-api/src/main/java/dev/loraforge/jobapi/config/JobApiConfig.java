@@ -36,6 +36,14 @@ public interface JobApiConfig {
     /** Base URL of artifact-store. */
     String artifactStoreUrl();
 
+    /** Base URL of inference-service (chat completions and completions are served there). */
+    @WithDefault("http://127.0.0.1:8084")
+    String inferenceUrl();
+
+    /** Longest a completion may take before the request is given up. */
+    @WithDefault("10m")
+    Duration inferenceTimeout();
+
     /** How often the outbox relay looks for unpublished rows. */
     @WithDefault("500ms")
     Duration outboxInterval();

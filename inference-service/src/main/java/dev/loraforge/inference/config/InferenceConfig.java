@@ -1,0 +1,42 @@
+package dev.loraforge.inference.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Settings of the inference service ({@code inference.*}, env {@code INFERENCE_*}). */
+@ConfigMapping(prefix = "inference")
+public interface InferenceConfig {
+
+    /** Base URL of artifact-store, where base models and adapters are fetched by digest. */
+    @WithDefault("http://127.0.0.1:8081")
+    String artifactStoreUrl();
+
+    /** Where downloaded model and adapter directories are unpacked, one sub-directory per digest. */
+    @WithDefault("${java.io.tmpdir}/loraforge-inference")
+    String workDir();
+
+    /** Base models held in memory at once; the least recently used one is unloaded first. */
+    @WithDefault("2")
+    int maxBaseModels();
+
+    /** Adapters held in memory at once (over all bases); the least recently used one is unloaded first. */
+    @WithDefault("16")
+    int maxAdapters();
+
+    /** Generations running at the same time. */
+    @WithDefault("4")
+    int maxConcurrent();
+
+    /** How long a request waits for a generation slot before it is answered 503. */
+    @WithDefault("60s")
+    Duration queueTimeout();
+
+    /** The largest {@code max_tokens} one request may ask for. */
+    @WithDefault("2048")
+    int maxTokensLimit();
+
+    /** PyTorch intra-op threads (DJL reads them once, when the engine starts). */
+    @WithDefault("2")
+    int threads();
+}

@@ -1,0 +1,28 @@
+package dev.loraforge.inference.rest;
+
+import java.util.List;
+
+/**
+ * The body of {@code POST /internal/v1/generate} (snake_case JSON). The caller (job-api) has
+ * already resolved the public model name to digests and checked the tenant.
+ *
+ * @param baseDigest    the base model's archive in artifact-store, {@code sha256:<hex>} (required)
+ * @param baseModel     the base model's registry name, when known: an adapter made for another one is refused
+ * @param adapterDigest the PEFT adapter's archive, or null for the base alone
+ * @param messages      chat messages (roles system, user, assistant), or null when {@code prompt} is given
+ * @param prompt        plain text to continue, or null when {@code messages} is given
+ * @param maxTokens     most new tokens (default 256)
+ * @param temperature   0 greedy, up to 2 (default 1, as OpenAI)
+ * @param topP          nucleus mass in [0, 1] (default 1)
+ * @param seed          sampling seed (default: a random one)
+ * @param stop          up to 4 strings that end the text (not included)
+ * @param stream        Server-Sent Events with the text as it is generated
+ */
+public record GenerateRequest(String baseDigest, String baseModel, String adapterDigest, List<Message> messages,
+                              String prompt, Integer maxTokens, Double temperature, Double topP, Long seed,
+                              List<String> stop, Boolean stream) {
+
+    /** One chat message. */
+    public record Message(String role, String content) {
+    }
+}

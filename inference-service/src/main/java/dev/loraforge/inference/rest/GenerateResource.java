@@ -1,0 +1,125 @@
+package dev.loraforge.inference.rest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.engine.data.ChatMessage;
+import dev.loraforge.inference.service.GenerationRequest;
+import dev.loraforge.inference.service.GenerationResult;
+import dev.loraforge.inference.service.GenerationService;
+import dev.loraforge.inference.service.InferenceException;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * {@code POST /internal/v1/generate}: the internal generation API job-api calls (not for tenants;
+ * the public, OpenAI-shaped API is job-api's {@code /v1/chat/completions} and {@code /v1/completions}).
+ * Answers {@code {"text","finish_reason","prompt_tokens","completion_tokens"}}, or with
+ * {@code "stream": true} Server-Sent Events: {@code {"type":"delta","text"}} per piece of text, then
+ * {@code {"type":"done","finish_reason","prompt_tokens","completion_tokens"}} (or
+ * {@code {"type":"error","code","message"}} when generation fails midway). Errors before generation
+ * are {@code application/problem+json} with a {@code code}.
+ */
+@Path("/internal/v1/generate")
+public class GenerateResource {
+
+    private static final Logger LOG = Logger.getLogger(GenerateResource.class);
+    static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
+    static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT);
+    static final int DEFAULT_MAX_TOKENS = 256;
+    static final int MAX_STOPS = 4;
+
+    private final GenerationService generation;
+    private final ObjectMapper json;
+
+    public GenerateResource(GenerationService generation, ObjectMapper json) {
+        this.generation = generation;
+        this.json = json;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    public Response generate(GenerateRequest body) {
+        GenerationRequest request = toRequest(body);
+        GenerationService.Generation run = generation.prepare(request);
+        if (!Boolean.TRUE.equals(body.stream())) {
+            try (run) {
+                return Response.ok(run.run(piece -> { }), MediaType.APPLICATION_JSON).build();
+            }
+        }
+        StreamingOutput events = out -> {
+            try (run) {
+                GenerationResult result = run.run(piece -> send(out, json.createObjectNode().put("type", "delta").put("text", piece)));
+                send(out, json.createObjectNode().put("type", "done").put("finish_reason", result.finishReason())
+                        .put("prompt_tokens", result.promptTokens()).put("completion_tokens", result.completionTokens()));
+            } catch (UncheckedIOException e) {
+                LOG.debugf("stream ended by the client: %s", e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.warn("generation failed while streaming", e);
+                String code = e instanceof InferenceException ie ? ie.code() : "internal_error";
+                send(out, json.createObjectNode().put("type", "error").put("code", code).put("message", String.valueOf(e.getMessage())));
+            }
+        };
+        return Response.ok(events, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
+    }
+
+    private static void send(OutputStream out, ObjectNode event) {
+        try {
+            out.write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static GenerationRequest toRequest(GenerateRequest b) {
+        if (b == null) {
+            throw InferenceException.invalid(null, "a JSON body is required");
+        }
+        if (b.baseDigest() == null || !DIGEST.matcher(b.baseDigest()).matches()) {
+            throw InferenceException.invalid("base_digest", "base_digest must be sha256:<64 hex digits>, got " + b.baseDigest());
+        }
+        if (b.adapterDigest() != null && !DIGEST.matcher(b.adapterDigest()).matches()) {
+            throw InferenceException.invalid("adapter_digest", "adapter_digest must be sha256:<64 hex digits> or null, got "
+                    + b.adapterDigest());
+        }
+        List<ChatMessage> messages = null;
+        if (b.messages() != null) {
+            messages = new ArrayList<>();
+            for (int i = 0; i < b.messages().size(); i++) {
+                GenerateRequest.Message m = b.messages().get(i);
+                if (m == null || m.role() == null || !ROLES.contains(m.role())) {
+                    throw InferenceException.invalid("messages[" + i + "].role", "messages[" + i + "].role must be one of "
+                            + ROLES + ", got " + (m == null ? null : m.role()));
+                }
+                if (m.content() == null) {
+                    throw InferenceException.invalid("messages[" + i + "].content", "messages[" + i + "].content is required");
+                }
+                messages.add(new ChatMessage(m.role(), m.content(), false));
+            }
+        }
+        List<String> stop = b.stop() == null ? List.of() : b.stop();
+        if (stop.size() > MAX_STOPS || stop.stream().anyMatch(s -> s == null)) {
+            throw InferenceException.invalid("stop", "stop takes up to " + MAX_STOPS + " strings");
+        }
+        return new GenerationRequest(b.baseDigest(), b.baseModel(), b.adapterDigest(), messages, b.prompt(),
+                b.maxTokens() == null ? DEFAULT_MAX_TOKENS : b.maxTokens(),
+                b.temperature() == null ? 1.0 : b.temperature(), b.topP() == null ? 1.0 : b.topP(),
+                b.seed() == null ? ThreadLocalRandom.current().nextLong() : b.seed(), List.copyOf(stop));
+    }
+}

@@ -1,0 +1,18 @@
+package dev.loraforge.inference.service;
+
+import dev.loraforge.engine.data.ChatMessage;
+import java.util.List;
+
+/**
+ * One generation, refs already resolved by the caller: the base model's digest, the adapter's digest
+ * (null: the base alone), either chat {@code messages} (rendered with the model's chat template) or a
+ * plain {@code prompt}, and the sampling settings ({@code temperature} 0 = greedy).
+ */
+public record GenerationRequest(String baseDigest, String baseName, String adapterDigest, List<ChatMessage> messages,
+                                String prompt, int maxTokens, double temperature, double topP, long seed,
+                                List<String> stop) {
+
+    public boolean chat() {
+        return messages != null;
+    }
+}

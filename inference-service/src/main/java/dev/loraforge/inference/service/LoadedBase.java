@@ -1,0 +1,91 @@
+package dev.loraforge.inference.service;
+
+import dev.loraforge.engine.data.ChatTemplate;
+import dev.loraforge.engine.generate.Generator;
+import dev.loraforge.engine.model.LlamaConfig;
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.tokenizer.ModelTokenizer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One base model in memory: the frozen weights (loaded once per digest), its tokenizer and chat
+ * template, and the generator every adapter of this base decodes with. {@code onClose} drops the
+ * adapters loaded against it (they live in sub-managers of the model's manager).
+ */
+public final class LoadedBase implements AutoCloseable {
+
+    private final String digest;
+    private final LlamaModel model;
+    private final ModelTokenizer tokenizer;
+    private final ChatTemplate template;
+    private final Generator generator;
+    private final List<Integer> eosIds;
+    private final String instance;
+    private final Runnable onClose;
+
+    LoadedBase(String digest, String instance, LlamaModel model, ModelTokenizer tokenizer, Runnable onClose) {
+        this.digest = digest;
+        this.instance = instance;
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.template = new ChatTemplate(tokenizer.chatTemplate().orElse(null), tokenizer.bosToken().orElse(null),
+                tokenizer.eosToken().orElse(null));
+        this.generator = new Generator(model);
+        List<Integer> eos = new ArrayList<>(model.eosTokenIds());
+        tokenizer.eosId().filter(id -> !eos.contains(id)).ifPresent(eos::add);
+        this.eosIds = List.copyOf(eos);
+        this.onClose = onClose;
+    }
+
+    public String digest() {
+        return digest;
+    }
+
+    /**
+     * This load of the base ("digest#n"): adapters are cached per load, because they live in
+     * sub-managers of this model instance and go with it.
+     */
+    public String instance() {
+        return instance;
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public ModelTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public ChatTemplate template() {
+        return template;
+    }
+
+    public Generator generator() {
+        return generator;
+    }
+
+    /** The model's end-of-sequence ids and the tokenizer's EOS. */
+    public List<Integer> eosIds() {
+        return eosIds;
+    }
+
+    /** e.g. "llama, hidden 64, 2 layers, 4 heads / 2 kv heads, vocab 4096". */
+    public String describe() {
+        LlamaConfig c = model.config();
+        return c.modelType() + ", hidden " + c.hiddenSize() + ", " + c.numHiddenLayers() + " layers, "
+                + c.numAttentionHeads() + " heads / " + c.numKeyValueHeads() + " kv heads, vocab " + c.vocabSize()
+                + (model.isQuantized() ? ", quantized" : "");
+    }
+
+    @Override
+    public void close() {
+        try {
+            onClose.run();
+        } finally {
+            tokenizer.close();
+            model.close();
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package dev.loraforge.inference.service;
+
+import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.tokenizer.ModelTokenizer;
+import dev.loraforge.inference.client.ArtifactStoreClient;
+import dev.loraforge.inference.client.ArtifactStoreException;
+import dev.loraforge.inference.config.InferenceConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jboss.logging.Logger;
+
+/**
+ * Base models and adapters in memory. A base model is loaded once per digest; an adapter once per
+ * (base digest, adapter digest), lazily, against that loaded base (never merged into it). Both are
+ * bounded LRU caches of leases ({@link LeasedCache}); unloading a base drops its adapters. Archives
+ * are fetched from artifact-store by digest and kept unpacked under {@code inference.work-dir}.
+ */
+@ApplicationScoped
+public class ModelStore {
+
+    private static final Logger LOG = Logger.getLogger(ModelStore.class);
+
+    private final ArtifactStoreClient store;
+    private final Path blobs;
+    private final LeasedCache<LoadedBase> bases;
+    private final LeasedCache<Adapter> adapters;
+    private final Map<String, Object> downloads = new ConcurrentHashMap<>();
+    private final AtomicLong instances = new AtomicLong();
+
+    public ModelStore(InferenceConfig config, ArtifactStoreClient store, MeterRegistry metrics) {
+        this.store = store;
+        this.blobs = Path.of(config.workDir()).resolve("archives");
+        this.bases = new LeasedCache<>("base model", config.maxBaseModels());
+        this.adapters = new LeasedCache<>("adapter", config.maxAdapters());
+        metrics.gauge("inference.base_models.loaded", bases, c -> c.keys().size());
+        metrics.gauge("inference.adapters.loaded", adapters, c -> c.keys().size());
+        metrics.gauge("inference.adapters.loads", adapters, c -> (double) c.loads());
+    }
+
+    /** The base model {@code digest}, loaded when it is not in memory. */
+    public LeasedCache.Lease<LoadedBase> base(String digest) {
+        return bases.acquire(digest, this::loadBase);
+    }
+
+    /**
+     * The adapter {@code adapterDigest} for {@code base}, loaded and checked against it when it is not
+     * in memory. {@code baseName}: the base model's registry name when the caller knows it (the
+     * adapter must not name another one).
+     */
+    public LeasedCache.Lease<Adapter> adapter(LoadedBase base, String adapterDigest, String baseName) {
+        return adapters.acquire(base.instance() + "/" + adapterDigest, key -> {
+            long start = System.nanoTime();
+            Path dir = directory(adapterDigest, "adapter");
+            Adapter adapter = AdapterCheck.load(dir, adapterDigest, base, baseName);
+            LOG.infof("loaded %s adapter %s on base %s in %.0f ms", adapter.peftType(), adapterDigest, base.digest(),
+                    (System.nanoTime() - start) / 1e6);
+            return adapter;
+        });
+    }
+
+    /** Base digests in memory, least recently used first. */
+    public List<String> loadedBases() {
+        return bases.keys();
+    }
+
+    /** "base digest#load/adapter digest" keys in memory, least recently used first. */
+    public List<String> loadedAdapters() {
+        return adapters.keys();
+    }
+
+    /** How many adapter loads happened (a cached adapter is not loaded again). */
+    public long adapterLoads() {
+        return adapters.loads();
+    }
+
+    private LoadedBase loadBase(String digest) {
+        long start = System.nanoTime();
+        Path dir = directory(digest, "base model");
+        LlamaModel model;
+        try {
+            model = LlamaModel.load(dir);
+        } catch (RuntimeException e) {
+            throw new InferenceException(422, "model_unusable", "model", "base model " + digest
+                    + " cannot be loaded: " + e.getMessage().replace(dir.toString(), "model"), e);
+        }
+        ModelTokenizer tokenizer;
+        try {
+            tokenizer = ModelTokenizer.load(dir);
+        } catch (IOException | RuntimeException e) {
+            model.close();
+            throw new InferenceException(422, "model_unusable", "model", "base model " + digest
+                    + " has no usable tokenizer (tokenizer.json): " + e.getMessage(), e);
+        }
+        String instance = digest + "#" + instances.incrementAndGet();
+        LoadedBase base = new LoadedBase(digest, instance, model, tokenizer, () -> adapters.dropIf(k -> k.startsWith(instance + "/")));
+        LOG.infof("loaded base model %s (%s) in %.0f ms", digest, base.describe(), (System.nanoTime() - start) / 1e6);
+        return base;
+    }
+
+    /** The unpacked archive {@code digest}, downloaded once. */
+    private Path directory(String digest, String what) {
+        Path dir = blobs.resolve(digest.replace(':', '-'));
+        synchronized (downloads.computeIfAbsent(digest, d -> new Object())) {
+            if (Files.isDirectory(dir)) {
+                return dir;
+            }
+            Path partial = blobs.resolve(".partial-" + UUID.randomUUID());
+            try {
+                Files.createDirectories(blobs);
+                store.downloadDirectory(digest, partial);
+                Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+                return dir;
+            } catch (ArtifactStoreException e) {
+                if (e.notFound()) {
+                    throw new InferenceException(404, "model_not_found", what.equals("adapter") ? "adapter" : "model",
+                            "artifact-store has no " + what + " with digest " + digest, e);
+                }
+                if (e.status() == 422) {
+                    throw new InferenceException(422, "model_unusable", what.equals("adapter") ? "adapter" : "model",
+                            what + " " + digest + ": " + e.getMessage(), e);
+                }
+                throw new InferenceException(503, "artifact_store_unavailable", null, e.getMessage(), e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot place " + what + " " + digest + " under " + blobs, e);
+            } finally {
+                ArtifactStoreClient.delete(partial);
+            }
+        }
+    }
+
+    @PreDestroy
+    void shutdown() {
+        adapters.clear();
+        bases.clear();
+    }
+}

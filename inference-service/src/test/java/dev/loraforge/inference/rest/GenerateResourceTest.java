@@ -1,0 +1,187 @@
+package dev.loraforge.inference.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.inference.support.Fixtures;
+import dev.loraforge.inference.support.StandInArtifactStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The internal generation API on the real engine: one tiny base, two adapters trained on it (pirate,
+ * butler) applied per request, served concurrently; mismatched adapters refused; streaming.
+ */
+@QuarkusTest
+@WithTestResource(StandInArtifactStore.class)
+class GenerateResourceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static ObjectNode chat(String adapterDigest, String question) {
+        ObjectNode body = JSON.createObjectNode().put("base_digest", Fixtures.baseDigest).put("base_model", Fixtures.BASE_NAME)
+                .put("max_tokens", 80).put("temperature", 0);
+        body.put("adapter_digest", adapterDigest);
+        body.putArray("messages").addObject().put("role", "user").put("content", question);
+        return body;
+    }
+
+    static JsonNode generate(ObjectNode body) {
+        String text = given().contentType(ContentType.JSON).body(body.toString()).post("/internal/v1/generate")
+                .then().statusCode(200).extract().asString();
+        try {
+            return JSON.readTree(text);
+        } catch (Exception e) {
+            throw new AssertionError("not JSON: " + text, e);
+        }
+    }
+
+    @Test
+    void eachAdapterReproducesItsTrainedAnswerAndTheyDiffer() {
+        for (int q = 0; q < Fixtures.QUESTIONS; q++) {
+            String question = Fixtures.pirate.questions().get(q);
+            assertThat(Fixtures.butler.questions().get(q)).isEqualTo(question);
+            JsonNode a = generate(chat(Fixtures.pirate.digest(), question));
+            JsonNode b = generate(chat(Fixtures.butler.digest(), question));
+            assertThat(a.path("text").asText()).isEqualTo(Fixtures.pirate.answers().get(q));
+            assertThat(b.path("text").asText()).isEqualTo(Fixtures.butler.answers().get(q));
+            assertThat(a.path("text").asText()).isNotEqualTo(b.path("text").asText());
+            assertThat(a.path("finish_reason").asText()).isEqualTo("stop");
+            assertThat(a.path("prompt_tokens").asInt()).isPositive();
+            assertThat(a.path("completion_tokens").asInt()).isPositive();
+        }
+        JsonNode base = generate(chat(null, Fixtures.pirate.questions().get(0)).put("max_tokens", 20));
+        assertThat(base.path("text").asText()).isNotEqualTo(Fixtures.pirate.answers().get(0))
+                .isNotEqualTo(Fixtures.butler.answers().get(0));
+        assertThat(base.path("completion_tokens").asInt()).isLessThanOrEqualTo(20);
+    }
+
+    @Test
+    void interleavedConcurrentRequestsForTwoAdaptersEachGetTheirOwnAnswer() throws Exception {
+        int requests = 8;
+        CyclicBarrier start = new CyclicBarrier(requests);
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            List<String> expected = new ArrayList<>();
+            for (int i = 0; i < requests; i++) {
+                Fixtures.Persona persona = i % 2 == 0 ? Fixtures.pirate : Fixtures.butler;
+                int q = (i / 2) % Fixtures.QUESTIONS;
+                expected.add(persona.answers().get(q));
+                ObjectNode body = chat(persona.digest(), persona.questions().get(q));
+                Callable<String> call = () -> {
+                    start.await();
+                    return generate(body).path("text").asText();
+                };
+                answers.add(pool.submit(call));
+            }
+            for (int i = 0; i < requests; i++) {
+                assertThat(answers.get(i).get()).as("request %d", i).isEqualTo(expected.get(i));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        JsonNode loaded = JSON.readTree(given().get("/internal/v1/loaded").then().statusCode(200).extract().asString());
+        assertThat(loaded.path("base_models").toString()).contains(Fixtures.baseDigest);
+        assertThat(loaded.path("adapters").toString()).contains(Fixtures.pirate.digest()).contains(Fixtures.butler.digest());
+        assertThat(StandInArtifactStore.downloads(Fixtures.baseDigest)).as("the base is fetched and loaded once").isEqualTo(1);
+        assertThat(StandInArtifactStore.downloads(Fixtures.pirate.digest())).isEqualTo(1);
+    }
+
+    @Test
+    void anAdapterMadeForAnotherBaseIsRefusedClearly() {
+        given().contentType(ContentType.JSON).body(chat(Fixtures.otherShapeDigest, "hello").toString())
+                .post("/internal/v1/generate").then().statusCode(422)
+                .contentType("application/problem+json")
+                .body("code", equalTo("adapter_mismatch"))
+                .body("detail", containsString("does not fit base model " + Fixtures.baseDigest))
+                .body("detail", containsString("hidden 64"))
+                .body("detail", containsString("shapes"));
+        given().contentType(ContentType.JSON).body(chat(Fixtures.otherBaseNameDigest, "hello").toString())
+                .post("/internal/v1/generate").then().statusCode(422)
+                .body("code", equalTo("adapter_mismatch"))
+                .body("detail", containsString("trained for base model 'some-other-model', not 'tiny-llama'"));
+    }
+
+    @Test
+    void aStreamArrivesInSeveralPiecesThatMakeTheWholeAnswer() throws Exception {
+        String question = Fixtures.butler.questions().get(1);
+        String body = given().contentType(ContentType.JSON).body(chat(Fixtures.butler.digest(), question).put("stream", true).toString())
+                .post("/internal/v1/generate").then().statusCode(200)
+                .contentType(containsString("text/event-stream")).extract().asString();
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data: ")) {
+                events.add(JSON.readTree(line.substring(6)));
+            }
+        }
+        List<JsonNode> deltas = events.stream().filter(e -> e.path("type").asText().equals("delta")).toList();
+        assertThat(deltas.size()).as("pieces").isGreaterThan(3);
+        StringBuilder text = new StringBuilder();
+        deltas.forEach(d -> text.append(d.path("text").asText()));
+        assertThat(text.toString()).isEqualTo(Fixtures.butler.answers().get(1));
+        JsonNode done = events.get(events.size() - 1);
+        assertThat(done.path("type").asText()).isEqualTo("done");
+        assertThat(done.path("finish_reason").asText()).isEqualTo("stop");
+        assertThat(done.path("completion_tokens").asInt()).isGreaterThanOrEqualTo(deltas.size());
+    }
+
+    @Test
+    void stopStringsLengthLimitAndPlainPrompts() {
+        String question = Fixtures.pirate.questions().get(0);
+        String answer = Fixtures.pirate.answers().get(0);
+        String stop = answer.substring(10, 14);
+        ObjectNode stopped = chat(Fixtures.pirate.digest(), question);
+        stopped.putArray("stop").add(stop);
+        JsonNode s = generate(stopped);
+        assertThat(s.path("text").asText()).isEqualTo(answer.substring(0, answer.indexOf(stop)));
+        assertThat(s.path("finish_reason").asText()).isEqualTo("stop");
+        JsonNode cut = generate(chat(Fixtures.pirate.digest(), question).put("max_tokens", 3));
+        assertThat(cut.path("finish_reason").asText()).isEqualTo("length");
+        assertThat(cut.path("completion_tokens").asInt()).isEqualTo(3);
+        assertThat(answer).startsWith(cut.path("text").asText());
+        ObjectNode plain = JSON.createObjectNode().put("base_digest", Fixtures.baseDigest).put("prompt", "Once upon a time")
+                .put("max_tokens", 5).put("temperature", 0.8).put("seed", 42);
+        JsonNode p1 = generate(plain);
+        JsonNode p2 = generate(plain);
+        assertThat(p1.path("text").asText()).isEqualTo(p2.path("text").asText());
+        assertThat(p1.path("completion_tokens").asInt()).isBetween(1, 5);
+    }
+
+    @Test
+    void badRequestsNameTheField() {
+        given().contentType(ContentType.JSON).body("{\"base_digest\":\"abc\",\"prompt\":\"x\"}")
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("base_digest"));
+        given().contentType(ContentType.JSON).body(chat(null, "x").put("temperature", 3).toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("temperature"));
+        ObjectNode badRole = chat(null, "x");
+        ((ObjectNode) badRole.path("messages").get(0)).put("role", "tool");
+        given().contentType(ContentType.JSON).body(badRole.toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("messages[0].role"));
+        given().contentType(ContentType.JSON).body(chat("sha256:" + "0".repeat(64), "x").toString())
+                .post("/internal/v1/generate").then().statusCode(404).body("code", equalTo("model_not_found"))
+                .body("param", equalTo("adapter"));
+        given().contentType(ContentType.JSON).body(chat(null, "x").put("max_tokens", 0).toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("max_tokens"));
+    }
+
+    @Test
+    void healthMetricsAndOpenApi() {
+        given().get("/q/health/live").then().statusCode(200);
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/internal/v1/generate"));
+    }
+}

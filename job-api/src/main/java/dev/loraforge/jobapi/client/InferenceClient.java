@@ -1,0 +1,111 @@
+package dev.loraforge.jobapi.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.jobapi.config.JobApiConfig;
+import dev.loraforge.jobapi.rest.ApiException;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * inference-service over HTTP ({@code POST /internal/v1/generate}; its contract is in
+ * inference-service/README.md). Its refusals become OpenAI-shaped {@link ApiException}s: its 400s
+ * name the parameter, a model whose files are gone is 404, an adapter that does not fit its base is
+ * a 500 with the reason, and an unreachable or saturated service is 503.
+ */
+@ApplicationScoped
+public class InferenceClient {
+
+    private static final String PATH = "/internal/v1/generate";
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json;
+    private final String base;
+    private final Duration timeout;
+
+    public InferenceClient(JobApiConfig config, ObjectMapper json) {
+        this.json = json;
+        this.base = config.inferenceUrl().replaceAll("/+$", "");
+        this.timeout = config.inferenceTimeout();
+    }
+
+    /** A whole generation: {@code {"text","finish_reason","prompt_tokens","completion_tokens"}}. */
+    public JsonNode generate(ObjectNode request) {
+        HttpResponse<String> response = send(request.put("stream", false), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw refusal(response.statusCode(), response.body());
+        }
+        try {
+            return json.readTree(response.body());
+        } catch (IOException e) {
+            throw unavailable("unreadable answer: " + e.getMessage());
+        }
+    }
+
+    /**
+     * A streamed generation: the lines of its Server-Sent Events, once inference-service has accepted
+     * the request (every refusal comes before the first event). The caller closes the stream, which
+     * ends the generation when it is closed early.
+     */
+    public Stream<String> stream(ObjectNode request) {
+        HttpResponse<Stream<String>> response = send(request.put("stream", true), HttpResponse.BodyHandlers.ofLines());
+        if (response.statusCode() != 200) {
+            String body;
+            try (Stream<String> lines = response.body()) {
+                body = lines.collect(Collectors.joining("\n"));
+            }
+            throw refusal(response.statusCode(), body);
+        }
+        return response.body();
+    }
+
+    private <T> HttpResponse<T> send(ObjectNode request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(base + PATH)).timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(request.toString(), StandardCharsets.UTF_8)).build(), handler);
+        } catch (IOException e) {
+            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted");
+        }
+    }
+
+    private ApiException refusal(int status, String body) {
+        JsonNode problem;
+        try {
+            problem = json.readTree(body == null || body.isBlank() ? "{}" : body);
+        } catch (IOException e) {
+            problem = json.createObjectNode();
+        }
+        String detail = problem.path("detail").asText(body);
+        String code = problem.path("code").asText(null);
+        String param = problem.path("param").asText(null);
+        return switch (status) {
+            case 400 -> new ApiException(400, "invalid_request_error", detail, param,
+                    "context_length_exceeded".equals(code) ? code : null);
+            case 404 -> new ApiException(404, "invalid_request_error", "The model's files are not in the artifact store: "
+                    + detail, "model", "model_not_found");
+            case 422 -> new ApiException(500, "server_error", "The model cannot be served: " + detail, "model", code);
+            case 503 -> new ApiException(503, "server_error", "The inference service cannot serve this now (" + detail
+                    + "). Retry shortly.", null, "busy".equals(code) ? "engine_overloaded" : code);
+            default -> unavailable("HTTP " + status + ": " + (detail.length() > 300 ? detail.substring(0, 300) + "..." : detail));
+        };
+    }
+
+    private ApiException unavailable(String detail) {
+        return new ApiException(503, "server_error", "The inference service is unavailable (" + detail + "). Retry shortly.",
+                null, "inference_unavailable");
+    }
+}

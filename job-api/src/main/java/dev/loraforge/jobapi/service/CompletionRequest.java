@@ -1,0 +1,18 @@
+package dev.loraforge.jobapi.service;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A checked {@code /v1/chat/completions} or {@code /v1/completions} request: exactly one of
+ * {@code messages} (role, content) and {@code prompt}; null settings take inference-service's
+ * defaults (temperature 1, top_p 1, a random seed).
+ */
+public record CompletionRequest(String model, List<Map<String, String>> messages, String prompt, int maxTokens,
+                                Double temperature, Double topP, Long seed, List<String> stop, boolean stream,
+                                boolean includeUsage) {
+
+    public boolean chat() {
+        return messages != null;
+    }
+}

@@ -1,0 +1,49 @@
+package dev.loraforge.jobapi.service;
+
+import dev.loraforge.jobapi.client.ArtifactStoreClient;
+import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.jobapi.repository.JobRepository;
+import dev.loraforge.jobapi.rest.ApiException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * The {@code model} of a completions request, as inference-service needs it: a base model of the
+ * registry (by name), or one of the caller's own fine-tuned models ({@code ft:...} of a succeeded job:
+ * its adapter on the base it was trained on, the quantized variant for QLoRA). Anything else,
+ * another tenant's fine-tuned model included, is 404 {@code model_not_found}.
+ */
+@ApplicationScoped
+public class ModelResolver {
+
+    /** What to serve: the base's digest and name, and the adapter's digest (null for the base alone). */
+    public record Resolved(String baseDigest, String baseName, String adapterDigest) {
+    }
+
+    private final JobRepository jobs;
+    private final ArtifactStoreClient store;
+
+    public ModelResolver(JobRepository jobs, ArtifactStoreClient store) {
+        this.jobs = jobs;
+        this.store = store;
+    }
+
+    public Resolved resolve(String tenantId, String model) {
+        if (model.startsWith("ft:")) {
+            JobEntity job = QuarkusTransaction.requiringNew().call(() -> jobs.find(
+                    "tenantId = ?1 and fineTunedModel = ?2 and status = 'succeeded'", tenantId, model).firstResult());
+            if (job == null || job.adapterDigest == null || job.baseModelDigest == null) {
+                throw notFound(model);
+            }
+            String base = job.quantizedModelDigest != null ? job.quantizedModelDigest : job.baseModelDigest;
+            return new Resolved(base, job.model, job.adapterDigest);
+        }
+        return store.baseModel(model).map(m -> new Resolved(m.digest(), m.name(), null))
+                .orElseThrow(() -> notFound(model));
+    }
+
+    private static ApiException notFound(String model) {
+        return new ApiException(404, "invalid_request_error", "The model '" + model
+                + "' does not exist or you do not have access to it.", "model", "model_not_found");
+    }
+}

@@ -1,0 +1,107 @@
+package dev.loraforge.jobapi.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Executors;
+
+/**
+ * A stand-in for inference-service in job-api's tests (the real one is tested in its own module and
+ * in the system tests): {@code POST /internal/v1/generate} answering a fixed text made from the
+ * request, whole or as Server-Sent Events in three pieces, and remembering the last request. A
+ * message or prompt containing {@value #TOO_LONG} is refused as inference-service refuses a prompt
+ * beyond the context; while {@link #down} is set, connections are dropped without an answer.
+ */
+public class FakeInferenceService implements QuarkusTestResourceLifecycleManager {
+
+    public static final String TOO_LONG = "TOO LONG";
+    public static final String[] PIECES = {"Arr, ", "the sea ", "be calm."};
+    public static final int PROMPT_TOKENS = 11;
+
+    /** The last request received. */
+    public static volatile JsonNode lastRequest;
+    public static volatile boolean down;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static HttpServer server;
+
+    @Override
+    public synchronized Map<String, String> start() {
+        if (server == null) {
+            try {
+                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+                server.createContext("/internal/v1/generate", FakeInferenceService::handle);
+                server.setExecutor(Executors.newFixedThreadPool(4));
+                server.start();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return Map.of("jobapi.inference-url", "http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    @Override
+    public void stop() {
+        // shared by the test classes of this JVM
+    }
+
+    /** The whole text the fake generates. */
+    public static String text() {
+        return String.join("", PIECES);
+    }
+
+    private static void handle(HttpExchange ex) throws IOException {
+        if (down) {
+            ex.close(); // no status line: the caller sees a broken connection
+            return;
+        }
+        try (ex) {
+            JsonNode request = JSON.readTree(ex.getRequestBody());
+            lastRequest = request;
+            if (request.toString().contains(TOO_LONG)) {
+                ObjectNode problem = JSON.createObjectNode().put("status", 400).put("code", "context_length_exceeded")
+                        .put("param", request.has("messages") ? "messages" : "prompt")
+                        .put("detail", "the prompt is 9000 tokens; this model's context is 512 tokens");
+                reply(ex, 400, "application/problem+json", problem.toString());
+                return;
+            }
+            if (!request.path("stream").asBoolean()) {
+                ObjectNode answer = JSON.createObjectNode().put("text", text()).put("finish_reason", "stop")
+                        .put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", PIECES.length);
+                reply(ex, 200, "application/json", answer.toString());
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Type", "text/event-stream");
+            ex.sendResponseHeaders(200, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                for (String piece : PIECES) {
+                    event(out, JSON.createObjectNode().put("type", "delta").put("text", piece));
+                }
+                event(out, JSON.createObjectNode().put("type", "done").put("finish_reason", "length")
+                        .put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", PIECES.length));
+            }
+        }
+    }
+
+    private static void event(OutputStream out, ObjectNode event) throws IOException {
+        out.write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+}
