@@ -1,0 +1,144 @@
+package dev.loraforge.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.loraforge.kafka.LocalKafka;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The whole platform for a system test: one real Kafka broker (restartable on the same ports and
+ * data), a fresh PostgreSQL database, and artifact-store, quant-service, inference-service, job-api
+ * and {@code trainers} trainer-service processes started from their packaged fast-jars.
+ */
+final class Platform implements AutoCloseable {
+
+    final Path root;
+    final Path work;
+    final String adminKey = "it-admin-" + UUID.randomUUID();
+    final Map<String, ServiceProcess> services = new LinkedHashMap<>();
+    private final TestDatabase db;
+    private LocalKafka kafka;
+    private final Path kafkaDir;
+    private final int kafkaPort;
+    private final int controllerPort;
+
+    private Platform(Path root, TestDatabase db, LocalKafka kafka) {
+        this.root = root;
+        this.work = root.resolve("system-tests/target/it-work-" + db.name);
+        this.db = db;
+        this.kafka = kafka;
+        this.kafkaDir = kafka.dataDir();
+        this.kafkaPort = kafka.port();
+        this.controllerPort = kafka.controllerPort();
+    }
+
+    static Platform start(int trainers) throws Exception {
+        Path root = Path.of(System.getProperty("loraforge.root", "..")).toAbsolutePath().normalize();
+        Platform p = new Platform(root, TestDatabase.create(), LocalKafka.startOnFreePorts());
+        try {
+            p.startServices(trainers);
+        } catch (Exception | AssertionError e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    private void startServices(int trainers) {
+        Path logs = root.resolve("system-tests/target/it-logs");
+        Map<String, String> env = Map.of(
+                "JOBAPI_ADMIN_KEY", adminKey,
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
+                "QUARKUS_DATASOURCE_USERNAME", db.user(),
+                "DJL_CACHE_DIR", root.resolve("system-tests/target/djl-cache").toString());
+        List<String> common = List.of(
+                "-Dartifacts.storage-dir=" + work.resolve("blobs"),
+                "-Dquant.work-dir=" + work.resolve("quant"),
+                "-Dquant.artifact-store-url=ARTIFACTS",
+                "-Djobapi.artifact-store-url=ARTIFACTS",
+                "-Djobapi.lease-timeout=12s",
+                "-Djobapi.lease-check-interval=1s",
+                "-Djobapi.webhooks.allow-private-urls=true");
+        ServiceProcess store = ServiceProcess.start(root, "artifact-store", env, common, logs);
+        services.put("artifact-store", store);
+        awaitReady(store);
+        List<String> args = common.stream().map(a -> a.replace("ARTIFACTS", store.url())).toList();
+        services.put("quant-service", ServiceProcess.start(root, "quant-service", env, args, logs));
+        for (int i = 1; i <= trainers; i++) {
+            List<String> trainer = new ArrayList<>(args);
+            trainer.add("-Dtrainer.worker-id=trainer-" + i);
+            trainer.add("-Dtrainer.threads=1");
+            trainer.add("-Dtrainer.work-dir=" + work.resolve("trainer-" + i));
+            trainer.add("-Dtrainer.artifact-store-url=" + store.url());
+            trainer.add("-Dtrainer.heartbeat-interval=2s");
+            services.put("trainer-" + i, ServiceProcess.start(root, "trainer-service", "trainer-" + i, env, trainer, logs));
+        }
+        List<String> inference = new ArrayList<>(args);
+        inference.add("-Dinference.artifact-store-url=" + store.url());
+        inference.add("-Dinference.work-dir=" + work.resolve("inference"));
+        inference.add("-Dinference.threads=1");
+        ServiceProcess inferenceService = ServiceProcess.start(root, "inference-service", env, inference, logs);
+        services.put("inference-service", inferenceService);
+        List<String> jobApi = new ArrayList<>(args);
+        jobApi.add("-Djobapi.inference-url=" + inferenceService.url());
+        services.put("job-api", ServiceProcess.start(root, "job-api", env, jobApi, logs));
+        services.values().forEach(Platform::awaitReady);
+    }
+
+    static void awaitReady(ServiceProcess s) {
+        try {
+            await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> !s.alive() || s.status("/q/health/ready") == 200);
+        } catch (RuntimeException e) {
+            throw new AssertionError(s.name + " did not become ready; log tail:\n" + s.logTail(40), e);
+        }
+        assertThat(s.alive()).as(s.name + " exited; log tail:\n" + s.logTail(40)).isTrue();
+    }
+
+    ServiceProcess service(String name) {
+        return services.get(name);
+    }
+
+    ApiClient admin() {
+        return new ApiClient(service("job-api").url(), adminKey);
+    }
+
+    ApiClient store() {
+        return new ApiClient(service("artifact-store").url(), null);
+    }
+
+    /** A new tenant with its own API key, as the operator creates it. */
+    ApiClient tenant(String name, int maxRunning) {
+        String id = admin().post("/admin/v1/tenants", "{\"name\":\"" + name + "\",\"max_running_jobs\":" + maxRunning + "}")
+                .path("id").asText();
+        String key = admin().post("/admin/v1/tenants/" + id + "/api_keys", "{}").path("key").asText();
+        return new ApiClient(service("job-api").url(), key);
+    }
+
+    void stopKafka() {
+        if (kafka != null) {
+            kafka.close();
+            kafka = null;
+        }
+    }
+
+    /** The broker again, on the same ports with the same data, as after a restart. */
+    void startKafka() {
+        kafka = LocalKafka.start(kafkaDir, "127.0.0.1", kafkaPort, controllerPort);
+    }
+
+    @Override
+    public void close() throws Exception {
+        services.values().forEach(ServiceProcess::close);
+        stopKafka();
+        db.close();
+    }
+}

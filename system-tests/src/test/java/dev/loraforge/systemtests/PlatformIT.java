@@ -1,0 +1,277 @@
+package dev.loraforge.systemtests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.loraforge.engine.fixtures.DemoDatasets;
+import dev.loraforge.engine.fixtures.TinyModelGenerator;
+import dev.loraforge.engine.lora.PeftAdapters;
+import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.events.DirectoryArchive;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The platform end to end: the four services as separate processes (two trainers), one real
+ * Kafka broker, a fresh PostgreSQL database, driven through the public OpenAI-shaped API as a
+ * tenant would, with a webhook receiver on loopback.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PlatformIT {
+
+    static final String MODEL = "tiny-llama";
+    static Platform platform;
+    static ApiClient alice;
+    static WebhookReceiver hooks;
+    static String hookSecret;
+    static Path baseModelDir;
+    static String fineTunedModel;
+
+    @BeforeAll
+    static void start() throws Exception {
+        platform = Platform.start(2);
+        baseModelDir = platform.work.resolve("models/" + MODEL);
+        TinyModelGenerator.write(TinyModelGenerator.Preset.parse("tiny"), baseModelDir, 42);
+        platform.store().post("/api/v1/base-models", "{\"name\":\"" + MODEL + "\",\"path\":\"" + baseModelDir + "\"}");
+        alice = platform.tenant("alice", 2);
+        hooks = new WebhookReceiver();
+        hookSecret = alice.post("/v1/webhooks", "{\"url\":\"" + hooks.url() + "\"}").path("secret").asText();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (hooks != null) {
+            hooks.close();
+        }
+        if (platform != null) {
+            platform.close();
+        }
+    }
+
+    static String upload(ApiClient tenant, String content) {
+        return ApiClient.expect(200, tenant.upload("train.jsonl", content)).path("id").asText();
+    }
+
+    static String create(ApiClient tenant, String fileId, int epochs) {
+        return create(tenant, fileId, epochs, "");
+    }
+
+    /** {@code extra}: more hyperparameters, e.g. {@code ,"checkpoint_every":25}. */
+    static String create(ApiClient tenant, String fileId, int epochs, String extra) {
+        return tenant.post("/v1/fine_tuning/jobs", "{\"model\":\"" + MODEL + "\",\"training_file\":\"" + fileId
+                + "\",\"hyperparameters\":{\"n_epochs\":" + epochs + ",\"batch_size\":4" + extra
+                + "},\"suffix\":\"it\",\"seed\":7}").path("id").asText();
+    }
+
+    /** A demo dataset repeated {@code times}: more steps per epoch (OpenAI caps n_epochs at 50). */
+    static String repeated(String dataset, int times) {
+        return DemoDatasets.read(dataset).strip().concat("\n").repeat(times);
+    }
+
+    static JsonNode awaitStatus(ApiClient tenant, String jobId, String status, int seconds) {
+        await().atMost(Duration.ofSeconds(seconds)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            String now = tenant.get("/v1/fine_tuning/jobs/" + jobId).path("status").asText();
+            assertThat(now).as("job " + jobId + " ended otherwise: " + tenant.get("/v1/fine_tuning/jobs/" + jobId))
+                    .isIn(status, "queued", "running", "paused");
+            return now.equals(status);
+        });
+        return tenant.get("/v1/fine_tuning/jobs/" + jobId);
+    }
+
+    static List<String> messages(ApiClient tenant, String jobId) {
+        List<String> messages = new ArrayList<>();
+        tenant.get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=100").path("data")
+                .forEach(e -> messages.add(e.path("message").asText()));
+        return messages;
+    }
+
+    /** Standard Webhooks, computed here from the spec's text, independently of the platform's signer. */
+    static boolean validSignature(WebhookReceiver.Delivery d, String secret) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())), "HmacSHA256"));
+        String expected = "v1," + Base64.getEncoder().encodeToString(
+                mac.doFinal((d.id() + "." + d.timestamp() + "." + d.body()).getBytes(StandardCharsets.UTF_8)));
+        return List.of(d.signature().split(" ")).contains(expected);
+    }
+
+    @Test
+    @Order(1)
+    void everyServiceIsReadyAndServesMetricsAndOpenApi() {
+        for (ServiceProcess s : platform.services.values()) {
+            assertThat(s.status("/q/health/ready")).as(s.name).isEqualTo(200);
+            assertThat(s.status("/q/metrics")).as(s.name).isEqualTo(200);
+            assertThat(s.status("/q/openapi")).as(s.name).isEqualTo(200);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aJobTrainsForRealAndEndsWithASignedWebhookAndALoadableAdapter() throws Exception {
+        String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
+        String jobId = create(alice, file, 3);
+
+        JsonNode done = awaitStatus(alice, jobId, "succeeded", 240);
+        String model = done.path("fine_tuned_model").asText();
+        assertThat(model).startsWith("ft:" + MODEL + ":it:");
+        assertThat(done.path("trained_tokens").asLong()).isPositive();
+        assertThat(messages(alice, jobId)).anyMatch(m -> m.startsWith("Step ")).contains("The job has successfully completed");
+        assertThat(alice.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints").path("data")).isNotEmpty();
+        assertThat(alice.get("/v1/models").path("data").findValuesAsText("id")).contains(MODEL, model);
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> !hooks.about(jobId).isEmpty());
+        WebhookReceiver.Delivery hook = hooks.about(jobId).get(0);
+        assertThat(ApiClient.JSON.readTree(hook.body()).path("type").asText()).isEqualTo("fine_tuning.job.succeeded");
+        assertThat(validSignature(hook, hookSecret)).as("signature " + hook.signature()).isTrue();
+
+        Path adapterDir = platform.work.resolve("downloaded/" + jobId);
+        try (InputStream tar = alice.download("/v1/fine_tuning/jobs/" + jobId + "/adapter")) {
+            DirectoryArchive.extract(tar, adapterDir);
+        }
+        assertThat(adapterDir.resolve("adapter_config.json")).exists();
+        assertThat(adapterDir.resolve("adapter_model.safetensors")).exists();
+        try (LlamaModel base = LlamaModel.load(baseModelDir);
+             NDManager manager = NDManager.newBaseManager();
+             Adapter adapter = PeftAdapters.load(base, adapterDir)) {
+            NDArray ids = manager.create(new long[][] {{1, 5, 9, 13, 17}});
+            float[] plain = base.forward(ids, null, null, null).toFloatArray();
+            float[] adapted = base.forward(ids, null, null, adapter).toFloatArray();
+            float maxDiff = 0;
+            for (int i = 0; i < plain.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(plain[i] - adapted[i]));
+            }
+            assertThat(maxDiff).as("the trained adapter changes the logits").isGreaterThan(1e-3f);
+        }
+
+        // served: the fine-tuned id answers chat completions with the adapter applied (inference-service)
+        fineTunedModel = model;
+        JsonNode chat = alice.post("/v1/chat/completions", "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"Where is the treasure?\"}],\"max_tokens\":8,\"temperature\":0}");
+        assertThat(chat.path("object").asText()).isEqualTo("chat.completion");
+        assertThat(chat.path("model").asText()).isEqualTo(model);
+        assertThat(chat.path("choices").get(0).path("message").path("role").asText()).isEqualTo("assistant");
+        assertThat(chat.path("usage").path("completion_tokens").asInt()).isBetween(1, 8);
+        assertThat(chat.path("usage").path("prompt_tokens").asInt()).isPositive();
+
+        JsonNode adapters = platform.store().get("/api/v1/artifacts?kind=adapter&job_id=" + jobId);
+        String adapterId = (adapters.isArray() ? adapters : adapters.path("data")).get(0).path("id").asText();
+        JsonNode lineage = platform.store().get("/api/v1/artifacts/" + adapterId + "/lineage");
+        assertThat(lineage.path("nodes").findValuesAsText("kind")).contains("base_model", "dataset", "adapter");
+    }
+
+    @Test
+    @Order(3)
+    void cancelStopsARunningJob() {
+        String jobId = create(alice, upload(alice, repeated(DemoDatasets.BUTLER, 10)), 50); // ~3,250 steps
+        awaitStatus(alice, jobId, "running", 120);
+        JsonNode cancelled = alice.post("/v1/fine_tuning/jobs/" + jobId + "/cancel", null);
+        assertThat(cancelled.path("status").asText()).isEqualTo("cancelled");
+        await().atMost(Duration.ofSeconds(60)).until(() -> hooks.about(jobId).stream()
+                .anyMatch(d -> d.body().contains("fine_tuning.job.cancelled")));
+        // the trainer stopped within a step: no more training steps are logged after a short while
+        await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ofSeconds(3)).until(() -> {
+            int before = messages(alice, jobId).size();
+            Thread.sleep(3000);
+            return messages(alice, jobId).size() == before;
+        });
+        assertThat(alice.get("/v1/fine_tuning/jobs/" + jobId).path("status").asText()).isEqualTo("cancelled");
+    }
+
+    @Test
+    @Order(4)
+    void aKilledTrainerLosesItsLeaseAndAnotherFinishesFromTheCheckpoint() {
+        String jobId = create(alice, upload(alice, repeated(DemoDatasets.CAPITALS, 4)), 20, ",\"checkpoint_every\":25"); // 400 steps
+        await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(300)).until(() ->
+                alice.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints").path("data").size() > 0);
+        String started = messages(alice, jobId).stream().filter(m -> m.startsWith("Fine-tuning job started on "))
+                .findFirst().orElseThrow();
+        String victim = started.substring("Fine-tuning job started on ".length()).trim();
+        assertThat(victim).isIn("trainer-1", "trainer-2");
+        platform.service(victim).kill();
+
+        JsonNode done = awaitStatus(alice, jobId, "succeeded", 300);
+        assertThat(done.path("attempt").asInt()).isEqualTo(2);
+        String survivor = victim.equals("trainer-1") ? "trainer-2" : "trainer-1";
+        assertThat(messages(alice, jobId)).contains("Fine-tuning job started on " + survivor)
+                .anyMatch(m -> m.contains("lost its lease"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !hooks.about(jobId).isEmpty());
+        assertThat(hooks.about(jobId)).hasSize(1);
+    }
+
+    @Test
+    @Order(5)
+    void tenantsSeeOnlyTheirOwnThings() {
+        ApiClient bob = platform.tenant("bob", 1);
+        String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
+        String jobId = create(alice, file, 1);
+        assertThat(bob.call("GET", "/v1/fine_tuning/jobs/" + jobId, null).status()).isEqualTo(404);
+        assertThat(bob.call("GET", "/v1/files/" + file, null).status()).isEqualTo(404);
+        assertThat(bob.call("POST", "/v1/fine_tuning/jobs/" + jobId + "/cancel", null).status()).isEqualTo(404);
+        assertThat(bob.get("/v1/fine_tuning/jobs").path("data")).isEmpty();
+        assertThat(bob.get("/v1/models").path("data").findValuesAsText("id")).allMatch(id -> !id.startsWith("ft:"));
+        if (fineTunedModel != null) {
+            ApiClient.Answer chat = bob.call("POST", "/v1/chat/completions", "{\"model\":\"" + fineTunedModel
+                    + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+            assertThat(chat.status()).isEqualTo(404);
+            assertThat(chat.body().path("error").path("code").asText()).isEqualTo("model_not_found");
+        }
+        awaitStatus(alice, jobId, "succeeded", 240);
+    }
+
+    @Test
+    @Order(6)
+    void badFilesAreRefusedWithTheirLineNumbers() {
+        ApiClient.Answer answer = alice.upload("bad.jsonl",
+                "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}\n"
+                        + "{broken\n{\"messages\":[{\"role\":\"user\",\"content\":\"no answer\"}]}\n");
+        assertThat(answer.status()).isEqualTo(400);
+        assertThat(answer.body().path("error").path("message").asText()).contains("line 2", "line 3");
+    }
+
+    @Test
+    @Order(7)
+    void aJobCreatedWhileKafkaIsDownIsDispatchedWhenItComesBack() {
+        String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
+        platform.stopKafka();
+        String jobId = create(alice, file, 1);
+        assertThat(alice.get("/v1/fine_tuning/jobs/" + jobId).path("status").asText()).isEqualTo("queued");
+        platform.startKafka();
+        awaitStatus(alice, jobId, "succeeded", 300);
+    }
+
+    @Test
+    @Order(8)
+    void readinessGoesDownWhenKafkaIsUnreachable() {
+        platform.stopKafka();
+        for (ServiceProcess s : platform.services.values()) {
+            if (!s.alive()) {
+                continue; // the trainer killed above
+            }
+            if (s.name.equals("inference-service")) {
+                // stateless: no Kafka, no database; it serves on without the broker
+                assertThat(s.status("/q/health/ready")).as(s.name).isEqualTo(200);
+                continue;
+            }
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(s.status("/q/health/ready")).as(s.name).isEqualTo(503));
+            assertThat(s.status("/q/health/live")).as(s.name + " stays alive").isEqualTo(200);
+        }
+    }
+}

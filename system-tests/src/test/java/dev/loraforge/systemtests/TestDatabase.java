@@ -1,0 +1,53 @@
+package dev.loraforge.systemtests;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * A fresh PostgreSQL database for one system-test run, created on the server the developers and
+ * CI use (127.0.0.1:5432 unless {@code LORAFORGE_IT_PG} says otherwise) and dropped afterwards.
+ */
+final class TestDatabase implements AutoCloseable {
+
+    private final String server;
+    private final String user;
+    final String name;
+
+    private TestDatabase(String server, String user, String name) {
+        this.server = server;
+        this.user = user;
+        this.name = name;
+    }
+
+    static TestDatabase create() throws SQLException {
+        String server = System.getenv().getOrDefault("LORAFORGE_IT_PG", "127.0.0.1:5432");
+        String user = System.getenv().getOrDefault("LORAFORGE_IT_PG_USER", "postgres");
+        String name = "loraforge_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        TestDatabase db = new TestDatabase(server, user, name);
+        db.execute("CREATE DATABASE " + name);
+        return db;
+    }
+
+    String jdbcUrl() {
+        return "jdbc:postgresql://" + server + "/" + name;
+    }
+
+    String user() {
+        return user;
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://" + server + "/postgres", user, "");
+             Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+    }
+}
