@@ -43,7 +43,8 @@ public final class LocalKafka implements AutoCloseable {
     /** Starts a broker on free ports in a fresh temporary directory. */
     public static LocalKafka startOnFreePorts() {
         try {
-            return start(Files.createTempDirectory("loraforge-kafka-"), "127.0.0.1", freePort(), freePort());
+            int[] ports = freePorts(2);
+            return start(Files.createTempDirectory("loraforge-kafka-"), "127.0.0.1", ports[0], ports[1]);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -151,9 +152,26 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+        return freePorts(1)[0];
+    }
+
+    /** {@code n} distinct free ports: all sockets stay open until every port is picked, so none repeats. */
+    static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                sockets[i].setReuseAddress(true);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 

@@ -99,10 +99,11 @@ class PlatformLauncherTest {
 
     @BeforeEach
     void environment() throws IOException {
+        java.util.Set<Integer> picked = new java.util.HashSet<>();
         for (String component : COMPONENTS) {
-            ports.put(component, freePort());
+            ports.put(component, distinctFreePort(picked));
         }
-        ports.put("kafka-controller", freePort());
+        ports.put("kafka-controller", distinctFreePort(picked));
         env.put("LORAFORGE_HOME", home.toString());
         env.put("LORAFORGE_DB_URL", DB_URL);
         env.put("LORAFORGE_KAFKA_PORT", String.valueOf(ports.get("kafka")));
@@ -475,6 +476,16 @@ class PlatformLauncherTest {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
+        }
+    }
+
+    /** A free port not in {@code picked} (the kernel may hand a just-closed port out again); adds it. */
+    private static int distinctFreePort(java.util.Set<Integer> picked) throws IOException {
+        while (true) {
+            int port = freePort();
+            if (picked.add(port)) {
+                return port;
+            }
         }
     }
 
