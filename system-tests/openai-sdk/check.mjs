@@ -37,7 +37,7 @@ ok('files.create of a malformed file -> BadRequestError naming line 2');
 // jobs.create, idempotent with an Idempotency-Key
 const params = { model, training_file: file.id, suffix: 'sdk', seed: 7, hyperparameters: { n_epochs: 2, batch_size: 4 } };
 const key = `sdk-${Date.now()}`;
-const job = await client.fineTuning.jobs.create(params, { idempotencyKey: key });
+const job = await client.fineTuning.jobs.create(params, { headers: { 'Idempotency-Key': key } });
 assert.match(job.id, /^ftjob-/);
 assert.equal(job.object, 'fine_tuning.job');
 assert.equal(job.model, model);
@@ -45,7 +45,7 @@ assert.equal(job.training_file, file.id);
 assert.ok(['validating_files', 'queued', 'running'].includes(job.status), job.status);
 assert.equal(job.hyperparameters.n_epochs, 2);
 ok(`fineTuning.jobs.create -> ${job.id} (${job.status})`);
-const again = await client.fineTuning.jobs.create(params, { idempotencyKey: key });
+const again = await client.fineTuning.jobs.create(params, { headers: { 'Idempotency-Key': key } });
 assert.equal(again.id, job.id);
 ok('a retried create with the same Idempotency-Key returns the same job');
 

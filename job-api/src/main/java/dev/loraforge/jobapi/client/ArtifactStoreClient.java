@@ -103,6 +103,20 @@ public class ArtifactStoreClient {
         return Optional.of(new Artifact(list.get(0).path("id").asText(), list.get(0).path("digest").asText()));
     }
 
+    /**
+     * The lineage of an artifact as artifact-store answers it ({@code root}, {@code nodes},
+     * {@code edges}; ancestors), read as {@code tenantId} (another tenant's artifact is empty).
+     */
+    public Optional<JsonNode> lineage(String artifactId, String tenantId) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/api/v1/artifacts/"
+                        + URLEncoder.encode(artifactId, StandardCharsets.UTF_8) + "/lineage?direction=ancestors"))
+                .header("X-Tenant-Id", tenantId).timeout(Duration.ofSeconds(10)).GET().build());
+        if (response.statusCode() == 404) {
+            return Optional.empty();
+        }
+        return Optional.of(check(response, 200));
+    }
+
     /** The blob's bytes as a stream; the caller closes it. */
     public InputStream openBlob(String digest) {
         try {

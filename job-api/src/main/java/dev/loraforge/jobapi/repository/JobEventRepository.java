@@ -20,6 +20,12 @@ public class JobEventRepository implements PanacheRepositoryBase<JobEventEntity,
                 jobId, cursor.createdAt, cursor.id).page(0, limit).list();
     }
 
+    /** The job's events older than {@code cursor} (the last one of the previous page), newest first. */
+    public List<JobEventEntity> olderThan(JobEventEntity cursor, int limit) {
+        return find("jobId = ?1 and (createdAt < ?2 or (createdAt = ?2 and id < ?3)) order by createdAt desc, id desc",
+                cursor.jobId, cursor.createdAt, cursor.id).page(0, limit).list();
+    }
+
     /** Newest first, as OpenAI lists events. */
     public List<JobEventEntity> forJob(String jobId, int limit) {
         return find("jobId = ?1 order by createdAt desc, id desc", jobId).page(0, limit).list();

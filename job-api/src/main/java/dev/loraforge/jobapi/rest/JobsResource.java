@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.mapping.ApiObjects.CheckpointObject;
 import dev.loraforge.jobapi.mapping.ApiObjects.EventObject;
@@ -9,6 +10,7 @@ import dev.loraforge.jobapi.mapping.JobMapper;
 import dev.loraforge.jobapi.repository.CheckpointEntity;
 import dev.loraforge.jobapi.repository.CheckpointRepository;
 import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.jobapi.repository.JobEventEntity;
 import dev.loraforge.jobapi.repository.JobEventRepository;
 import dev.loraforge.jobapi.repository.JobRepository;
 import dev.loraforge.jobapi.service.JobControlService;
@@ -144,6 +146,23 @@ public class JobsResource {
                 .header("X-Content-Digest", job.adapterDigest).build();
     }
 
+    /**
+     * Extension: where the job's adapter comes from, artifact-store's lineage graph of it
+     * ({@code root}, {@code direction}, {@code nodes} with the root first, {@code edges}
+     * [{child, parent, relation}]): base model, quantized base, datasets, checkpoints.
+     */
+    @GET
+    @Path("/{jobId}/lineage")
+    public JsonNode lineage(@PathParam("jobId") String jobId) {
+        JobEntity job = QuarkusTransaction.requiringNew().call(() -> find(jobId));
+        if (job.adapterId == null) {
+            throw ApiException.invalid("Job " + jobId + " has no adapter yet: its status is '" + job.status
+                    + "'; the lineage is that of the adapter of a succeeded job.", "fine_tuning_job_id");
+        }
+        return store.lineage(job.adapterId, job.tenantId)
+                .orElseThrow(() -> ApiException.notFound("adapter", job.adapterId, "fine_tuning_job_id"));
+    }
+
     /** Newest first; {@code after} is the id of the last job of the previous page. */
     @GET
     @Transactional
@@ -177,10 +196,21 @@ public class JobsResource {
     @Path("/{jobId}/events")
     @Transactional
     public ListObject<EventObject> events(@PathParam("jobId") String jobId,
+                                          @QueryParam("after") String after,
                                           @QueryParam("limit") @DefaultValue("20") int limit) {
         find(jobId);
         int size = checkLimit(limit);
-        List<EventObject> data = events.forJob(jobId, size + 1).stream().map(mapper::event).toList();
+        List<JobEventEntity> page;
+        if (after == null) {
+            page = events.forJob(jobId, size + 1);
+        } else {
+            JobEventEntity cursor = events.findById(after);
+            if (cursor == null || !cursor.jobId.equals(jobId)) {
+                throw ApiException.notFound("fine-tuning job event", after, "after");
+            }
+            page = events.olderThan(cursor, size + 1);
+        }
+        List<EventObject> data = page.stream().map(mapper::event).toList();
         return ListObject.of(data.stream().limit(size).toList(), data.size() > size, EventObject::id);
     }
 

@@ -132,6 +132,27 @@ class JobFlowTest {
         given().get("/v1/fine_tuning/jobs/{id}", jobId).then()
                 .body("status", equalTo("failed"))
                 .body("trained_tokens", equalTo(4096));
+
+        // events page by cursor as OpenAI's SDKs walk them: newest first, `after` = last id of a page
+        List<String> all = given().get("/v1/fine_tuning/jobs/{id}/events?limit=100", jobId).then().statusCode(200)
+                .body("has_more", equalTo(false)).extract().path("data.id");
+        assertThat(all).hasSizeGreaterThan(4).doesNotHaveDuplicates();
+        List<String> walked = new java.util.ArrayList<>();
+        String after = null;
+        boolean more = true;
+        while (more) {
+            var page = given().queryParam("limit", 2).queryParams(after == null ? java.util.Map.of() : java.util.Map.of("after", after))
+                    .get("/v1/fine_tuning/jobs/{id}/events", jobId).then().statusCode(200).extract();
+            List<String> ids = page.path("data.id");
+            assertThat(ids).hasSizeBetween(1, 2);
+            walked.addAll(ids);
+            more = page.path("has_more");
+            after = ids.get(ids.size() - 1);
+            assertThat(walked.size()).as("pagination ends").isLessThanOrEqualTo(all.size());
+        }
+        assertThat(walked).isEqualTo(all);
+        given().get("/v1/fine_tuning/jobs/{id}/events?after=ftevent-nope", jobId).then().statusCode(404)
+                .body("error.param", equalTo("after"));
     }
 
     private void publish(JobProgress progress) {

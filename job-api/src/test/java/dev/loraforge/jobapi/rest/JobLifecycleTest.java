@@ -229,6 +229,31 @@ class JobLifecycleTest {
         assertThat(downloaded).isEqualTo(adapterTar);
     }
 
+    @Test
+    void lineageOfASucceededJobIsReadForItsTenantOnly() throws Exception {
+        TestTenants.Tenant owner = TestTenants.actAs(tenant("lineage", 2));
+        String file = JobFlowTest.upload("{\"text\":\"a\"}\n");
+        String job = JobFlowTest.createJob(file);
+        String unfinished = JobFlowTest.createJob(file);
+        awaitDispatch(job, 1);
+        outcome(new JobOutcome(job, 1, "w1", JobOutcome.Status.SUCCEEDED,
+                new ArtifactRef("adapter-lineage", putBlob("tar".getBytes())), 1L, Map.of(), "0.1.0", null));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(job)));
+
+        given().get("/v1/fine_tuning/jobs/{id}/lineage", job).then().statusCode(200)
+                .body("root", equalTo("adapter-lineage"))
+                .body("nodes[0].kind", equalTo("adapter"))
+                .body("nodes[0].tenant_id", equalTo(owner.id()))
+                .body("edges[0].relation", equalTo("base_model"));
+        given().get("/v1/fine_tuning/jobs/{id}/lineage", unfinished).then().statusCode(400)
+                .body("error.param", equalTo("fine_tuning_job_id"));
+        TestTenants.actAs(tenant("stranger", 1));
+        given().get("/v1/fine_tuning/jobs/{id}/lineage", job).then().statusCode(404)
+                .body("error.code", equalTo("not_found"));
+        RestAssured.requestSpecification = null;
+        given().get("/v1/fine_tuning/jobs/{id}/lineage", job).then().statusCode(401);
+    }
+
     private static String putBlob(byte[] content) throws Exception {
         String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .getValue("jobapi.artifact-store-url", String.class);

@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in for artifact-store in job-api's service tests (Kafka and PostgreSQL stay real; the
  * system tests run the real artifact-store): the blob, artifact and base-model endpoints of its
- * contract, on a temp folder. Knows one base model, {@value #BASE_MODEL}.
+ * contract and a canned lineage walk, on a temp folder. Knows one base model, {@value #BASE_MODEL}.
  */
 public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
 
@@ -115,6 +115,20 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                         .filter(a -> !q.containsKey("parent") || a.path("parents").findValuesAsText("id").contains(q.get("parent")))
                         .forEach(list::add);
                 reply(ex, 200, list);
+            } else if (path.startsWith("/api/v1/artifacts/") && path.endsWith("/lineage") && method.equals("GET")) {
+                // the adapter with its base model; the root carries the tenant the caller scoped the read to
+                String id = path.substring("/api/v1/artifacts/".length(), path.length() - "/lineage".length());
+                String tenant = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+                if (tenant == null) {
+                    reply(ex, 400, JSON.createObjectNode().put("detail", "the fake wants X-Tenant-Id"));
+                    return;
+                }
+                ObjectNode lineage = JSON.createObjectNode().put("root", id).put("direction", "ancestors");
+                lineage.putArray("nodes").add(JSON.createObjectNode().put("id", id).put("kind", "adapter")
+                        .put("name", "ft:" + BASE_MODEL).put("tenant_id", tenant)).add(baseModel());
+                lineage.putArray("edges").add(JSON.createObjectNode().put("child", id).put("parent", BASE_ID)
+                        .put("relation", "base_model"));
+                reply(ex, 200, lineage);
             } else if (path.equals("/api/v1/base-models") && method.equals("GET")) {
                 ArrayNode list = JSON.createArrayNode();
                 list.add(baseModel());

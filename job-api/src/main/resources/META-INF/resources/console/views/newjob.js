@@ -1,0 +1,184 @@
+// New job: upload the training (and optional validation) file, choose base model and method, submit.
+import { ApiError, get, idempotencyKey, post } from '../api.js';
+import { fmtBytes, h, mount } from '../dom.js';
+
+const TARGETS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
+const DEFAULT_TARGETS = ['q_proj', 'v_proj'];
+
+/**
+ * The per-line errors of a refused upload. job-api answers 400 with one message:
+ * "Invalid training file 'x.jsonl': line 3: reason; line 7: reason" (a whole-file problem has no line).
+ */
+export function lineErrors(message) {
+  const body = message.replace(/^Invalid training file '.*?': /s, '');
+  return body.split(/; (?=line \d+: )/).map((part) => {
+    const m = /^line (\d+): (.*)$/s.exec(part);
+    return m ? { line: Number(m[1]), reason: m[2] } : { line: null, reason: part };
+  });
+}
+
+/** A drop zone + file picker that uploads to /v1/files and reports the file id (or the errors). */
+function uploader(id, title, optional, onChange) {
+  const input = h('input', { type: 'file', id: `${id}-input`, accept: '.jsonl,.json,.txt,application/jsonl', hidden: true });
+  const status = h('div', { class: 'upload-status', id: `${id}-status`, 'aria-live': 'polite' });
+  const zone = h('div', { class: 'dropzone', id: `${id}-zone`, tabindex: 0, role: 'button',
+    'aria-label': `${title}: drop a JSONL file or choose one` }, [
+    h('strong', {}, [title]), optional ? h('span', { class: 'muted' }, [' (optional)']) : null,
+    h('p', {}, ['Drop a JSONL file here, or ', h('u', {}, ['choose one']), '.']),
+    h('p', { class: 'muted small' }, ['One example per line: {"messages": [...]}, {"prompt", "completion"} or {"text"}.']),
+  ]);
+
+  async function upload(file) {
+    onChange(null);
+    mount(status, h('span', { class: 'spinner' }), ` Uploading and checking ${file.name} (${fmtBytes(file.size)})…`);
+    const form = new FormData();
+    form.append('purpose', 'fine-tune');
+    form.append('file', file, file.name);
+    try {
+      const uploaded = await post('/files', form);
+      mount(status, h('span', { class: 'ok' }, ['✓ ']), `${uploaded.filename} accepted as `,
+        h('code', { class: 'file-id' }, [uploaded.id]), ` (${fmtBytes(uploaded.bytes)})`);
+      onChange(uploaded);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 400) {
+        const errors = lineErrors(err.message);
+        mount(status, h('div', { class: 'error', role: 'alert' }, [
+          h('p', {}, [`${file.name} was refused; nothing was stored. Fix these lines and upload it again:`]),
+          h('table', { class: 'line-errors' }, [
+            h('thead', {}, [h('tr', {}, [h('th', {}, ['line']), h('th', {}, ['problem'])])]),
+            h('tbody', {}, errors.map((e) => h('tr', {}, [h('td', {}, [e.line === null ? 'file' : String(e.line)]),
+              h('td', {}, [e.reason])]))),
+          ]),
+        ]));
+      } else {
+        mount(status, h('p', { class: 'error', role: 'alert' }, [`Upload failed: ${err.message}`]));
+      }
+    }
+  }
+
+  zone.addEventListener('click', () => input.click());
+  zone.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      input.click();
+    }
+  });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    if (e.dataTransfer.files.length) upload(e.dataTransfer.files[0]);
+  });
+  input.addEventListener('change', () => {
+    if (input.files.length) upload(input.files[0]);
+    input.value = '';
+  });
+  return h('div', { class: 'uploader' }, [zone, input, status]);
+}
+
+function field(label, control, hint) {
+  return h('label', { class: 'field' }, [h('span', {}, [label]), control, hint ? h('small', { class: 'muted' }, [hint]) : null]);
+}
+
+function number(id, value, attrs) {
+  return h('input', { type: 'number', id, name: id, value, required: true, ...attrs });
+}
+
+export function newJobView(main) {
+  let training = null;
+  let validation = null;
+  let key = idempotencyKey(); // one per intended job: a double click or retry creates it once
+
+  const model = h('select', { id: 'model', name: 'model', required: true }, [h('option', { value: '' }, ['loading…'])]);
+  const method = h('select', { id: 'method', name: 'method' }, [
+    h('option', { value: 'lora' }, ['LoRA']), h('option', { value: 'qlora' }, ['QLoRA (4-bit NF4 base)'])]);
+  const quantization = h('select', { id: 'quantization', name: 'quantization' }, [
+    h('option', { value: 'nf4-dq' }, ['nf4-dq (double quantization)']), h('option', { value: 'nf4' }, ['nf4']),
+    h('option', { value: 'int8' }, ['int8'])]);
+  const quantField = field('Quantization', quantization, 'the base is quantized once per model and scheme');
+  quantField.hidden = true;
+  const r = number('r', 8, { min: 1, max: 256, step: 1 });
+  const alpha = number('alpha', 16, { min: 0.001, step: 'any' });
+  let alphaTouched = false;
+  alpha.addEventListener('input', () => { alphaTouched = true; });
+  r.addEventListener('input', () => { if (!alphaTouched && r.value) alpha.value = 2 * Number(r.value); });
+  const targets = h('div', { class: 'checks', id: 'target-modules' }, TARGETS.map((t) => h('label', {}, [
+    h('input', { type: 'checkbox', name: 'target', value: t, checked: DEFAULT_TARGETS.includes(t) }), ` ${t}`])));
+  const epochs = number('epochs', 3, { min: 1, max: 50, step: 1 });
+  const batch = number('batch-size', 4, { min: 1, max: 256, step: 1 });
+  const lr = number('lr-multiplier', 1, { min: 0.001, max: 100, step: 'any' });
+  const suffix = h('input', { type: 'text', id: 'suffix', name: 'suffix', maxlength: 64, pattern: '[A-Za-z0-9_.\\-]*',
+    placeholder: 'e.g. support-bot' });
+  const seed = h('input', { type: 'number', id: 'seed', name: 'seed', min: 0, step: 1, placeholder: 'random' });
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'submit-job', disabled: true }, ['Start fine-tuning']);
+  const result = h('div', { 'aria-live': 'polite' });
+
+  method.addEventListener('change', () => { quantField.hidden = method.value !== 'qlora'; });
+  const ready = () => { submit.disabled = !(training && model.value); };
+  model.addEventListener('change', ready);
+
+  const form = h('form', { class: 'card', id: 'new-job-form', novalidate: false }, [
+    h('h2', {}, ['1. Data']),
+    h('div', { class: 'two' }, [
+      uploader('training', 'Training file', false, (f) => { training = f; ready(); }),
+      uploader('validation', 'Validation file', true, (f) => { validation = f; }),
+    ]),
+    h('h2', {}, ['2. Model and method']),
+    h('div', { class: 'grid3' }, [field('Base model', model), field('Method', method), quantField]),
+    h('div', { class: 'grid3' }, [field('Rank r', r, '1-256; the size of A and B'),
+      field('Alpha', alpha, 'scaling = alpha / r (default 2r)'),
+      field('Target modules', targets)]),
+    h('h2', {}, ['3. Training']),
+    h('div', { class: 'grid3' }, [field('Epochs', epochs), field('Batch size', batch),
+      field('Learning rate multiplier', lr, 'times the base rate 2e-4'),
+      field('Suffix', suffix, 'part of the fine-tuned model id'), field('Seed', seed, 'same seed, same adapter')]),
+    h('div', { class: 'actions' }, [submit]),
+    result,
+  ]);
+  [r, alpha, epochs, batch, lr, suffix, seed, method, quantization, targets].forEach((c) =>
+    c.addEventListener('change', () => { key = idempotencyKey(); }));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!form.reportValidity()) return;
+    const targetModules = [...targets.querySelectorAll('input:checked')].map((i) => i.value);
+    if (!targetModules.length) {
+      mount(result, h('p', { class: 'error', role: 'alert' }, ['Choose at least one target module.']));
+      return;
+    }
+    const body = {
+      model: model.value,
+      training_file: training.id,
+      hyperparameters: { n_epochs: Number(epochs.value), batch_size: Number(batch.value),
+        learning_rate_multiplier: Number(lr.value) },
+      adapter: { type: method.value, r: Number(r.value), alpha: Number(alpha.value), target_modules: targetModules },
+    };
+    if (method.value === 'qlora') body.adapter.quantization = quantization.value;
+    if (validation) body.validation_file = validation.id;
+    if (suffix.value) body.suffix = suffix.value;
+    if (seed.value !== '') body.seed = Number(seed.value);
+    submit.disabled = true;
+    mount(result, h('span', { class: 'spinner' }), ' Submitting…');
+    try {
+      const job = await post('/fine_tuning/jobs', body, { 'Idempotency-Key': key });
+      location.hash = `#/jobs/${encodeURIComponent(job.id)}`;
+    } catch (err) {
+      mount(result, h('p', { class: 'error', role: 'alert' }, [err.param ? `${err.param}: ${err.message}` : err.message]));
+      submit.disabled = false;
+    }
+  });
+
+  mount(main, h('h1', {}, ['New fine-tuning job']), form);
+
+  get('/models').then((list) => {
+    const bases = list.data.filter((m) => !m.id.startsWith('ft:'));
+    mount(model, ...(bases.length ? bases.map((m) => h('option', { value: m.id }, [m.id]))
+      : [h('option', { value: '' }, ['no base model registered'])]));
+    ready();
+  }).catch((err) => mount(model, h('option', { value: '' }, [`error: ${err.message}`])));
+  return null;
+}
