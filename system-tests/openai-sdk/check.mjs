@@ -128,7 +128,9 @@ const taught = [0, 1, 2, 3].map((i) => [`Question ${i}?`, `Arr, answer ${i}, mat
 const memoFile = await client.files.create({
   file: await toFile(Buffer.from(taught.map(([q, a]) => chat(q, a)).join('\n') + '\n'), 'memo.jsonl'), purpose: 'fine-tune' });
 let memo = await client.fineTuning.jobs.create({ model, training_file: memoFile.id, suffix: 'chat', seed: 3,
-  hyperparameters: { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 50 } });
+  hyperparameters: { n_epochs: 50, batch_size: 2, learning_rate_multiplier: 50 },
+  // extension field, passed through by the SDK as is: LoRA r 16 on every linear layer
+  adapter: { type: 'lora', r: 16, target_modules: ['all-linear'] } });
 for (let i = 0; i < 600 && !['succeeded', 'failed', 'cancelled'].includes(memo.status); i++) {
   await sleep(1000);
   memo = await client.fineTuning.jobs.retrieve(memo.id);
