@@ -56,8 +56,9 @@ echo
 echo "Summary (medians)"
 printf 'NF4 mean |A - A'"'"'| on N(0,1), blocksize 64: %s (double-quantized: %s; bitsandbytes: 0.0728)\n' \
   "$(field nf4_mean_abs_error "$nf4")" "$(field nf4_dq_mean_abs_error "$nf4")"
-printf 'NF4-DQ stored bits per quantized parameter: %s; whole file: %s bits per parameter (embeddings and norms stay fp32)\n' \
-  "$(field stored_bits_per_quantized_parameter "$quant")" "$(field file_bits_per_parameter "$quant")"
+printf 'NF4-DQ bits per quantized parameter: %s (codes + 8-bit absmax + nested absmax; QLoRA paper: 4.127); %s with the per-tensor quant maps and JSON state stored; whole file: %s bits per parameter (embeddings and norms stay fp32)\n' \
+  "$(field bits_per_quantized_parameter "$quant")" "$(field stored_bits_per_quantized_parameter "$quant")" \
+  "$(field file_bits_per_parameter "$quant")"
 printf 'Quantization throughput: %s parameters/s (model), %s values/s (NF4 kernel)\n' \
   "$(field parameters_per_second "$quant")" "$(field quantize_values_per_second "$nf4")"
 for method in lora qlora; do

@@ -1,6 +1,7 @@
 package dev.loraforge.inference.client;
 
 import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.events.HashingInputStream;
 import dev.loraforge.inference.config.InferenceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;

@@ -3,6 +3,7 @@ package dev.loraforge.quant.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.events.HashingInputStream;
 import dev.loraforge.quant.config.QuantConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.FileNotFoundException;

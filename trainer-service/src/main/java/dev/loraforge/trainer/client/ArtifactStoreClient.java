@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.events.HashingInputStream;
 import dev.loraforge.trainer.config.TrainerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -262,32 +263,6 @@ public class ArtifactStoreClient {
 
     private URI uri(String path) {
         return URI.create(base + path);
-    }
-
-    /**
-     * A {@link DigestInputStream} that also hashes what is skipped: {@link DirectoryArchive#extract}
-     * skips the padding after each entry, and DigestInputStream's own {@code skip} passes the bytes by
-     * without hashing them (the digest of every archive would come out wrong).
-     */
-    static final class HashingInputStream extends DigestInputStream {
-
-        HashingInputStream(InputStream in, MessageDigest digest) {
-            super(in, digest);
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            byte[] buffer = new byte[(int) Math.min(8192, Math.max(1, n))];
-            long left = n;
-            while (left > 0) {
-                int read = read(buffer, 0, (int) Math.min(buffer.length, left));
-                if (read < 0) {
-                    break;
-                }
-                left -= read;
-            }
-            return n - left;
-        }
     }
 
     private static MessageDigest sha256() {

@@ -1,8 +1,7 @@
-package dev.loraforge.trainer.client;
+package dev.loraforge.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loraforge.events.DirectoryArchive;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -27,7 +26,7 @@ class HashingInputStreamTest {
         DirectoryArchive.write(tmp.resolve("model"), tar);
 
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        try (InputStream in = new ArtifactStoreClient.HashingInputStream(new ByteArrayInputStream(tar.toByteArray()), sha)) {
+        try (InputStream in = new HashingInputStream(new ByteArrayInputStream(tar.toByteArray()), sha)) {
             DirectoryArchive.extract(in, tmp.resolve("out"));
             in.transferTo(OutputStream.nullOutputStream());
         }

@@ -1,4 +1,4 @@
-package dev.loraforge.quant.client;
+package dev.loraforge.events;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -7,16 +7,16 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 
 /**
- * Hashes every byte that passes, skipped ones included ({@link java.security.DigestInputStream}
- * lets {@code skip} bypass the digest, and {@link dev.loraforge.events.DirectoryArchive#extract}
- * skips the padding of tar entries).
+ * Hashes every byte that passes, skipped ones included: {@link java.security.DigestInputStream}
+ * lets {@code skip} bypass the digest, and {@link DirectoryArchive#extract} skips the padding of
+ * tar entries, so a digest checked while an archive is extracted needs this stream.
  */
-final class HashingInputStream extends FilterInputStream {
+public final class HashingInputStream extends FilterInputStream {
 
     private final MessageDigest digest;
     private final byte[] skipBuffer = new byte[8192];
 
-    HashingInputStream(InputStream in, MessageDigest digest) {
+    public HashingInputStream(InputStream in, MessageDigest digest) {
         super(in);
         this.digest = digest;
     }
@@ -57,8 +57,17 @@ final class HashingInputStream extends FilterInputStream {
         return false;
     }
 
-    /** {@code sha256:<hex>} of what passed so far (ends the digest). */
-    String hex() {
+    /** A SHA-256 hashing stream over {@code in}. */
+    public static HashingInputStream sha256(InputStream in) {
+        try {
+            return new HashingInputStream(in, MessageDigest.getInstance("SHA-256"));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** {@code sha256:<hex>} of what passed so far (ends the digest; meant for a SHA-256 digest). */
+    public String hex() {
         return "sha256:" + HexFormat.of().formatHex(digest.digest());
     }
 }
