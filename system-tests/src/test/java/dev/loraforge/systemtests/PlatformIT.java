@@ -217,6 +217,36 @@ class PlatformIT {
 
     @Test
     @Order(5)
+    void aQloraJobWaitsForTheQuantizedBaseThenTrainsOnIt() {
+        String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
+        JsonNode created = alice.post("/v1/fine_tuning/jobs", "{\"model\":\"" + MODEL + "\",\"training_file\":\"" + file
+                + "\",\"hyperparameters\":{\"n_epochs\":2,\"batch_size\":4},\"suffix\":\"q\",\"seed\":7,"
+                + "\"adapter\":{\"type\":\"qlora\"}}");
+        String jobId = created.path("id").asText();
+        assertThat(created.path("adapter").path("type").asText()).isEqualTo("qlora");
+        assertThat(created.path("adapter").path("quantization").asText()).isEqualTo("nf4-dq");
+        assertThat(messages(alice, jobId)).anyMatch(m -> m.startsWith("Waiting for the nf4-dq quantization of " + MODEL));
+
+        awaitStatus(alice, jobId, "succeeded", 300);
+        // quant-service quantized the base once, with lineage to it; the adapter descends from the quantized base
+        JsonNode adapters = platform.store().get("/api/v1/artifacts?kind=adapter&job_id=" + jobId);
+        String adapterId = (adapters.isArray() ? adapters : adapters.path("data")).get(0).path("id").asText();
+        JsonNode lineage = platform.store().get("/api/v1/artifacts/" + adapterId + "/lineage");
+        assertThat(lineage.path("nodes").findValuesAsText("kind")).contains("quantized_model", "base_model", "dataset", "adapter");
+        JsonNode quantized = platform.store().get("/api/v1/artifacts?kind=quantized_model");
+        assertThat(quantized.isArray() ? quantized : quantized.path("data")).hasSize(1);
+
+        // a second QLoRA job on the same base and scheme reuses that one quantized model
+        String again = alice.post("/v1/fine_tuning/jobs", "{\"model\":\"" + MODEL + "\",\"training_file\":\"" + file
+                + "\",\"hyperparameters\":{\"n_epochs\":1,\"batch_size\":4},\"adapter\":{\"type\":\"qlora\"}}")
+                .path("id").asText();
+        awaitStatus(alice, again, "succeeded", 300);
+        JsonNode stillOne = platform.store().get("/api/v1/artifacts?kind=quantized_model");
+        assertThat(stillOne.isArray() ? stillOne : stillOne.path("data")).hasSize(1);
+    }
+
+    @Test
+    @Order(6)
     void tenantsSeeOnlyTheirOwnThings() {
         ApiClient bob = platform.tenant("bob", 1);
         String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
@@ -236,7 +266,7 @@ class PlatformIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void badFilesAreRefusedWithTheirLineNumbers() {
         ApiClient.Answer answer = alice.upload("bad.jsonl",
                 "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},{\"role\":\"assistant\",\"content\":\"yo\"}]}\n"
@@ -246,7 +276,7 @@ class PlatformIT {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aJobCreatedWhileKafkaIsDownIsDispatchedWhenItComesBack() {
         String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
         platform.stopKafka();
@@ -257,7 +287,7 @@ class PlatformIT {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void readinessGoesDownWhenKafkaIsUnreachable() {
         platform.stopKafka();
         for (ServiceProcess s : platform.services.values()) {
