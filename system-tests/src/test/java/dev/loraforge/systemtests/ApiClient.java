@@ -23,6 +23,11 @@ final class ApiClient {
     private final String base;
     private final String key;
 
+    /** The Bearer key this client sends (null for none). */
+    String key() {
+        return key;
+    }
+
     ApiClient(String base, String key) {
         this.base = base;
         this.key = key;

@@ -286,8 +286,54 @@ class PlatformIT {
         awaitStatus(alice, jobId, "succeeded", 300);
     }
 
+    /**
+     * The web console in a real browser: Debian's Chromium driven by Playwright ({@code playwright-core}
+     * from the lockfile in system-tests/console) through sign in, upload, submit, the live loss curve,
+     * success, adapter download, lineage and the playground. Needs node, npm and /usr/bin/chromium
+     * ({@code .ci/run} installs Chromium when it is missing). Screenshots: system-tests/console/screenshots/.
+     */
     @Test
     @Order(9)
+    void theWebConsoleWorksInARealBrowser() throws Exception {
+        Path console = platform.root.resolve("system-tests/console");
+        run(console, List.of("npm", "ci", "--no-audit", "--no-fund"), java.util.Map.of(), 300);
+        ApiClient carol = platform.tenant("carol", 2);
+        Path dataset = platform.root.resolve("tuning-engine/src/main/resources/dev/loraforge/engine/fixtures/pirate.jsonl");
+        run(console, List.of("node", "console.spec.mjs"), java.util.Map.of(
+                "CONSOLE_URL", platform.service("job-api").url(),
+                "CONSOLE_API_KEY", carol.key(),
+                "CONSOLE_BASE_MODEL", MODEL,
+                "CHROMIUM", System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"),
+                "CONSOLE_DATASET", dataset.toString()), 600);
+    }
+
+    /** Runs a command in {@code dir}; fails with its output unless it exits 0 within {@code seconds}. */
+    private static void run(Path dir, List<String> command, java.util.Map<String, String> env, int seconds) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Thread pump = new Thread(() -> {
+            try (InputStream in = p.getInputStream()) {
+                in.transferTo(out);
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        pump.start();
+        boolean ended = p.waitFor(seconds, java.util.concurrent.TimeUnit.SECONDS);
+        if (!ended) {
+            p.destroyForcibly();
+        }
+        pump.join(10_000);
+        String output = out.toString(StandardCharsets.UTF_8);
+        System.out.println(String.join(" ", command) + ":\n" + output);
+        assertThat(ended).as(String.join(" ", command) + " did not end within " + seconds + " s:\n" + output).isTrue();
+        assertThat(p.exitValue()).as(String.join(" ", command) + " failed:\n" + output).isZero();
+    }
+
+    @Test
+    @Order(10)
     void readinessGoesDownWhenKafkaIsUnreachable() {
         platform.stopKafka();
         for (ServiceProcess s : platform.services.values()) {
