@@ -1,6 +1,7 @@
 package dev.loraforge.engine.cli;
 
 import dev.loraforge.engine.fixtures.TinyModelGenerator;
+import dev.loraforge.engine.model.Family;
 import dev.loraforge.engine.model.LlamaConfig;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -8,11 +9,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "init-model", mixinStandardHelpOptions = true,
-        description = "Write a random Llama model in Hugging Face format (config, safetensors, tokenizer).")
+        description = "Write a random model in Hugging Face format (config, safetensors, tokenizer) of a preset's size"
+                + " and any supported family.")
 final class InitModelCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, paramLabel = "NAME", description = "tiny or small.")
     String preset;
+
+    @Option(names = "--family", defaultValue = "llama", paramLabel = "MODEL_TYPE",
+            description = "llama, mistral, qwen2, qwen3, gemma2, gemma3_text or phi3 (default: ${DEFAULT-VALUE}).")
+    String family;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Directory to write.")
     Path out;
@@ -22,9 +28,9 @@ final class InitModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LlamaConfig cfg = TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), out, seed);
-        System.out.printf("wrote %s model to %s: hidden %d, %d layers, %d heads (%d kv), vocab %d, %,d parameters%n",
-                preset, out, cfg.hiddenSize(), cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.numKeyValueHeads(),
+        LlamaConfig cfg = TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), Family.of(family), out, seed);
+        System.out.printf("wrote %s %s model to %s: hidden %d, %d layers, %d heads (%d kv), vocab %d, %,d parameters%n",
+                preset, family, out, cfg.hiddenSize(), cfg.numHiddenLayers(), cfg.numAttentionHeads(), cfg.numKeyValueHeads(),
                 cfg.vocabSize(), cfg.parameterCount());
         return 0;
     }

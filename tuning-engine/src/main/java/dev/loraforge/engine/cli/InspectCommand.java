@@ -53,6 +53,9 @@ final class InspectCommand implements Callable<Integer> {
         m.put("kind", "model");
         LlamaConfig c = LlamaConfig.load(dir);
         m.put("model_type", c.modelType());
+        m.put("architecture", c.family().architecture());
+        m.put("features", c.features());
+        m.put("projections", c.projections());
         m.put("hidden_size", c.hiddenSize());
         m.put("intermediate_size", c.intermediateSize());
         m.put("num_hidden_layers", c.numHiddenLayers());

@@ -46,9 +46,9 @@ public final class LoraAdapter implements Adapter {
         this.patterns = patterns;
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (int l = 0; l < pairs.length; l++) {
-            for (int p = 0; p < WeightLayout.PROJECTIONS.size(); p++) {
+            for (int p = 0; p < WeightLayout.ALL_PROJECTIONS.size(); p++) {
                 if (pairs[l][p] != null) {
-                    String proj = WeightLayout.PROJECTIONS.get(p);
+                    String proj = WeightLayout.ALL_PROJECTIONS.get(p);
                     params.put(PeftKeys.loraA(l, proj), pairs[l][p].a());
                     params.put(PeftKeys.loraB(l, proj), pairs[l][p].b());
                 }
@@ -71,8 +71,9 @@ public final class LoraAdapter implements Adapter {
      */
     public static LoraAdapter create(LlamaModel model, LoraConfig config, long seed) {
         LlamaConfig c = model.config();
+        config = config.resolvedFor(c);
         NDManager manager = model.manager().newSubManager();
-        Pair[][] pairs = new Pair[c.numHiddenLayers()][WeightLayout.PROJECTIONS.size()];
+        Pair[][] pairs = new Pair[c.numHiddenLayers()][WeightLayout.ALL_PROJECTIONS.size()];
         Random random = new Random(seed);
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             for (String proj : config.resolvedTargets()) {
@@ -81,7 +82,7 @@ public final class LoraAdapter implements Adapter {
                 NDArray b = manager.zeros(new Shape(shape[0], config.r()));
                 a.setRequiresGradient(true);
                 b.setRequiresGradient(true);
-                pairs[l][WeightLayout.PROJECTIONS.indexOf(proj)] = new Pair(a, b, config.r(), config.scaling());
+                pairs[l][WeightLayout.ALL_PROJECTIONS.indexOf(proj)] = new Pair(a, b, config.r(), config.scaling());
             }
         }
         return new LoraAdapter(model, config, manager, pairs, LoraPatterns.NONE);
@@ -122,7 +123,7 @@ public final class LoraAdapter implements Adapter {
     }
 
     Pair pair(int layer, String projection) {
-        return pairs[layer][WeightLayout.PROJECTIONS.indexOf(projection)];
+        return pairs[layer][WeightLayout.ALL_PROJECTIONS.indexOf(projection)];
     }
 
     LoraPatterns patterns() {
@@ -141,7 +142,7 @@ public final class LoraAdapter implements Adapter {
 
     @Override
     public NDArray adaptLinear(int layer, String module, NDArray x, NDArray y, boolean training) {
-        Pair p = pairs[layer][WeightLayout.PROJECTIONS.indexOf(module)];
+        Pair p = pairs[layer][WeightLayout.ALL_PROJECTIONS.indexOf(module)];
         if (p == null) {
             return y;
         }

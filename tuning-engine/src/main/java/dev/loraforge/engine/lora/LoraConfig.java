@@ -1,5 +1,6 @@
 package dev.loraforge.engine.lora;
 
+import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.WeightLayout;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,9 +33,10 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         }
         targetModules = List.copyOf(targetModules);
         for (String t : targetModules) {
-            if (t.equals(ALL_LINEAR) ? targetModules.size() != 1 : !WeightLayout.PROJECTIONS.contains(t)) {
+            if (t.equals(ALL_LINEAR) ? targetModules.size() != 1 : !WeightLayout.ALL_PROJECTIONS.contains(t)) {
                 throw new IllegalArgumentException("target_modules entry '" + t + "' is not valid; use any of "
-                        + WeightLayout.PROJECTIONS + " or " + ALL_LINEAR + " alone");
+                        + WeightLayout.PROJECTIONS + " (phi3: " + WeightLayout.FUSED_PROJECTIONS + ") or " + ALL_LINEAR
+                        + " alone");
             }
         }
         if (init == null) {
@@ -47,15 +49,41 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return new LoraConfig(r, alpha, dropout, targets, false, LoraInit.KAIMING_UNIFORM);
     }
 
-    /** The projection names targeted, in {@link WeightLayout#PROJECTIONS} order. */
+    /**
+     * The projection names targeted, in {@link WeightLayout#ALL_PROJECTIONS} order; {@code all-linear} stands
+     * for the seven separate projections here (see {@link #resolvedTargets(LlamaConfig)} for a given model).
+     */
     public List<String> resolvedTargets() {
         List<String> out = new ArrayList<>();
-        for (String p : WeightLayout.PROJECTIONS) {
-            if (targetModules.contains(ALL_LINEAR) || targetModules.contains(p)) {
+        for (String p : WeightLayout.ALL_PROJECTIONS) {
+            if ((targetModules.contains(ALL_LINEAR) && WeightLayout.PROJECTIONS.contains(p)) || targetModules.contains(p)) {
                 out.add(p);
             }
         }
         return out;
+    }
+
+    /**
+     * The projections of {@code model} that this config targets: all of them for {@code all-linear}; a named
+     * module the model does not have (q_proj in phi3's fused layout, say) is an error naming the model's modules.
+     */
+    public List<String> resolvedTargets(LlamaConfig model) {
+        List<String> available = model.projections();
+        if (targetModules.contains(ALL_LINEAR)) {
+            return available;
+        }
+        for (String t : targetModules) {
+            if (!available.contains(t)) {
+                throw new IllegalArgumentException("target_modules entry '" + t + "' is not a module of " + model.modelType()
+                        + " models; its projections are " + available + " (or " + ALL_LINEAR + ")");
+            }
+        }
+        return available.stream().filter(targetModules::contains).toList();
+    }
+
+    /** This config with {@code target_modules} spelled out for {@code model} (as PEFT saves it). */
+    public LoraConfig resolvedFor(LlamaConfig model) {
+        return new LoraConfig(r, alpha, dropout, resolvedTargets(model), useRslora, init);
     }
 
     /** alpha / r, or alpha / sqrt(r) with rsLoRA. */

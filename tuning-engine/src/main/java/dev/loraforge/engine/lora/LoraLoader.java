@@ -31,7 +31,7 @@ final class LoraLoader {
         Path weights = dir.resolve(PeftConfigFiles.WEIGHTS);
         NDManager manager = model.manager().newSubManager();
         try (SafeTensorsReader reader = SafeTensorsReader.open(weights)) {
-            LoraAdapter.Pair[][] pairs = new LoraAdapter.Pair[c.numHiddenLayers()][WeightLayout.PROJECTIONS.size()];
+            LoraAdapter.Pair[][] pairs = new LoraAdapter.Pair[c.numHiddenLayers()][WeightLayout.ALL_PROJECTIONS.size()];
             Set<String> targets = new LinkedHashSet<>();
             for (String key : reader.names()) {
                 PeftKeys.LoraKey k = PeftKeys.parse(key);
@@ -43,7 +43,7 @@ final class LoraLoader {
                     throw new IllegalArgumentException(weights + ": '" + key + "' names layer " + k.layer()
                             + " but the model has " + c.numHiddenLayers());
                 }
-                int idx = WeightLayout.PROJECTIONS.indexOf(k.projection());
+                int idx = WeightLayout.ALL_PROJECTIONS.indexOf(k.projection());
                 if (pairs[k.layer()][idx] == null && k.isA()) {
                     pairs[k.layer()][idx] = readPair(reader, key, k, c, parsed, manager);
                     targets.add(k.projection());
@@ -57,7 +57,7 @@ final class LoraLoader {
             if (targets.isEmpty()) {
                 throw new IllegalArgumentException(weights + " holds no LoRA matrices");
             }
-            List<String> targetList = new ArrayList<>(WeightLayout.PROJECTIONS);
+            List<String> targetList = new ArrayList<>(WeightLayout.ALL_PROJECTIONS);
             targetList.retainAll(targets);
             LoraConfig config = new LoraConfig(parsed.r(), parsed.alpha(), parsed.dropout(), targetList, parsed.rslora(),
                     parsed.init());

@@ -47,7 +47,7 @@ public final class LoraMerge {
             // a quantized base merges in full precision (its dequantized weights), as PEFT merges into a dequantized base
             model.quantizedWeights().forEach((name, q) -> merged.put(name, q.dequantize(scratch)));
             for (int l = 0; l < c.numHiddenLayers(); l++) {
-                for (String proj : WeightLayout.PROJECTIONS) {
+                for (String proj : WeightLayout.ALL_PROJECTIONS) {
                     LoraAdapter.Pair p = adapter.pair(l, proj);
                     if (p == null) {
                         continue;

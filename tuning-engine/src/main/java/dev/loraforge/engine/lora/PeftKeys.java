@@ -35,7 +35,7 @@ public final class PeftKeys {
     /** Parses a saved LoRA key (an adapter name before ".weight" is tolerated); null if it is not one. */
     static LoraKey parse(String key) {
         Matcher m = LORA.matcher(key);
-        if (!m.matches() || !WeightLayout.PROJECTIONS.contains(m.group(3))
+        if (!m.matches() || !WeightLayout.ALL_PROJECTIONS.contains(m.group(3))
                 || !WeightLayout.parentOf(m.group(3)).equals(m.group(2))) {
             return null;
         }

@@ -13,7 +13,9 @@ import ai.djl.ndarray.types.Shape;
  * Causal over tokens (query at position past+i sees keys at positions <= past+i), padding keys
  * hidden, learned prefix positions always visible. A large finite value instead of -inf keeps
  * fully masked rows (padding queries) finite, as transformers' use of the dtype minimum does.
- * The causal table is built once (grown on demand) in the model's manager.
+ * The causal table is built once (grown on demand) in the model's manager. A sliding-window mask
+ * also hides keys at least {@code window} positions behind the query, counted over the whole key
+ * sequence (transformers' {@code kv_idx > q_idx - sliding_window}).
  */
 final class AttentionMask {
 
@@ -45,6 +47,18 @@ final class AttentionMask {
         capacity = n;
     }
 
+    /** (1, T, S): MASKED where key s <= query q - window, queries at absolute positions first..first+T-1. */
+    private static NDArray band(int first, int length, int keys, int window, NDManager target) {
+        float[] table = new float[length * keys];
+        for (int i = 0; i < length; i++) {
+            int q = first + i;
+            for (int s = 0; s < keys && s <= q - window; s++) {
+                table[i * keys + s] = MASKED;
+            }
+        }
+        return target.create(table, new Shape(1, length, keys));
+    }
+
     /**
      * The mask for T new tokens after {@code past} cached ones and {@code prefix} learned
      * positions: (1, 1, 1, T, S) or (B, 1, 1, T, S) with S = prefix + past + T, in {@code target}.
@@ -52,6 +66,11 @@ final class AttentionMask {
      * @param padding (B, past + T) with 1 for tokens and 0 for padding, or null
      */
     synchronized NDArray build(int prefix, int past, int length, NDArray padding, NDManager target) {
+        return build(prefix, past, length, padding, target, null);
+    }
+
+    /** As {@link #build(int, int, int, NDArray, NDManager)}, with a sliding window when {@code window} is not null. */
+    synchronized NDArray build(int prefix, int past, int length, NDArray padding, NDManager target, Integer window) {
         int tokens = past + length;
         ensure(tokens);
         NDArray mask = Ops.into(causal.get(new NDIndex("{}:{}, 0:{}", past, tokens, tokens)), target); // (T, past+T)
@@ -68,6 +87,9 @@ final class AttentionMask {
             mask = NDArrays.concat(new NDList(open, mask), 2);                                  // (B, T, S)
         }
         long b = mask.getShape().get(0);
+        if (window != null && prefix + tokens > window) {
+            mask = mask.add(band(prefix + past, length, prefix + tokens, window, target));    // (B, T, S)
+        }
         return mask.reshape(b, 1, 1, length, (long) prefix + tokens);
     }
 }

@@ -6,15 +6,27 @@ import ai.djl.ndarray.NDManager;
 
 /**
  * What every layer of one forward pass shares: the adapter (or null), train/eval mode, the
- * KV cache (or null), rotary tables and the attention mask for this call, and the manager that
- * owns the call's arrays (the manager of the input ids).
+ * KV cache (or null), rotary tables and attention masks for this call (full-attention layers', and
+ * sliding layers' where they differ), and the manager that owns the call's arrays (the manager of
+ * the input ids).
  */
-record ForwardContext(Adapter adapter, boolean training, KvCache cache, NDList rope, NDArray mask,
-                      int prefixLength, boolean prefixFromAdapter, NDManager manager) {
+record ForwardContext(Adapter adapter, boolean training, KvCache cache, NDList fullRope, NDList slidingRope,
+                      NDArray fullMask, NDArray slidingMask, int prefixLength, boolean prefixFromAdapter,
+                      NDManager manager) {
 
     /** y = W x + b, then the adapter's term for this projection when there is one. */
     NDArray project(int layer, String module, NDArray x, Projection projection) {
         NDArray y = projection.apply(x);
         return adapter == null ? y : adapter.adaptLinear(layer, module, x, y, training);
+    }
+
+    /** cos and signed sin for a full-attention or a sliding layer. */
+    NDList rope(boolean sliding) {
+        return sliding && slidingRope != null ? slidingRope : fullRope;
+    }
+
+    /** The additive mask for a full-attention or a sliding layer. */
+    NDArray mask(boolean sliding) {
+        return sliding ? slidingMask : fullMask;
     }
 }

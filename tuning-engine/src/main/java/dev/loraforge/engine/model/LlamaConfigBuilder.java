@@ -28,6 +28,13 @@ public final class LlamaConfigBuilder {
     private List<Integer> eosTokenIds = List.of();
     private Integer padTokenId;
     private double initializerRange = 0.02;
+    private String hiddenAct;
+    private Double queryPreAttnScalar;
+    private List<String> layerTypes;
+    private Double ropeLocalTheta;
+    private Double attnLogitSoftcap;
+    private Double finalLogitSoftcap;
+    private double partialRotaryFactor = 1.0;
 
     LlamaConfigBuilder() {
     }
@@ -40,7 +47,8 @@ public final class LlamaConfigBuilder {
                 numAttentionHeads, numKeyValueHeads != null ? numKeyValueHeads : numAttentionHeads, hd,
                 maxPositionEmbeddings, rmsNormEps, ropeTheta, ropeScaling, tieWordEmbeddings,
                 qkvBias != null ? qkvBias : qwen, oBias != null ? oBias : false, mlpBias, slidingWindow,
-                attentionDropout, torchDtype, bosTokenId, eosTokenIds, padTokenId, initializerRange);
+                attentionDropout, torchDtype, bosTokenId, eosTokenIds, padTokenId, initializerRange, hiddenAct,
+                queryPreAttnScalar, layerTypes, ropeLocalTheta, attnLogitSoftcap, finalLogitSoftcap, partialRotaryFactor);
     }
 
     public LlamaConfigBuilder modelType(String v) { modelType = v; return this; }
@@ -68,4 +76,13 @@ public final class LlamaConfigBuilder {
     public LlamaConfigBuilder eosTokenIds(List<Integer> v) { eosTokenIds = v; return this; }
     public LlamaConfigBuilder padTokenId(Integer v) { padTokenId = v; return this; }
     public LlamaConfigBuilder initializerRange(double v) { initializerRange = v; return this; }
+    /** hidden_act (hidden_activation for Gemma); null: the family's own. */
+    public LlamaConfigBuilder hiddenAct(String v) { hiddenAct = v; return this; }
+    public LlamaConfigBuilder queryPreAttnScalar(Double v) { queryPreAttnScalar = v; return this; }
+    /** layer_types; null: the family's default pattern. */
+    public LlamaConfigBuilder layerTypes(List<String> v) { layerTypes = v; return this; }
+    public LlamaConfigBuilder ropeLocalTheta(Double v) { ropeLocalTheta = v; return this; }
+    public LlamaConfigBuilder attnLogitSoftcap(Double v) { attnLogitSoftcap = v; return this; }
+    public LlamaConfigBuilder finalLogitSoftcap(Double v) { finalLogitSoftcap = v; return this; }
+    public LlamaConfigBuilder partialRotaryFactor(double v) { partialRotaryFactor = v; return this; }
 }

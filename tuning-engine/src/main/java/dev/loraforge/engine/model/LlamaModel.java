@@ -14,8 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A Llama-family causal language model (transformers' LlamaForCausalLM) on DJL: embedding,
- * decoder layers, final RMSNorm, LM head (or the tied embedding). The base weights are float32
+ * A Llama-family causal language model (transformers' LlamaForCausalLM and the families of
+ * {@link Family}) on DJL: embedding (scaled by sqrt(hidden) for Gemma), decoder layers, final RMSNorm,
+ * LM head (or the tied embedding, soft-capped where configured). The base weights are float32
  * and frozen. {@link #forward} keeps its result and intermediates in the manager of the input ids,
  * so a caller can free a whole step by closing that manager.
  */
@@ -31,7 +32,10 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray finalNorm;
     private final NDArray lmHead;
     private final Rope rope;
+    private final Rope localRope;          // sliding layers' own table (gemma3), else null
     private final AttentionMask masks;
+    private final Float embedScale;        // Gemma's sqrt(hidden_size), else null
+    private final Float finalSoftcap;
     private final List<Integer> eosTokenIds;
     private volatile Adapter attached;
     private volatile boolean training;
@@ -60,9 +64,13 @@ public final class LlamaModel implements AutoCloseable {
             layers.add(new DecoderLayer(l, config, weightSet));
         }
         this.embed = weights.get("model.embed_tokens.weight");
-        this.finalNorm = weights.get("model.norm.weight");
+        this.finalNorm = RmsNorm.effectiveWeight(weights.get("model.norm.weight"), config.family());
         this.lmHead = config.tieWordEmbeddings() ? embed : weights.get("lm_head.weight");
         this.rope = new Rope(manager, config);
+        this.localRope = config.ropeLocalTheta() == null ? null
+                : new Rope(manager, config.rotaryDim(), config.ropeLocalTheta(), null);
+        this.embedScale = config.family().gemma() ? (float) Math.sqrt(config.hiddenSize()) : null;
+        this.finalSoftcap = config.finalLogitSoftcap() == null ? null : config.finalLogitSoftcap().floatValue();
         this.masks = new AttentionMask(manager);
         this.eosTokenIds = List.copyOf(eosTokenIds);
     }
@@ -228,9 +236,10 @@ public final class LlamaModel implements AutoCloseable {
         return lmHead(hiddenStates(inputIds, attentionMask, cacheOrNull, adapter));
     }
 
-    /** The LM head: hidden (B, T, H) -> logits (B, T, V). */
+    /** The LM head: hidden (..., H) -> logits (..., V), soft-capped when final_logit_softcapping is set. */
     public NDArray lmHead(NDArray hidden) {
-        return Ops.linear(hidden, lmHead, null);
+        NDArray logits = Ops.linear(hidden, lmHead, null);
+        return finalSoftcap == null ? logits : Ops.softcap(logits, finalSoftcap);
     }
 
     /** Final-norm hidden states (B, T, H), the LM head's input. */
@@ -261,9 +270,7 @@ public final class LlamaModel implements AutoCloseable {
         NDArray ids = inputIds.getDataType() == DataType.INT64 ? inputIds : inputIds.toType(DataType.INT64, false);
         checkIds(ids);
 
-        NDList tables = rope.tables(prefix + past, t, m);
-        NDArray mask = masks.build(prefix, past, t, attentionMask, m);
-        ForwardContext ctx = new ForwardContext(adapter, training, cache, tables, mask, prefix, prefixFromAdapter, m);
+        ForwardContext ctx = context(adapter, cache, prefix, past, t, attentionMask, prefixFromAdapter, m);
 
         NDArray x = embed(ids);                                                             // (B, T, H)
         for (DecoderLayer layer : layers) {
@@ -286,21 +293,32 @@ public final class LlamaModel implements AutoCloseable {
                     + attentionMask.getShape());
         }
         checkIds(ids);
-        NDManager m = ids.getManager();
-        return new ForwardContext(adapter, training, null, rope.tables(prefix, t, m), masks.build(prefix, 0, t, attentionMask, m),
-                prefix, prefix > 0, m);
+        return context(adapter, null, prefix, 0, t, attentionMask, prefix > 0, ids.getManager());
     }
 
-    /** Token embeddings: ids (B, T) int64 -> (B, T, H), in the ids' manager. */
+    /** RoPE tables and masks for T tokens after {@code prefix} learned and {@code past} cached positions. */
+    private ForwardContext context(Adapter adapter, KvCache cache, int prefix, int past, int t, NDArray attentionMask,
+                                   boolean prefixFromAdapter, NDManager m) {
+        NDList fullRope = rope.tables(prefix + past, t, m);
+        NDList slidingRope = localRope == null ? null : localRope.tables(prefix + past, t, m);
+        NDArray fullMask = masks.build(prefix, past, t, attentionMask, m);
+        NDArray slidingMask = config.hasSlidingLayers()
+                ? masks.build(prefix, past, t, attentionMask, m, config.slidingWindow()) : null;
+        return new ForwardContext(adapter, training, cache, fullRope, slidingRope, fullMask, slidingMask, prefix,
+                prefixFromAdapter, m);
+    }
+
+    /** Token embeddings: ids (B, T) int64 -> (B, T, H), in the ids' manager (times sqrt(hidden) for Gemma). */
     NDArray embed(NDArray ids) {
-        return Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+        return embedScale == null ? x : x.mul(embedScale);
     }
 
     List<DecoderLayer> layers() {
         return layers;
     }
 
-    /** The final RMSNorm: (B, T, H) -> (B, T, H). */
+    /** The final RMSNorm (x·(1+w) for Gemma): (B, T, H) -> (B, T, H). */
     NDArray finalNorm(NDArray x) {
         return RmsNorm.apply(x, finalNorm, config.rmsNormEps());
     }
@@ -309,10 +327,6 @@ public final class LlamaModel implements AutoCloseable {
         if (total > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("sequence of " + total + " positions exceeds max_position_embeddings ("
                     + config.maxPositionEmbeddings() + ")");
-        }
-        if (config.slidingWindow() != null && total > config.slidingWindow()) {
-            throw new IllegalArgumentException("sequence of " + total + " positions exceeds sliding_window ("
-                    + config.slidingWindow() + "); sliding-window attention is not implemented");
         }
     }
 

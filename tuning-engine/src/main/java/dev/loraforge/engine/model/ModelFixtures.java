@@ -34,7 +34,7 @@ public final class ModelFixtures {
         }
         float[] values = new float[n];
         if (WeightLayout.isNorm(name)) {
-            java.util.Arrays.fill(values, 1f);
+            java.util.Arrays.fill(values, config.family().gemma() ? 0f : 1f); // Gemma's norms compute x·(1+w)
             return values;
         }
         if (name.endsWith(".bias")) {

@@ -24,6 +24,22 @@ public final class Ops {
         return x.mul(Activation.sigmoid(x));
     }
 
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2.0 / Math.PI);
+
+    /**
+     * GELU with the tanh approximation (transformers' gelu_pytorch_tanh, torch's {@code approximate="tanh"}):
+     * {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}.
+     */
+    public static NDArray geluTanh(NDArray x) {
+        NDArray inner = x.pow(3).mul(0.044715f).add(x).mul(SQRT_2_OVER_PI);
+        return x.mul(0.5f).mul(inner.tanh().add(1f));
+    }
+
+    /** cap * tanh(x / cap): Gemma's soft-capping of attention scores and logits. */
+    public static NDArray softcap(NDArray x, float cap) {
+        return x.div(cap).tanh().mul(cap);
+    }
+
     /** Moves an array made from a long-lived one into {@code target}, so that it is freed with it. */
     public static NDArray into(NDArray array, NDManager target) {
         if (array.getManager() != target) {

@@ -13,21 +13,29 @@ import ai.djl.ndarray.types.Shape;
  * halves of the head dimension, angles {@code position * inv_freq} with
  * {@code inv_freq_i = 1 / theta^(2i/d)} repeated for both halves. The cos and sin tables are built
  * once (grown on demand) in the model's manager; {@code sin} is stored with the first half negated
- * so that the rotation is {@code x * cos + cat(x2, x1) * sinSigned}.
+ * so that the rotation is {@code x * cos + cat(x2, x1) * sinSigned}. With a partial rotary factor
+ * (phi3's partial_rotary_factor) only the first {@code rotaryDim} dimensions of each head rotate, with
+ * frequencies over that width, and the rest pass through (transformers' q_rot / q_pass).
  */
 final class Rope {
 
     private final NDManager manager;
-    private final int headDim;
+    private final int dim;      // rotated dimensions per head
     private final float[] invFreq;
     private NDArray cos;        // (N, d)
     private NDArray sinSigned;  // (N, d)
     private int capacity;
 
+    /** The table of full-attention layers: rope_theta with rope_scaling. */
     Rope(NDManager manager, LlamaConfig config) {
+        this(manager, config.rotaryDim(), config.ropeTheta(), config.ropeScaling());
+    }
+
+    /** A table over {@code rotaryDim} dimensions with base {@code theta} and {@code scaling} (null for none). */
+    Rope(NDManager manager, int rotaryDim, double theta, RopeScaling scaling) {
         this.manager = manager;
-        this.headDim = config.headDim();
-        this.invFreq = RopeScaling.inverseFrequencies(headDim, config.ropeTheta(), config.ropeScaling());
+        this.dim = rotaryDim;
+        this.invFreq = RopeScaling.inverseFrequencies(rotaryDim, theta, scaling);
     }
 
     private synchronized void ensure(int length) {
@@ -35,26 +43,26 @@ final class Rope {
             return;
         }
         int n = Math.max(128, Integer.highestOneBit(Math.max(1, length - 1)) << 1);
-        int half = headDim / 2;
-        float[] c = new float[n * headDim];
-        float[] s = new float[n * headDim];
+        int half = dim / 2;
+        float[] c = new float[n * dim];
+        float[] s = new float[n * dim];
         for (int p = 0; p < n; p++) {
             for (int i = 0; i < half; i++) {
                 float angle = (float) p * invFreq[i]; // float32 product, as transformers computes it
                 float cv = (float) Math.cos(angle);
                 float sv = (float) Math.sin(angle);
-                c[p * headDim + i] = cv;
-                c[p * headDim + half + i] = cv;
-                s[p * headDim + i] = -sv;
-                s[p * headDim + half + i] = sv;
+                c[p * dim + i] = cv;
+                c[p * dim + half + i] = cv;
+                s[p * dim + i] = -sv;
+                s[p * dim + half + i] = sv;
             }
         }
         if (cos != null) {
             cos.close();
             sinSigned.close();
         }
-        cos = manager.create(c, new Shape(n, headDim));
-        sinSigned = manager.create(s, new Shape(n, headDim));
+        cos = manager.create(c, new Shape(n, dim));
+        sinSigned = manager.create(s, new Shape(n, dim));
         capacity = n;
     }
 
@@ -62,13 +70,23 @@ final class Rope {
     synchronized NDList tables(int start, int length, NDManager target) {
         ensure(start + length);
         NDIndex rows = new NDIndex("{}:{}", start, start + length);
-        NDArray c = Ops.into(cos.get(rows), target).reshape(1, length, 1, headDim);
-        NDArray s = Ops.into(sinSigned.get(rows), target).reshape(1, length, 1, headDim);
+        NDArray c = Ops.into(cos.get(rows), target).reshape(1, length, 1, dim);
+        NDArray s = Ops.into(sinSigned.get(rows), target).reshape(1, length, 1, dim);
         return new NDList(c, s);
     }
 
-    /** x (B, T, heads, d) rotated with tables from {@link #tables}. */
+    /** x (B, T, heads, d) rotated with tables from {@link #tables} (the first r <= d dimensions). */
     static NDArray apply(NDArray x, NDList tables) {
+        long d = x.getShape().get(3);
+        long r = tables.get(0).getShape().get(3);
+        if (r < d) {
+            NDList parts = x.split(new long[] {r}, 3);                      // rot (.., r), pass (.., d - r)
+            return NDArrays.concat(new NDList(rotate(parts.get(0), tables), parts.get(1)), 3);
+        }
+        return rotate(x, tables);
+    }
+
+    private static NDArray rotate(NDArray x, NDList tables) {
         int half = (int) (x.getShape().get(3) / 2);
         NDList halves = x.split(new long[] {half}, 3);                 // x1, x2: (B, T, heads, d/2)
         NDArray swapped = NDArrays.concat(new NDList(halves.get(1), halves.get(0)), 3); // cat(x2, x1)

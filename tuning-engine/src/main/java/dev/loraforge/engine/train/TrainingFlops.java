@@ -1,6 +1,7 @@
 package dev.loraforge.engine.train;
 
 import dev.loraforge.engine.model.LlamaConfig;
+import dev.loraforge.engine.model.WeightLayout;
 import java.util.List;
 
 /**
@@ -29,17 +30,9 @@ public final class TrainingFlops {
         double attentionForward = c.numHiddenLayers() * 4.0 * seqLen * q;
         double lora = 0;
         for (String t : loraTargets) {
-            double in = switch (t) {
-                case "o_proj" -> q;
-                case "down_proj" -> i;
-                default -> h;
-            };
-            double out = switch (t) {
-                case "q_proj" -> q;
-                case "k_proj", "v_proj" -> kv;
-                case "gate_proj", "up_proj" -> i;
-                default -> h;
-            };
+            long[] shape = WeightLayout.projectionShape(c, t);   // (out, in)
+            double in = shape[1];
+            double out = shape[0];
             lora += c.numHiddenLayers() * 2.0 * r * (in + out);
         }
         return 2 * matmulParams + 2 * matmulParams + 3 * attentionForward + 3 * lora;
