@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.engine.lora.PeftAdapters;
 import dev.loraforge.engine.model.Adapter;
-import dev.loraforge.engine.model.WeightLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +44,7 @@ public final class AdapterCheck {
             throw mismatch(subject + "it was trained for base model '" + madeFor + "', not '" + expectedBaseName + "'");
         }
         if (type.equals("LORA")) {
-            checkTargets(config.path("target_modules"), subject);
+            checkTargets(config.path("target_modules"), base.model().config().projections(), subject);
         }
         Adapter adapter;
         try {
@@ -74,21 +73,21 @@ public final class AdapterCheck {
         }
     }
 
-    /** A list of module names must name projections of a Llama-family decoder layer; a regex string is left to the tensors. */
-    private static void checkTargets(JsonNode targets, String subject) {
+    /** A list of module names must name projections of the base's decoder layers; a regex string is left to the tensors. */
+    private static void checkTargets(JsonNode targets, List<String> projections, String subject) {
         if (!targets.isArray()) {
             return;
         }
         List<String> unknown = new ArrayList<>();
         for (JsonNode t : targets) {
             String name = t.asText();
-            if (!WeightLayout.PROJECTIONS.contains(name) && !name.equals("all-linear")) {
+            if (!projections.contains(name) && !name.equals("all-linear")) {
                 unknown.add(name);
             }
         }
         if (!unknown.isEmpty()) {
             throw mismatch(subject + "target_modules " + unknown + " are not modules of this architecture (it has "
-                    + WeightLayout.PROJECTIONS + ")");
+                    + projections + ")");
         }
     }
 

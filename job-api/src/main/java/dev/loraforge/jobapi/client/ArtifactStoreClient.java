@@ -29,8 +29,8 @@ import java.util.Optional;
 @ApplicationScoped
 public class ArtifactStoreClient {
 
-    /** A base model of the registry. */
-    public record BaseModel(String id, String name, String digest, long createdAt) {
+    /** A base model of the registry; {@code modelType} is its config.json model_type (null if unrecorded). */
+    public record BaseModel(String id, String name, String digest, long createdAt, String modelType) {
     }
 
     /** A stored blob. */
@@ -136,8 +136,9 @@ public class ArtifactStoreClient {
     }
 
     private static BaseModel baseModel(JsonNode n) {
+        JsonNode type = n.path("metadata").path("model_type");
         return new BaseModel(n.path("id").asText(), n.path("name").asText(), n.path("digest").asText(),
-                parseTime(n.path("created_at")));
+                parseTime(n.path("created_at")), type.isTextual() ? type.asText() : null);
     }
 
     private static long parseTime(JsonNode t) {

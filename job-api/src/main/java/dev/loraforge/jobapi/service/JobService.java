@@ -8,6 +8,8 @@ import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.QuantizationRequested;
 import dev.loraforge.events.Topics;
 import dev.loraforge.events.Hyperparameters;
+import dev.loraforge.engine.lora.LoraConfig;
+import dev.loraforge.engine.model.Family;
 import dev.loraforge.events.MethodSpec;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.repository.FileEntity;
@@ -34,7 +36,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>"auto" rules: {@code n_epochs} 3, {@code batch_size} 4, {@code learning_rate_multiplier} 1
  * (times the base learning rate {@value #BASE_LEARNING_RATE}); extension {@code checkpoint_every}:
  * a quarter of the training steps (examples / batch size x epochs); adapter LoRA r 8, alpha 16,
- * dropout 0.05 on {@code q_proj,v_proj}.
+ * dropout 0.05 on PEFT's default modules for the base's family ({@code q_proj,v_proj}; phi3 {@code qkv_proj});
+ * named target_modules must exist in that family.
  */
 @ApplicationScoped
 public class JobService {
@@ -90,7 +93,7 @@ public class JobService {
         FileEntity validation = request.validationFile() == null ? null
                 : resolveFile(tenantId, request.validationFile(), "validation_file");
         Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
-        MethodSpec method = resolveAdapter(request.adapter());
+        MethodSpec method = resolveAdapter(request.adapter(), base.modelType());
         if (request.suffix() != null && (request.suffix().length() > 64 || !request.suffix().matches("[A-Za-z0-9_.-]*"))) {
             throw ApiException.invalid("suffix may have up to 64 letters, digits, '-', '_' or '.'", "suffix");
         }
@@ -182,9 +185,33 @@ public class JobService {
         return d;
     }
 
-    private static MethodSpec resolveAdapter(CreateJobRequest.AdapterOptions a) {
+    /**
+     * target_modules for a base model: as given, checked against the model's family (phi3's fused modules, say),
+     * or PEFT's default for the family when omitted.
+     */
+    static List<String> resolveTargets(List<String> requested, String modelType) {
+        Family family = null;
+        try {
+            family = modelType == null ? null : Family.of(modelType);
+        } catch (IllegalArgumentException e) {
+            family = null; // an unknown family is refused where the model is loaded; nothing to check here
+        }
+        if (requested == null) {
+            return family == null ? DEFAULT_TARGETS : LoraConfig.defaultTargets(family);
+        }
+        if (family != null && !requested.isEmpty()) {
+            try {
+                LoraConfig.of(8, 16, 0, requested).resolvedTargets(family);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("adapter.target_modules: " + e.getMessage(), "adapter.target_modules");
+            }
+        }
+        return requested;
+    }
+
+    private static MethodSpec resolveAdapter(CreateJobRequest.AdapterOptions a, String modelType) {
         if (a == null) {
-            return new MethodSpec("lora", 8, 16.0, 0.05, DEFAULT_TARGETS, false, null, null);
+            return new MethodSpec("lora", 8, 16.0, 0.05, resolveTargets(null, modelType), false, null, null);
         }
         String type = a.type() == null ? "lora" : a.type();
         if (!MethodSpec.TYPES.contains(type)) {
@@ -205,7 +232,7 @@ public class JobService {
         }
         try {
             return new MethodSpec(type, r, a.alpha() == null ? 2.0 * r : a.alpha(), dropout,
-                    a.targetModules() == null ? DEFAULT_TARGETS : a.targetModules(),
+                    resolveTargets(a.targetModules(), modelType),
                     Boolean.TRUE.equals(a.useRslora()), "qlora".equals(type)
                             ? (a.quantization() == null ? "nf4-dq" : a.quantization()) : null, null);
         } catch (EventFormatException e) {

@@ -61,8 +61,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--dropout", defaultValue = "0.0", paramLabel = "X", description = "LoRA dropout (default: ${DEFAULT-VALUE}).")
     double dropout;
 
-    @Option(names = "--targets", defaultValue = "q_proj,v_proj", split = ",", paramLabel = "LIST",
-            description = "Modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj or all-linear (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--targets", split = ",", paramLabel = "LIST",
+            description = "Modules to adapt: q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj (phi3: qkv_proj,o_proj,"
+                    + "gate_up_proj,down_proj) or all-linear (default: PEFT's for the family, q_proj,v_proj; phi3 qkv_proj).")
     List<String> targets;
 
     @Option(names = "--rslora", description = "Scale by alpha/sqrt(r) (rsLoRA).")

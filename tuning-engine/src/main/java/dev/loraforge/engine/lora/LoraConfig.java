@@ -1,5 +1,6 @@
 package dev.loraforge.engine.lora;
 
+import dev.loraforge.engine.model.Family;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.WeightLayout;
 import java.util.ArrayList;
@@ -68,17 +69,30 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
      * module the model does not have (q_proj in phi3's fused layout, say) is an error naming the model's modules.
      */
     public List<String> resolvedTargets(LlamaConfig model) {
-        List<String> available = model.projections();
+        return resolvedTargets(model.family());
+    }
+
+    /** As {@link #resolvedTargets(LlamaConfig)}, for any model of {@code family}. */
+    public List<String> resolvedTargets(Family family) {
+        List<String> available = family.projections();
         if (targetModules.contains(ALL_LINEAR)) {
             return available;
         }
         for (String t : targetModules) {
             if (!available.contains(t)) {
-                throw new IllegalArgumentException("target_modules entry '" + t + "' is not a module of " + model.modelType()
+                throw new IllegalArgumentException("target_modules entry '" + t + "' is not a module of " + family.modelType()
                         + " models; its projections are " + available + " (or " + ALL_LINEAR + ")");
             }
         }
         return available.stream().filter(targetModules::contains).toList();
+    }
+
+    /**
+     * PEFT's default target_modules for a family (its TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING): the
+     * query and value projections, which phi3 holds fused in {@code qkv_proj}.
+     */
+    public static List<String> defaultTargets(Family family) {
+        return family.fusedProjections() ? List.of("qkv_proj") : List.of("q_proj", "v_proj");
     }
 
     /** This config with {@code target_modules} spelled out for {@code model} (as PEFT saves it). */

@@ -28,7 +28,7 @@ public record AdapterSpec(String method, int r, double alpha, double dropout, Li
     public AdapterSpec {
         method = method == null ? LORA : method.toLowerCase();
         init = init == null ? "kaiming" : init.toLowerCase();
-        targets = targets == null ? List.of("q_proj", "v_proj") : List.copyOf(targets);
+        targets = targets == null ? null : List.copyOf(targets); // null: the family's default (PEFT's mapping)
         if (!method.equals(LORA) && !method.equals(QLORA) && !method.equals(PREFIX)) {
             throw new IllegalArgumentException("method is '" + method + "'; it must be lora, qlora or prefix");
         }
@@ -39,7 +39,8 @@ public record AdapterSpec(String method, int r, double alpha, double dropout, Li
             throw new IllegalArgumentException("init is '" + init + "'; it must be kaiming or gaussian");
         }
         if (!method.equals(PREFIX)) {
-            loraConfig(r, alpha, dropout, targets, rslora, init); // LoraConfig checks r, alpha, dropout, targets
+            // LoraConfig checks r, alpha, dropout, targets (the model checks the family's module names later)
+            loraConfig(r, alpha, dropout, targets == null ? List.of(LoraConfig.ALL_LINEAR) : targets, rslora, init);
         }
     }
 
@@ -61,7 +62,8 @@ public record AdapterSpec(String method, int r, double alpha, double dropout, Li
     public Adapter create(LlamaModel model, long seed) {
         return method.equals(PREFIX)
                 ? PrefixAdapter.create(model, virtualTokens, seed)
-                : LoraAdapter.create(model, loraConfig(r, alpha, dropout, targets, rslora, init), seed);
+                : LoraAdapter.create(model, loraConfig(r, alpha, dropout,
+                        targets == null ? LoraConfig.defaultTargets(model.config().family()) : targets, rslora, init), seed);
     }
 
     private static LoraConfig loraConfig(int r, double alpha, double dropout, List<String> targets, boolean rslora, String init) {

@@ -199,6 +199,28 @@ class FamilyParityTest {
         }
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void kvCacheStepsGiveTheFullSequenceLogitsPastTheWindow(Case k) {
+        LlamaConfig c = k.config();
+        int v = c.vocabSize();
+        try (LlamaModel model = TestModels.load(dir, c, TestModels.randomWeights(c, 45));
+             NDManager m = model.manager().newSubManager()) {
+            int[][] ids = TestModels.randomIds(10, 1, T, v);
+            float[] full = model.forward(TestModels.ids(m, ids), null, null).toFloatArray();
+            try (dev.loraforge.engine.model.KvCache cache = new dev.loraforge.engine.model.KvCache(c, m)) {
+                int[][] prompt = {java.util.Arrays.copyOf(ids[0], 3)};
+                float[] first = model.forward(TestModels.ids(m, prompt), null, cache).toFloatArray();
+                assertThat(maxDiff(first, java.util.Arrays.copyOf(full, 3 * v))).isLessThan(1e-5);
+                for (int t = 3; t < T; t++) {
+                    float[] step = model.forward(TestModels.ids(m, new int[][] {{ids[0][t]}}), null, cache).toFloatArray();
+                    assertThat(maxDiff(step, java.util.Arrays.copyOfRange(full, t * v, (t + 1) * v)))
+                            .as("position %d", t).isLessThan(1e-5);
+                }
+            }
+        }
+    }
+
     private static double maxDiff(float[] a, float[] b) {
         double max = 0;
         for (int i = 0; i < a.length; i++) {
