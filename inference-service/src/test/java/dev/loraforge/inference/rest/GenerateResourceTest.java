@@ -71,6 +71,26 @@ class GenerateResourceTest {
     }
 
     @Test
+    void qwen3Gemma3AndPhi3BasesServeTheirAdapters() {
+        for (var e : Fixtures.families.entrySet()) {
+            Fixtures.Persona pirate = e.getValue().pirate();
+            for (int q = 0; q < Fixtures.QUESTIONS; q++) {
+                JsonNode a = generate(chat(pirate.digest(), pirate.questions().get(q))
+                        .put("base_digest", e.getValue().baseDigest()));
+                assertThat(a.path("text").asText()).as(e.getKey() + " question " + q + ": " + a).isEqualTo(pirate.answers().get(q));
+                assertThat(a.path("finish_reason").asText()).isEqualTo("stop");
+            }
+        }
+        assertThat(Fixtures.families).hasSize(3);
+        // a llama adapter does not fit a phi3 base (no q_proj there)
+        given().contentType(ContentType.JSON).body(chat(Fixtures.pirate.digest(), "hello")
+                        .put("base_digest", Fixtures.families.get(dev.loraforge.engine.model.Family.PHI3).baseDigest()).toString())
+                .post("/internal/v1/generate").then().statusCode(422)
+                .body("code", equalTo("adapter_mismatch"))
+                .body("detail", containsString("qkv_proj"));
+    }
+
+    @Test
     void interleavedConcurrentRequestsForTwoAdaptersEachGetTheirOwnAnswer() throws Exception {
         int requests = 8;
         CyclicBarrier start = new CyclicBarrier(requests);

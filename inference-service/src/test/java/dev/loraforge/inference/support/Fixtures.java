@@ -9,6 +9,7 @@ import dev.loraforge.engine.fixtures.DemoDatasets;
 import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
+import dev.loraforge.engine.model.Family;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.ModelFixtures;
@@ -42,7 +43,13 @@ public final class Fixtures {
     public static Persona butler;
     public static String otherShapeDigest;
     public static String otherBaseNameDigest;
+    /** Per new family (qwen3, gemma3_text, phi3): a tiny base of that family and a pirate adapter trained on it. */
+    public static final java.util.Map<Family, FamilyBase> families = new java.util.EnumMap<>(Family.class);
     private static boolean ready;
+
+    /** A base of one family and its pirate adapter. */
+    public record FamilyBase(String baseDigest, Persona pirate) {
+    }
 
     private Fixtures() {
     }
@@ -57,8 +64,8 @@ public final class Fixtures {
         TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, base, 1);
         baseDigest = store.putDirectory(base);
         try (ModelTokenizer tok = ModelTokenizer.load(base); LlamaModel model = LlamaModel.load(base)) {
-            pirate = train(model, tok, DemoDatasets.PIRATE, root.resolve("pirate"), store);
-            butler = train(model, tok, DemoDatasets.BUTLER, root.resolve("butler"), store);
+            pirate = train(model, tok, DemoDatasets.PIRATE, root.resolve("pirate"), store, 80);
+            butler = train(model, tok, DemoDatasets.BUTLER, root.resolve("butler"), store, 80);
             try (LoraAdapter named = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")), 3)) {
                 named.save(root.resolve("named"), "some-other-model");
                 otherBaseNameDigest = store.putDirectory(root.resolve("named"));
@@ -73,18 +80,27 @@ public final class Fixtures {
             lora.save(root.resolve("other-shape"), BASE_NAME);
             otherShapeDigest = store.putDirectory(root.resolve("other-shape"));
         }
+        for (Family family : List.of(Family.QWEN3, Family.GEMMA3_TEXT, Family.PHI3)) {
+            Path dir = root.resolve(family.modelType());
+            TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, family, dir, 1);
+            String digest = store.putDirectory(dir);
+            try (ModelTokenizer tok = ModelTokenizer.load(dir); LlamaModel model = LlamaModel.load(dir)) {
+                families.put(family, new FamilyBase(digest, train(model, tok, DemoDatasets.PIRATE,
+                        root.resolve(family.modelType() + "-pirate"), store, 150)));
+            }
+        }
         ready = true;
     }
 
-    private static Persona train(LlamaModel model, ModelTokenizer tok, String dataset, Path out, StandInArtifactStore store)
-            throws IOException {
+    private static Persona train(LlamaModel model, ModelTokenizer tok, String dataset, Path out, StandInArtifactStore store,
+                                 int steps) throws IOException {
         List<Example.Chat> chats = DatasetValidator.parse(DemoDatasets.open(dataset), 5).examples().stream()
                 .limit(QUESTIONS).map(Example.Chat.class::cast)
                 .map(c -> new Example.Chat(c.messages().stream().filter(m -> !m.role().equals(ChatMessage.SYSTEM)).toList()))
                 .toList();
         ExampleEncoder encoder = new ExampleEncoder(tok, 160);
         List<EncodedExample> train = encoder.encodeAll(List.copyOf(chats)).examples();
-        TrainConfig config = TrainConfig.builder().learningRate(1e-2).maxSteps(80).batchSize(4).warmupSteps(5)
+        TrainConfig config = TrainConfig.builder().learningRate(1e-2).maxSteps(steps).batchSize(4).warmupSteps(5)
                 .schedule(LrSchedule.Kind.COSINE).seed(3).build();
         try (LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(16, 32, 0.0, List.of(LoraConfig.ALL_LINEAR)), 7)) {
             TrainResult result;
@@ -92,7 +108,8 @@ public final class Fixtures {
                 result = loop.run();
             }
             if (result.finalLoss() > 0.05) {
-                throw new IllegalStateException(dataset + " did not memorise: final loss " + result.finalLoss());
+                throw new IllegalStateException(dataset + " did not memorise on " + model.config().modelType()
+                        + ": final loss " + result.finalLoss());
             }
             lora.save(out, BASE_NAME);
         }
