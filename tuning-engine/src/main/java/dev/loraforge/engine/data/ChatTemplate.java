@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
  * {bos}&lt;|im_start|&gt;{role}\n{content}&lt;|im_end|&gt;\n   (per message)
  * &lt;|im_start|&gt;assistant\n                                (when a generation prompt is asked for)
  * </pre>
+ * {@link AssistantSpans} finds the trained assistant turns in a rendering.
  */
 public final class ChatTemplate {
 
@@ -108,46 +109,6 @@ public final class ChatTemplate {
             throw new TemplateException("cannot render the chat template of tokenizer_config.json: " + reason);
         }
         return result.getOutput();
-    }
-
-    /** A text piece of a rendered conversation and whether its tokens are trained on. */
-    public record Segment(String text, boolean trained) {
-    }
-
-    /**
-     * Splits the rendered conversation into pieces so that exactly each trained assistant message's
-     * rendering (its content plus the template's end-of-turn text) is marked trained. For assistant
-     * message {@code i}: the template applied to {@code messages[:i]} with a generation prompt is the
-     * untrained prefix; the template applied to {@code messages[:i+1]} minus that prefix is the answer.
-     * Templates whose renderings are not prefixes of each other are refused.
-     */
-    public List<Segment> segments(List<ChatMessage> messages) {
-        List<Segment> out = new ArrayList<>();
-        String done = "";
-        for (int i = 0; i < messages.size(); i++) {
-            if (!messages.get(i).isAssistant()) {
-                continue;
-            }
-            String prompt = render(messages.subList(0, i), true);
-            String full = render(messages.subList(0, i + 1), false);
-            if (!prompt.startsWith(done) || !full.startsWith(prompt)) {
-                throw new TemplateException("the chat template does not render conversations as growing prefixes"
-                        + " (message " + i + "), so assistant tokens cannot be located; use a template that appends each turn");
-            }
-            if (prompt.length() > done.length()) {
-                out.add(new Segment(prompt.substring(done.length()), false));
-            }
-            out.add(new Segment(full.substring(prompt.length()), messages.get(i).trained()));
-            done = full;
-        }
-        String all = render(messages, false);
-        if (!all.startsWith(done)) {
-            throw new TemplateException("the chat template does not render conversations as growing prefixes");
-        }
-        if (all.length() > done.length()) {
-            out.add(new Segment(all.substring(done.length()), false));
-        }
-        return out;
     }
 
     /** A chat template that cannot be applied. */
