@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Chat templates in the shape of those shipped in real tokenizer_config.json files, rendered by Jinjava. */
+/** Chat templates in the shape of those shipped in real tokenizer_config.json files (see ChatTemplateGoldenTest for the real ones). */
 class ChatTemplateTest {
 
     private static final List<ChatMessage> CHAT = List.of(
