@@ -29,8 +29,7 @@ public final class LoadedBase implements AutoCloseable {
         this.instance = instance;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.template = new ChatTemplate(tokenizer.chatTemplate().orElse(null), tokenizer.bosToken().orElse(null),
-                tokenizer.eosToken().orElse(null));
+        this.template = ChatTemplate.forTokenizer(tokenizer);
         this.generator = new Generator(model);
         this.eosIds = StopTokens.of(model, tokenizer);
         this.onClose = onClose;

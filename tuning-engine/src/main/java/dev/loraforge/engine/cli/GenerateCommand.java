@@ -76,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
                 messages.add(new ChatMessage(ChatMessage.SYSTEM, system, false));
             }
             messages.add(new ChatMessage(ChatMessage.USER, prompt, false));
-            ChatTemplate template = new ChatTemplate(tok.chatTemplate().orElse(null), tok.bosToken().orElse(null), tok.eosToken().orElse(null));
+            ChatTemplate template = ChatTemplate.forTokenizer(tok);
             return tok.encode(template.render(messages, true));
         }
         int[] text = tok.encode(prompt);

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,6 +44,9 @@ final class PreviewCommand implements Callable<Integer> {
     @Option(names = "--limit", paramLabel = "N", description = "Show only the first N examples.")
     Integer limit;
 
+    @Mixin
+    ChatTemplateKwargs templateKwargs;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ON = "\u001b[1;32m";
     private static final String CUT = "\u001b[2m";
@@ -65,7 +69,7 @@ final class PreviewCommand implements Callable<Integer> {
         long trained = 0;
         int truncated = 0;
         try (ModelTokenizer tokenizer = ModelTokenizer.load(model)) {
-            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen, templateKwargs.values());
             for (int i = 0; i < n; i++) {
                 long line = dataset.lines().get(i);
                 ExampleEncoder.Encoding e;

@@ -126,6 +126,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean noProgress;
 
     @Mixin
+    ChatTemplateKwargs templateKwargs;
+
+    @Mixin
     EngineOptions engine;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,7 +143,7 @@ final class TrainCommand implements Callable<Integer> {
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
                 .evalEvery(evalEvery).build();
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
-                length.epochs != null ? length.epochs : 0, out, checkpoint);
+                length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values());
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

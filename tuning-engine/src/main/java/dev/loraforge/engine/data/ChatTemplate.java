@@ -71,6 +71,15 @@ public final class ChatTemplate {
         this.clock = clock;
     }
 
+    /**
+     * The tokenizer's chat template (or the default) with the special tokens of its
+     * tokenizer_config.json: what training, preview, generation and serving all render with.
+     */
+    public static ChatTemplate forTokenizer(dev.loraforge.engine.tokenizer.ModelTokenizer tokenizer) {
+        return of(tokenizer.chatTemplate().orElse(null), tokens(tokenizer.bosToken().orElse(null), tokenizer.eosToken().orElse(null),
+                tokenizer.unkToken().orElse(null), tokenizer.padToken().orElse(null)), Clock.systemDefaultZone());
+    }
+
     /** The special-token map for {@link #of}; null arguments are left out. */
     public static Map<String, String> tokens(String bos, String eos, String unk, String pad) {
         Map<String, String> m = new LinkedHashMap<>();

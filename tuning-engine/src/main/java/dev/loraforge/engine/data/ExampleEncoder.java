@@ -4,6 +4,7 @@ import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns parsed examples into token ids and loss labels, truncated (on the right) to {@code seqLen}.
@@ -32,13 +33,21 @@ public final class ExampleEncoder {
     private final int seqLen;
 
     public ExampleEncoder(ModelTokenizer tokenizer, int seqLen) {
+        this(tokenizer, seqLen, Map.of());
+    }
+
+    /**
+     * @param chatTemplateKwargs extra chat-template variables, as transformers'
+     *                           {@code apply_chat_template(..., **kwargs)}, e.g. {@code enable_thinking=false}
+     */
+    public ExampleEncoder(ModelTokenizer tokenizer, int seqLen, Map<String, Object> chatTemplateKwargs) {
         if (seqLen < 2) {
             throw new IllegalArgumentException("seqLen must be at least 2, got " + seqLen);
         }
         this.tokenizer = tokenizer;
-        this.template = new ChatTemplate(tokenizer.chatTemplate().orElse(null),
-                tokenizer.bosToken().orElse(null), tokenizer.eosToken().orElse(null));
-        this.spans = new AssistantSpans(template::render, tokenizer.specialTokens());
+        this.template = ChatTemplate.forTokenizer(tokenizer);
+        Map<String, Object> kwargs = Map.copyOf(chatTemplateKwargs);
+        this.spans = new AssistantSpans((messages, prompt) -> template.render(messages, prompt, kwargs), tokenizer.specialTokens());
         this.seqLen = seqLen;
     }
 

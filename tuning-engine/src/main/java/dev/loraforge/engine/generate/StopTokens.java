@@ -42,8 +42,7 @@ public final class StopTokens {
 
     /** The id of the token that closes an assistant turn in the tokenizer's chat template, if it has one. */
     public static Optional<Integer> endOfTurnId(ModelTokenizer tokenizer) {
-        ChatTemplate template = new ChatTemplate(tokenizer.chatTemplate().orElse(null),
-                tokenizer.bosToken().orElse(null), tokenizer.eosToken().orElse(null));
+        ChatTemplate template = ChatTemplate.forTokenizer(tokenizer);
         return new AssistantSpans(template::render, tokenizer.specialTokens()).endOfTurnToken().flatMap(tokenizer::tokenId);
     }
 }

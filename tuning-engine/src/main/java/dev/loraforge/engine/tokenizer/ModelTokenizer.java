@@ -31,10 +31,11 @@ public final class ModelTokenizer implements AutoCloseable {
     private final String bosToken;
     private final String eosToken;
     private final String padToken;
+    private final String unkToken;
     private final String chatTemplate;
 
     private ModelTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> tokenIds, Set<String> specialTokens,
-            int vocabSize, String bosToken, String eosToken, String padToken, String chatTemplate) {
+            int vocabSize, String bosToken, String eosToken, String padToken, String unkToken, String chatTemplate) {
         this.tokenizer = tokenizer;
         this.tokenIds = tokenIds;
         this.specialTokens = Set.copyOf(specialTokens);
@@ -42,6 +43,7 @@ public final class ModelTokenizer implements AutoCloseable {
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.padToken = padToken;
+        this.unkToken = unkToken;
         this.chatTemplate = chatTemplate;
     }
 
@@ -80,6 +82,7 @@ public final class ModelTokenizer implements AutoCloseable {
         String bos = null;
         String eos = null;
         String pad = null;
+        String unk = null;
         String template = null;
         Path configPath = dir.resolve("tokenizer_config.json");
         if (Files.isRegularFile(configPath)) {
@@ -87,6 +90,7 @@ public final class ModelTokenizer implements AutoCloseable {
             bos = tokenText(config.get("bos_token"));
             eos = tokenText(config.get("eos_token"));
             pad = tokenText(config.get("pad_token"));
+            unk = tokenText(config.get("unk_token"));
             JsonNode t = config.get("chat_template");
             if (t != null && t.isTextual()) {
                 template = t.asText();
@@ -108,7 +112,7 @@ public final class ModelTokenizer implements AutoCloseable {
         options.put("truncation", "false");
         options.put("padding", "false");
         HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, options);
-        return new ModelTokenizer(hf, ids, special, maxId + 1, bos, eos, pad, template);
+        return new ModelTokenizer(hf, ids, special, maxId + 1, bos, eos, pad, unk, template);
     }
 
     private static String tokenText(JsonNode node) {
@@ -199,6 +203,14 @@ public final class ModelTokenizer implements AutoCloseable {
 
     public Optional<String> eosToken() {
         return Optional.ofNullable(eosToken);
+    }
+
+    public Optional<String> padToken() {
+        return Optional.ofNullable(padToken);
+    }
+
+    public Optional<String> unkToken() {
+        return Optional.ofNullable(unkToken);
     }
 
     public Optional<Integer> bosId() {

