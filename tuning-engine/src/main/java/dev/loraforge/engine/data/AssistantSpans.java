@@ -28,7 +28,9 @@ import java.util.Set;
  * Qwen3 or DeepSeek-R1 dropping earlier reasoning): when {@code render(messages[:i])} is a prefix,
  * after the part of the generation prompt that the full rendering writes there (DeepSeek-R1's
  * prompt {@code <｜Assistant｜><think>\n} against a rendered {@code <｜Assistant｜>}); else after the
- * first occurrence of the generation prompt past the previous assistant turn. The turn ends after the first end-of-turn text from
+ * first occurrence of the generation prompt past the previous assistant turn; else (templates with
+ * no generation prompt that move text between messages, as Mistral's system prompt into the last
+ * user message) after the longest ending of {@code render(messages[:i], True)} found there. The turn ends after the first end-of-turn text from
  * there; a template without one ends the turn where {@code render(messages[:i+1])} ends, or after
  * the content's last line. A turn that does not contain its content's last line (after a closing
  * tag such as {@code </think>}) is refused rather than trained wrongly.
@@ -123,10 +125,11 @@ public final class AssistantSpans {
                 start = without.length() + shared;
             } else {
                 int at = prompt.isEmpty() ? -1 : full.indexOf(prompt, cursor);
-                if (at < 0) {
-                    throw notFound(i, "its generation prompt " + quote(prompt) + " is not in the rendered conversation");
+                start = at >= 0 ? at + prompt.length() : afterLongestSuffix(withPrompt != null ? withPrompt : without, full, cursor);
+                if (start < 0) {
+                    throw notFound(i, "neither its generation prompt " + quote(prompt)
+                            + " nor the end of the messages before it is in the rendered conversation");
                 }
-                start = at + prompt.length();
             }
         }
         String content = messages.get(i).content().strip();
@@ -212,6 +215,29 @@ public final class AssistantSpans {
         } catch (ChatTemplate.TemplateException e) {
             return null;
         }
+    }
+
+    /**
+     * The position right after the first occurrence, from {@code from}, of the longest suffix of
+     * {@code before} that {@code full} holds there (what precedes the turn when nothing else does,
+     * e.g. Mistral's {@code [/INST]} with the system text moved into the last user message); -1 when
+     * none. A suffix that occurs implies that its shorter suffixes do, so the length is bisected.
+     */
+    private static int afterLongestSuffix(String before, String full, int from) {
+        if (before == null || before.isEmpty()) {
+            return -1;
+        }
+        int lo = 0;
+        int hi = Math.min(before.length(), full.length() - from);
+        while (lo < hi) {
+            int mid = (lo + hi + 1) / 2;
+            if (full.indexOf(before.substring(before.length() - mid), from) >= 0) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return lo == 0 ? -1 : full.indexOf(before.substring(before.length() - lo), from) + lo;
     }
 
     private static int commonPrefix(String a, String b) {
