@@ -2,10 +2,10 @@ package dev.loraforge.inference.service;
 
 import dev.loraforge.engine.data.ChatTemplate;
 import dev.loraforge.engine.generate.Generator;
+import dev.loraforge.engine.generate.StopTokens;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,12 +29,9 @@ public final class LoadedBase implements AutoCloseable {
         this.instance = instance;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.template = new ChatTemplate(tokenizer.chatTemplate().orElse(null), tokenizer.bosToken().orElse(null),
-                tokenizer.eosToken().orElse(null));
+        this.template = ChatTemplate.forTokenizer(tokenizer);
         this.generator = new Generator(model);
-        List<Integer> eos = new ArrayList<>(model.eosTokenIds());
-        tokenizer.eosId().filter(id -> !eos.contains(id)).ifPresent(eos::add);
-        this.eosIds = List.copyOf(eos);
+        this.eosIds = StopTokens.of(model, tokenizer);
         this.onClose = onClose;
     }
 
@@ -66,7 +63,7 @@ public final class LoadedBase implements AutoCloseable {
         return generator;
     }
 
-    /** The model's end-of-sequence ids and the tokenizer's EOS. */
+    /** The ids generation stops on: EOS ids and the chat template's end-of-turn token ({@link StopTokens}). */
     public List<Integer> eosIds() {
         return eosIds;
     }

@@ -5,6 +5,7 @@ import dev.loraforge.engine.data.ChatTemplate;
 import dev.loraforge.engine.generate.GenerationOptions;
 import dev.loraforge.engine.generate.GenerationResult;
 import dev.loraforge.engine.generate.Generator;
+import dev.loraforge.engine.generate.StopTokens;
 import dev.loraforge.engine.lora.PeftAdapters;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.LlamaModel;
@@ -56,7 +57,7 @@ final class GenerateCommand implements Callable<Integer> {
         try (ModelTokenizer tok = ModelTokenizer.load(model); LlamaModel llama = LlamaModel.load(model);
                 Adapter a = adapter == null ? null : PeftAdapters.load(llama, adapter)) {
             int[] ids = promptIds(tok, prompt, chat, system);
-            GenerationOptions options = GenerationOptions.greedy(maxNewTokens);
+            GenerationOptions options = GenerationOptions.greedy(maxNewTokens).withEos(StopTokens.of(llama, tok));
             if (temperature > 0) {
                 options = options.withSampling(temperature, topP, seed);
             }
@@ -75,7 +76,7 @@ final class GenerateCommand implements Callable<Integer> {
                 messages.add(new ChatMessage(ChatMessage.SYSTEM, system, false));
             }
             messages.add(new ChatMessage(ChatMessage.USER, prompt, false));
-            ChatTemplate template = new ChatTemplate(tok.chatTemplate().orElse(null), tok.bosToken().orElse(null), tok.eosToken().orElse(null));
+            ChatTemplate template = ChatTemplate.forTokenizer(tok);
             return tok.encode(template.render(messages, true));
         }
         int[] text = tok.encode(prompt);

@@ -1,6 +1,7 @@
 package dev.loraforge.engine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.engine.data.ExampleEncoder;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.quant.BnbQuantizationConfig;
 import dev.loraforge.engine.train.AdapterSpec;
@@ -95,7 +96,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--grad-accum", defaultValue = "1", paramLabel = "N", description = "Micro-batches per update (default: ${DEFAULT-VALUE}).")
     int gradAccum;
 
-    @Option(names = "--seq-len", defaultValue = "512", paramLabel = "N", description = "Truncate examples to N tokens (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seq-len", defaultValue = "" + ExampleEncoder.DEFAULT_SEQ_LEN, paramLabel = "N", description = "Truncate examples to N tokens (default: ${DEFAULT-VALUE}).")
     int seqLen;
 
     @Option(names = "--warmup", defaultValue = "0", paramLabel = "N", description = "Warmup updates (default: ${DEFAULT-VALUE}).")
@@ -126,6 +127,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean noProgress;
 
     @Mixin
+    ChatTemplateKwargs templateKwargs;
+
+    @Mixin
     EngineOptions engine;
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
                 .evalEvery(evalEvery).build();
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
-                length.epochs != null ? length.epochs : 0, out, checkpoint);
+                length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values());
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

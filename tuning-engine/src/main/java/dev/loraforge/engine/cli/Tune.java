@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tune", mixinStandardHelpOptions = true, version = "tune 0.1.0",
         description = "LoRA / QLoRA / prefix fine-tuning of Llama-family models on DJL (PyTorch engine).",
         subcommands = {InitModelCommand.class, TrainCommand.class, QuantizeCommand.class, LogitsCommand.class, GenerateCommand.class,
-                MergeCommand.class, InspectCommand.class, ValidateCommand.class, BenchCommand.class, BenchNf4Command.class, CommandLine.HelpCommand.class})
+                MergeCommand.class, InspectCommand.class, ValidateCommand.class, PreviewCommand.class, BenchCommand.class, BenchNf4Command.class, CommandLine.HelpCommand.class})
 public final class Tune implements Runnable {
 
     @CommandLine.Spec

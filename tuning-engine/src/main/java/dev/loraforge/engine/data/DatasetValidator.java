@@ -34,8 +34,8 @@ public final class DatasetValidator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT);
 
-    /** Parsed examples (valid lines only) and the errors found. */
-    public record Result(List<Example> examples, DatasetFormat format, List<ValidationError> errors) {
+    /** Parsed examples (valid lines only), the 1-based line of each, and the errors found. */
+    public record Result(List<Example> examples, DatasetFormat format, List<ValidationError> errors, List<Long> lines) {
         public boolean valid() {
             return errors.isEmpty();
         }
@@ -81,6 +81,7 @@ public final class DatasetValidator {
             throw new IllegalArgumentException("maxErrors must be at least 1, got " + maxErrors);
         }
         List<Example> examples = new ArrayList<>();
+        List<Long> lines = new ArrayList<>();
         long count = 0;
         List<ValidationError> errors = new ArrayList<>();
         DatasetFormat format = null;
@@ -127,6 +128,7 @@ public final class DatasetValidator {
                     count++;
                     if (keep) {
                         examples.add(example);
+                        lines.add(lineNo);
                     }
                 } catch (LineException e) {
                     errors.add(new ValidationError(lineNo, e.getMessage()));
@@ -138,7 +140,7 @@ public final class DatasetValidator {
         if (errors.isEmpty() && count == 0) {
             errors.add(new ValidationError(0, "the file has no examples: expected one JSON object per line"));
         }
-        return new Result(List.copyOf(examples), format, List.copyOf(errors));
+        return new Result(List.copyOf(examples), format, List.copyOf(errors), List.copyOf(lines));
     }
 
     private static String describe(DatasetFormat f) {

@@ -6,7 +6,8 @@ import java.util.List;
  * How to generate: at most {@code maxNewTokens}; {@code temperature} 0 means greedy, otherwise
  * logits / temperature then nucleus (top-p) sampling as transformers' TemperatureLogitsWarper and
  * TopPLogitsWarper apply them, drawing from a {@link java.util.Random} seeded with {@code seed};
- * stop at any of {@code eosTokenIds} (empty: the model's own EOS ids).
+ * stop at any of {@code eosTokenIds} (empty: the model's own EOS ids; callers with a tokenizer pass
+ * {@link StopTokens}, which add the chat template's end-of-turn token).
  */
 public record GenerationOptions(int maxNewTokens, double temperature, double topP, long seed,
                                 List<Integer> eosTokenIds) {

@@ -2,6 +2,7 @@ package dev.loraforge.engine.tokenizer;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -9,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The tokenizer of a Hugging Face model directory: {@code tokenizer.json} run by the Rust
@@ -23,20 +26,24 @@ public final class ModelTokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> tokenIds;
+    private final Set<String> specialTokens;
     private final int vocabSize;
     private final String bosToken;
     private final String eosToken;
     private final String padToken;
+    private final String unkToken;
     private final String chatTemplate;
 
-    private ModelTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> tokenIds, int vocabSize,
-            String bosToken, String eosToken, String padToken, String chatTemplate) {
+    private ModelTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> tokenIds, Set<String> specialTokens,
+            int vocabSize, String bosToken, String eosToken, String padToken, String unkToken, String chatTemplate) {
         this.tokenizer = tokenizer;
         this.tokenIds = tokenIds;
+        this.specialTokens = Set.copyOf(specialTokens);
         this.vocabSize = vocabSize;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
         this.padToken = padToken;
+        this.unkToken = unkToken;
         this.chatTemplate = chatTemplate;
     }
 
@@ -64,13 +71,18 @@ public final class ModelTokenizer implements AutoCloseable {
                 maxId = Math.max(maxId, id++);
             }
         }
+        Set<String> special = new LinkedHashSet<>();
         for (JsonNode t : root.path("added_tokens")) {
             ids.put(t.path("content").asText(), t.path("id").asInt());
             maxId = Math.max(maxId, t.path("id").asInt());
+            if (t.path("special").asBoolean(false)) {
+                special.add(t.path("content").asText());
+            }
         }
         String bos = null;
         String eos = null;
         String pad = null;
+        String unk = null;
         String template = null;
         Path configPath = dir.resolve("tokenizer_config.json");
         if (Files.isRegularFile(configPath)) {
@@ -78,6 +90,7 @@ public final class ModelTokenizer implements AutoCloseable {
             bos = tokenText(config.get("bos_token"));
             eos = tokenText(config.get("eos_token"));
             pad = tokenText(config.get("pad_token"));
+            unk = tokenText(config.get("unk_token"));
             JsonNode t = config.get("chat_template");
             if (t != null && t.isTextual()) {
                 template = t.asText();
@@ -99,7 +112,7 @@ public final class ModelTokenizer implements AutoCloseable {
         options.put("truncation", "false");
         options.put("padding", "false");
         HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, options);
-        return new ModelTokenizer(hf, ids, maxId + 1, bos, eos, pad, template);
+        return new ModelTokenizer(hf, ids, special, maxId + 1, bos, eos, pad, unk, template);
     }
 
     private static String tokenText(JsonNode node) {
@@ -109,9 +122,42 @@ public final class ModelTokenizer implements AutoCloseable {
         return node.isObject() ? node.path("content").asText(null) : node.asText();
     }
 
-    /** Token ids of {@code text}, without any special token added. */
+    /**
+     * Token ids of {@code text}, without any special token added (as transformers'
+     * {@code add_special_tokens=False}, what {@code apply_chat_template(tokenize=True)} uses: the
+     * template writes BOS itself). Special-token text in {@code text}, such as {@code <|im_start|>},
+     * becomes that token's single id.
+     */
     public int[] encode(String text) {
         return toInts(tokenizer.encode(text, false, false));
+    }
+
+    /** Token ids of {@code text} (as {@link #encode}) and where each token lies in it. */
+    public Tokens encodeWithOffsets(String text) {
+        Encoding e = tokenizer.encode(text, false, false);
+        CharSpan[] spans = e.getCharTokenSpans();
+        // tokenizers reports offsets in Unicode code points; Java strings index UTF-16 units.
+        int[] utf16 = new int[text.codePointCount(0, text.length()) + 1];
+        for (int cp = 0, i = 0; i < text.length(); cp++) {
+            utf16[cp] = i;
+            i += Character.charCount(text.codePointAt(i));
+        }
+        utf16[utf16.length - 1] = text.length();
+        int[] start = new int[spans.length];
+        int[] end = new int[spans.length];
+        for (int i = 0; i < spans.length; i++) {
+            start[i] = utf16[Math.min(spans[i].getStart(), utf16.length - 1)];
+            end[i] = utf16[Math.min(spans[i].getEnd(), utf16.length - 1)];
+        }
+        return new Tokens(toInts(e), start, end);
+    }
+
+    /**
+     * Token ids and each token's characters {@code [start[i], end[i])} in the encoded text (UTF-16
+     * indices, as {@link String#substring}); a special token covers its own text, a character split
+     * over several byte-level tokens gives each of them the whole character.
+     */
+    public record Tokens(int[] ids, int[] start, int[] end) {
     }
 
     /** Token ids with the tokenizer's post-processor applied (e.g. BOS prepended). */
@@ -141,6 +187,11 @@ public final class ModelTokenizer implements AutoCloseable {
         return Optional.ofNullable(token == null ? null : tokenIds.get(token));
     }
 
+    /** The texts of the added tokens marked {@code "special": true} in tokenizer.json. */
+    public Set<String> specialTokens() {
+        return specialTokens;
+    }
+
     /** One more than the largest token id (the embedding needs at least this many rows). */
     public int vocabSize() {
         return vocabSize;
@@ -152,6 +203,14 @@ public final class ModelTokenizer implements AutoCloseable {
 
     public Optional<String> eosToken() {
         return Optional.ofNullable(eosToken);
+    }
+
+    public Optional<String> padToken() {
+        return Optional.ofNullable(padToken);
+    }
+
+    public Optional<String> unkToken() {
+        return Optional.ofNullable(unkToken);
     }
 
     public Optional<Integer> bosId() {

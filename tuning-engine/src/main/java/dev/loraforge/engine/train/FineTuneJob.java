@@ -31,11 +31,19 @@ import java.util.function.Consumer;
  * @param epochs          passes over the data (fractional allowed), or 0 to use {@code config.maxSteps()}
  * @param outDir          where the adapter, {@code metrics.json} and {@code checkpoints/} go
  * @param resumeFrom      a {@code checkpoint-N} directory to continue from, or null
+ * @param chatTemplateKwargs extra chat-template variables ({@code enable_thinking}...), empty for none
  */
 public record FineTuneJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen,
-        TrainConfig config, double epochs, Path outDir, Path resumeFrom) {
+        TrainConfig config, double epochs, Path outDir, Path resumeFrom, Map<String, Object> chatTemplateKwargs) {
+
+    /** A job rendering chats with the template's defaults. */
+    public FineTuneJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen,
+            TrainConfig config, double epochs, Path outDir, Path resumeFrom) {
+        this(modelDir, trainData, validationData, adapter, seqLen, config, epochs, outDir, resumeFrom, Map.of());
+    }
 
     public FineTuneJob {
+        chatTemplateKwargs = Map.copyOf(chatTemplateKwargs == null ? Map.of() : chatTemplateKwargs);
         if (modelDir == null || !Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
         }
@@ -70,7 +78,7 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
                 throw new IllegalArgumentException("seq_len " + seqLen + " exceeds the model's max_position_embeddings "
                         + model.config().maxPositionEmbeddings() + "; use at most that");
             }
-            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen);
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen, chatTemplateKwargs);
             ExampleEncoder.Encoded train = encoder.encodeAll(trainSet.examples());
             List<EncodedExample> val = valSet == null ? List.of() : encoder.encodeAll(valSet.examples()).examples();
             if (train.examples().isEmpty()) {

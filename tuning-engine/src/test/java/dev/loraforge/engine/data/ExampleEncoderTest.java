@@ -78,6 +78,56 @@ class ExampleEncoderTest {
     }
 
     @Test
+    void offsetsCountUtf16UnitsSoSpansAfterAstralCharactersStayInPlace() {
+        List<ChatMessage> msgs = List.of(
+                new ChatMessage("user", "\uD83D\uDE00\uD83D\uDE00 \u65E5\u672C? \uD83E\uDD9C", false),
+                new ChatMessage("assistant", "Ahoy \uD83D\uDE00 matey!", true));
+        ExampleEncoder enc = new ExampleEncoder(tok, 512);
+        EncodedExample e = enc.encode(new Example.Chat(msgs));
+        assertEquals("Ahoy \uD83D\uDE00 matey!<|im_end|>\n", decodeWhere(e, true));
+        assertArrayEquals(tok.encode(enc.chatTemplate().render(msgs, false)), e.inputIds(), "one tokenization of the whole rendering");
+    }
+
+    @Test
+    void aTokenStraddlingTheStartOfTheCompletionIsTrained() {
+        // "is " + "Lima." is tokenized as one text: the space joins " Lima", which overlaps the completion
+        EncodedExample pc = new ExampleEncoder(tok, 512).encode(new Example.PromptCompletion("The capital of Peru is ", "Lima."));
+        assertEquals(" Lima.<|im_end|>", decodeWhere(pc, true));
+        int[] body = tok.encode("The capital of Peru is Lima.");
+        assertArrayEquals(body, Arrays.copyOfRange(pc.inputIds(), 1, pc.length() - 1));
+    }
+
+    @Test
+    void llama3TemplateTrainsOnlyTheWeightedTurnAndItsEot(@TempDir Path llamaDir) throws Exception {
+        TokenizerTestFiles.llama3Style(llamaDir);
+        try (ModelTokenizer llama = ModelTokenizer.load(llamaDir)) {
+            List<ChatMessage> msgs = List.of(
+                    new ChatMessage("system", "Be a pirate.", false),
+                    new ChatMessage("user", "Hello?", false),
+                    new ChatMessage("assistant", "Wrong answer.", false),
+                    new ChatMessage("user", "Again?", false),
+                    new ChatMessage("assistant", " Right answer. ", true));
+            ExampleEncoder enc = new ExampleEncoder(llama, 512);
+            EncodedExample e = enc.encode(new Example.Chat(msgs));
+            String rendered = enc.chatTemplate().render(msgs, false);
+            assertArrayEquals(llama.encode(rendered), e.inputIds());
+            int eot = llama.tokenId("<|eot_id|>").orElseThrow();
+            assertEquals(List.of(llama.tokenId("<|begin_of_text|>").orElseThrow()), List.of(e.inputIds()[0]));
+            List<Integer> trained = new ArrayList<>();
+            for (int i = 0; i < e.length(); i++) {
+                if (e.labels()[i] != EncodedExample.IGNORE) {
+                    trained.add(e.inputIds()[i]);
+                }
+            }
+            List<Integer> expected = new ArrayList<>();
+            Arrays.stream(llama.encode("Right answer.")).forEach(expected::add);
+            expected.add(eot);
+            assertEquals(expected, trained);
+            assertEquals(eot, e.inputIds()[e.length() - 1]);
+        }
+    }
+
+    @Test
     void promptCompletionAndTextLabels() {
         EncodedExample pc = new ExampleEncoder(tok, 512).encode(new Example.PromptCompletion("The capital of Peru is", " Lima."));
         assertEquals(" Lima.<|im_end|>", decodeWhere(pc, true));
@@ -115,8 +165,7 @@ class ExampleEncoderTest {
                 + "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}"
                 + "{% else %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}";
         ChatTemplate t = new ChatTemplate(llama2, "<s>", "</s>");
-        List<ChatTemplate.Segment> segs = t.segments(msgs);
-        assertEquals(List.of(new ChatTemplate.Segment("<s>[INST] Hi [/INST]", false), new ChatTemplate.Segment(" Yo </s>", true)), segs);
+        assertEquals("<s>[INST] Hi [/INST] Yo </s>", t.render(msgs, false));
         ChatTemplate.TemplateException ex = assertThrows(ChatTemplate.TemplateException.class,
                 () -> t.render(List.of(new ChatMessage("assistant", "x", true)), false));
         assertTrue(ex.getMessage().contains("roles must alternate"), ex.getMessage());
