@@ -17,10 +17,11 @@ import java.util.List;
  * @param seed          sampling seed (default: a random one)
  * @param stop          up to 4 strings that end the text (not included)
  * @param stream        Server-Sent Events with the text as it is generated
+ * @param chatTemplateKwargs extra chat template variables (e.g. {@code enable_thinking}), chat only, or null
  */
 public record GenerateRequest(String baseDigest, String baseModel, String adapterDigest, List<Message> messages,
                               String prompt, Integer maxTokens, Double temperature, Double topP, Long seed,
-                              List<String> stop, Boolean stream) {
+                              List<String> stop, Boolean stream, java.util.Map<String, Object> chatTemplateKwargs) {
 
     /** One chat message. */
     public record Message(String role, String content) {

@@ -87,6 +87,30 @@ public class GenerateResource {
         }
     }
 
+    private static final java.util.regex.Pattern TEMPLATE_VARIABLE = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
+    private static final java.util.Set<String> RESERVED_VARIABLES = java.util.Set.of("messages", "add_generation_prompt",
+            "tools", "documents", "bos_token", "eos_token", "unk_token", "pad_token", "raise_exception", "strftime_now");
+
+    /** chat_template_kwargs: at most 16 variables with template-variable names the renderer does not set itself. */
+    static java.util.Map<String, Object> templateKwargs(java.util.Map<String, Object> kwargs, boolean chat) {
+        if (kwargs == null || kwargs.isEmpty()) {
+            return java.util.Map.of();
+        }
+        if (!chat) {
+            throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs applies to chat messages only");
+        }
+        if (kwargs.size() > 16) {
+            throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs takes at most 16 variables");
+        }
+        for (String name : kwargs.keySet()) {
+            if (!TEMPLATE_VARIABLE.matcher(name).matches() || RESERVED_VARIABLES.contains(name)) {
+                throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs key '" + name
+                        + "' is not a template variable a request may set");
+            }
+        }
+        return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(kwargs));
+    }
+
     static GenerationRequest toRequest(GenerateRequest b) {
         if (b == null) {
             throw InferenceException.invalid(null, "a JSON body is required");
@@ -120,6 +144,7 @@ public class GenerateResource {
         return new GenerationRequest(b.baseDigest(), b.baseModel(), b.adapterDigest(), messages, b.prompt(),
                 b.maxTokens() == null ? DEFAULT_MAX_TOKENS : b.maxTokens(),
                 b.temperature() == null ? 1.0 : b.temperature(), b.topP() == null ? 1.0 : b.topP(),
-                b.seed() == null ? ThreadLocalRandom.current().nextLong() : b.seed(), List.copyOf(stop));
+                b.seed() == null ? ThreadLocalRandom.current().nextLong() : b.seed(), List.copyOf(stop),
+                templateKwargs(b.chatTemplateKwargs(), messages != null));
     }
 }

@@ -18,7 +18,7 @@ final class Prompts {
         if (r.chat()) {
             String text;
             try {
-                text = base.template().render(r.messages(), true);
+                text = base.template().render(r.messages(), true, r.chatTemplateKwargs());
             } catch (ChatTemplate.TemplateException e) {
                 throw InferenceException.invalid("messages", e.getMessage());
             }

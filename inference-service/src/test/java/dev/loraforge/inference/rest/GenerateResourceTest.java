@@ -91,6 +91,27 @@ class GenerateResourceTest {
     }
 
     @Test
+    void chatTemplateKwargsReachTheTemplate() {
+        ObjectNode plain = chat(null, "hello").put("base_digest", Fixtures.thinkingBaseDigest).put("max_tokens", 1);
+        int without = generate(plain).path("prompt_tokens").asInt();
+        ObjectNode noThinking = plain.deepCopy();
+        noThinking.putObject("chat_template_kwargs").put("enable_thinking", false);
+        int with = generate(noThinking).path("prompt_tokens").asInt();
+        assertThat(with).as("the template added the empty think block").isGreaterThan(without + 2);
+        ObjectNode thinking = plain.deepCopy();
+        thinking.putObject("chat_template_kwargs").put("enable_thinking", true);
+        assertThat(generate(thinking).path("prompt_tokens").asInt()).isEqualTo(without);
+        ObjectNode reserved = plain.deepCopy();
+        reserved.putObject("chat_template_kwargs").put("add_generation_prompt", false);
+        given().contentType(ContentType.JSON).body(reserved.toString()).post("/internal/v1/generate").then().statusCode(400)
+                .body("param", equalTo("chat_template_kwargs"));
+        ObjectNode onPrompt = JSON.createObjectNode().put("base_digest", Fixtures.baseDigest).put("prompt", "hi");
+        onPrompt.putObject("chat_template_kwargs").put("enable_thinking", false);
+        given().contentType(ContentType.JSON).body(onPrompt.toString()).post("/internal/v1/generate").then().statusCode(400)
+                .body("param", equalTo("chat_template_kwargs"));
+    }
+
+    @Test
     void interleavedConcurrentRequestsForTwoAdaptersEachGetTheirOwnAnswer() throws Exception {
         int requests = 8;
         CyclicBarrier start = new CyclicBarrier(requests);

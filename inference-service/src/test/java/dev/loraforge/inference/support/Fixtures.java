@@ -43,6 +43,8 @@ public final class Fixtures {
     public static Persona butler;
     public static String otherShapeDigest;
     public static String otherBaseNameDigest;
+    /** The tiny base with a chat template that reads {@code enable_thinking} (as Qwen3's does). */
+    public static String thinkingBaseDigest;
     /** Per new family (qwen3, gemma3_text, phi3): a tiny base of that family and a pirate adapter trained on it. */
     public static final java.util.Map<Family, FamilyBase> families = new java.util.EnumMap<>(Family.class);
     private static boolean ready;
@@ -80,6 +82,17 @@ public final class Fixtures {
             lora.save(root.resolve("other-shape"), BASE_NAME);
             otherShapeDigest = store.putDirectory(root.resolve("other-shape"));
         }
+        Path thinking = root.resolve("thinking");
+        TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, thinking, 1);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode tokConfig = (com.fasterxml.jackson.databind.node.ObjectNode)
+                json.readTree(thinking.resolve("tokenizer_config.json").toFile());
+        tokConfig.put("chat_template", "{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n"
+                + "{%- endfor %}{%- if add_generation_prompt %}<|im_start|>assistant\n"
+                + "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n{%- endif %}"
+                + "{%- endif %}");
+        json.writeValue(thinking.resolve("tokenizer_config.json").toFile(), tokConfig);
+        thinkingBaseDigest = store.putDirectory(thinking);
         for (Family family : List.of(Family.QWEN3, Family.GEMMA3_TEXT, Family.PHI3)) {
             Path dir = root.resolve(family.modelType());
             TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, family, dir, 1);

@@ -23,7 +23,8 @@ public final class ApiObjects {
                             String validationFile, String trainingFile, Map<String, Object> hyperparameters,
                             Long trainedTokens, JobError error, String userProvidedSuffix, long seed,
                             Long estimatedFinish, List<Object> integrations, Map<String, String> metadata,
-                            Map<String, Object> method, JsonNode adapter, String statusDetail, int attempt) {
+                            Map<String, Object> method, JsonNode adapter, String statusDetail, int attempt,
+                            JsonNode chatTemplateKwargs) {
     }
 
     /** {@code fine_tuning.job.checkpoint}. */

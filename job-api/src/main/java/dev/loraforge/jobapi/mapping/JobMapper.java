@@ -46,7 +46,7 @@ public class JobMapper {
                 j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId, List.of(),
                 j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
                 j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), Map.of(), method,
-                adapter, j.statusDetail, j.attempt);
+                adapter, j.statusDetail, j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));
     }
 
     public CheckpointObject checkpoint(JobEntity job, CheckpointEntity c) {

@@ -43,6 +43,10 @@ public class JobEntity {
     public String hyperparameters;
     public long seed;
     public String suffix;
+    /** Extra chat template arguments as a JSON object, or null. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    @Column(name = "chat_template_kwargs")
+    public String chatTemplateKwargs;
     /** The current attempt; events of other attempts are stale. */
     public int attempt;
     @Column(name = "trained_tokens")

@@ -69,6 +69,9 @@ public class CompletionsResource {
                 .put("adapter_digest", model.adapterDigest()).put("max_tokens", request.maxTokens());
         if (request.chat()) {
             generate.set("messages", json.valueToTree(request.messages()));
+            if (request.chatTemplateKwargs() != null) {
+                generate.set("chat_template_kwargs", request.chatTemplateKwargs());
+            }
         } else {
             generate.put("prompt", request.prompt());
         }

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
 /**
- * {@code POST /v1/fine_tuning/jobs}, as OpenAI defines it, plus the {@code adapter} extension.
+ * {@code POST /v1/fine_tuning/jobs}, as OpenAI defines it, plus the {@code adapter} and
+ * {@code chat_template_kwargs} extensions (the latter as vLLM names the same thing for chat completions).
  * Hyperparameter values are numbers or {@code "auto"}, so they arrive as JSON nodes.
  */
 public record CreateJobRequest(
@@ -15,7 +16,8 @@ public record CreateJobRequest(
         String suffix,
         Long seed,
         JsonNode method,
-        AdapterOptions adapter) {
+        AdapterOptions adapter,
+        JsonNode chatTemplateKwargs) {
 
     /** Extension: the adapter to train. Omitted fields take the documented defaults. */
     public record AdapterOptions(String type, Integer r, Double alpha, Double dropout, List<String> targetModules,

@@ -6,11 +6,12 @@ import java.util.Map;
 /**
  * A checked {@code /v1/chat/completions} or {@code /v1/completions} request: exactly one of
  * {@code messages} (role, content) and {@code prompt}; null settings take inference-service's
- * defaults (temperature 1, top_p 1, a random seed).
+ * defaults (temperature 1, top_p 1, a random seed). {@code chatTemplateKwargs}: extra chat template
+ * variables (vLLM's {@code chat_template_kwargs}), chat only, else null.
  */
 public record CompletionRequest(String model, List<Map<String, String>> messages, String prompt, int maxTokens,
                                 Double temperature, Double topP, Long seed, List<String> stop, boolean stream,
-                                boolean includeUsage) {
+                                boolean includeUsage, com.fasterxml.jackson.databind.JsonNode chatTemplateKwargs) {
 
     public boolean chat() {
         return messages != null;

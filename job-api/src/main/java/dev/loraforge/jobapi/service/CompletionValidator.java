@@ -119,8 +119,13 @@ public final class CompletionValidator {
             }
             includeUsage = usage.asBoolean(false);
         }
+        JsonNode kwargs = ChatTemplateKwargs.check(body.get("chat_template_kwargs"), "chat_template_kwargs");
+        if (kwargs != null && messages == null) {
+            throw ApiException.invalid("chat_template_kwargs applies to chat messages; /v1/completions takes a plain"
+                    + " prompt", "chat_template_kwargs");
+        }
         return new CompletionRequest(model, messages, prompt, maxTokens, temperature, topP, seed, stops(body.get("stop")),
-                streaming, includeUsage);
+                streaming, includeUsage, kwargs);
     }
 
     private static void object(JsonNode body) {

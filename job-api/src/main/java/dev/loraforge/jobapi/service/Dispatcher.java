@@ -109,10 +109,16 @@ public class Dispatcher {
                 new ArtifactRef(training.artifactId, training.digest),
                 validation == null ? null : new ArtifactRef(validation.artifactId, validation.digest),
                 read(job.method, MethodSpec.class), read(job.hyperparameters, Hyperparameters.class), job.seed,
-                job.suffix, resume == null ? null : new ArtifactRef(resume.artifactId, resume.digest));
+                job.suffix, resume == null ? null : new ArtifactRef(resume.artifactId, resume.digest),
+                job.chatTemplateKwargs == null ? null : readMap(job.chatTemplateKwargs));
         outbox.add(Topics.JOB_DISPATCH, job.id, event);
         job.dispatchedAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.statusDetail = DISPATCHED;
+    }
+
+    @SuppressWarnings("unchecked")
+    private java.util.Map<String, Object> readMap(String text) {
+        return read(text, java.util.Map.class);
     }
 
     private <T> T read(String text, Class<T> type) {

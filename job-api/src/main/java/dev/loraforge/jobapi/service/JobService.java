@@ -94,6 +94,7 @@ public class JobService {
                 : resolveFile(tenantId, request.validationFile(), "validation_file");
         Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
         MethodSpec method = resolveAdapter(request.adapter(), base.modelType());
+        JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
         if (request.suffix() != null && (request.suffix().length() > 64 || !request.suffix().matches("[A-Za-z0-9_.-]*"))) {
             throw ApiException.invalid("suffix may have up to 64 letters, digits, '-', '_' or '.'", "suffix");
         }
@@ -119,6 +120,7 @@ public class JobService {
         job.trainingFile = training.id;
         job.validationFile = validation == null ? null : validation.id;
         job.method = write(method);
+        job.chatTemplateKwargs = templateKwargs == null ? null : templateKwargs.toString();
         job.hyperparameters = write(hyper);
         job.seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(0, 1L << 31);
         job.suffix = request.suffix();

@@ -75,7 +75,8 @@ class CompletionsTest {
         TestTenants.actAs(TestTenants.create("chat"));
         String model = fineTunedModel("chat");
         given().contentType(ContentType.JSON)
-                .body(chatBody(model, ",\"max_tokens\":40,\"temperature\":0,\"top_p\":0.5,\"seed\":7,\"stop\":\"\\n\""))
+                .body(chatBody(model, ",\"max_tokens\":40,\"temperature\":0,\"top_p\":0.5,\"seed\":7,\"stop\":\"\\n\","
+                        + "\"chat_template_kwargs\":{\"enable_thinking\":false}"))
                 .post("/v1/chat/completions").then().statusCode(200)
                 .body("id", startsWith("chatcmpl-"))
                 .body("object", equalTo("chat.completion"))
@@ -98,6 +99,7 @@ class CompletionsTest {
         assertThat(sent.path("top_p").asDouble()).isEqualTo(0.5);
         assertThat(sent.path("seed").asLong()).isEqualTo(7);
         assertThat(sent.path("stop").toString()).isEqualTo("[\"\\n\"]");
+        assertThat(sent.path("chat_template_kwargs").toString()).isEqualTo("{\"enable_thinking\":false}");
     }
 
     @Test

@@ -80,6 +80,24 @@ class JobFlowTest {
     }
 
     @Test
+    void chatTemplateKwargsAreEchoedAndTravelWithTheDispatch() throws Exception {
+        String fileId = upload(DATA);
+        String jobId = given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\","
+                        + "\"chat_template_kwargs\":{\"enable_thinking\":false,\"persona\":\"pirate\"}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(200)
+                .body("chat_template_kwargs.enable_thinking", equalTo(false))
+                .body("chat_template_kwargs.persona", equalTo("pirate"))
+                .extract().path("id");
+        given().get("/v1/fine_tuning/jobs/{id}", jobId).then().statusCode(200)
+                .body("chat_template_kwargs.enable_thinking", equalTo(false));
+        List<String> dispatched = kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId), 1, Duration.ofSeconds(30));
+        JobDispatched job = EventCodec.decode(dispatched.get(0), JobDispatched.class).data();
+        assertThat(job.chatTemplateKwargs()).containsEntry("enable_thinking", false).containsEntry("persona", "pirate")
+                .hasSize(2);
+    }
+
+    @Test
     void jobIsDispatchedThroughTheOutboxAndFollowsItsEvents() throws Exception {
         String fileId = upload(DATA);
         String jobId = createJob(fileId);
@@ -100,6 +118,7 @@ class JobFlowTest {
         assertThat(job.hyperparameters().nEpochs()).isEqualTo(2);
         assertThat(job.seed()).isEqualTo(7);
         assertThat(job.attempt()).isEqualTo(1);
+        assertThat(job.chatTemplateKwargs()).as("none given").isNull();
 
         publish(new JobProgress(jobId, 1, "w1", JobProgress.Kind.STARTED, 0, null, null, null, null, 0L, null, null, "go"));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->

@@ -67,6 +67,27 @@ class JobValidationTest {
     }
 
     @Test
+    void badChatTemplateKwargsAreRefusedNamingTheField() {
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        for (String kwargs : List.of("[1]", "\"x\"", "{\"messages\":[]}", "{\"1abc\":true}", "{\"bos_token\":\"x\"}",
+                "{\"a\":\"" + "x".repeat(5000) + "\"}")) {
+            given().contentType(ContentType.JSON)
+                    .body("{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\",\"chat_template_kwargs\":" + kwargs + "}")
+                    .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                    .body("error.type", equalTo("invalid_request_error"))
+                    .body("error.param", equalTo("chat_template_kwargs"))
+                    .body("error.message", containsString("chat_template_kwargs"));
+        }
+        given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"prompt\":\"hi\",\"chat_template_kwargs\":{\"enable_thinking\":false}}")
+                .post("/v1/completions").then().statusCode(400).body("error.param", equalTo("chat_template_kwargs"));
+        given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                        + "\"chat_template_kwargs\":{\"add_generation_prompt\":false}}")
+                .post("/v1/chat/completions").then().statusCode(400).body("error.param", equalTo("chat_template_kwargs"));
+    }
+
+    @Test
     void artifactStoreDownIs503AndNothingIsStored() {
         long before = fileCount();
         FakeArtifactStore.down = true;

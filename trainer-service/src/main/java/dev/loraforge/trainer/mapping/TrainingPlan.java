@@ -24,9 +24,14 @@ import java.util.List;
  * @param lora          LoRA settings (lora, qlora), else null
  * @param virtualTokens prefix length (prefix), else 0
  * @param scheme        the base's quantization (qlora), else null
+ * @param chatTemplateKwargs extra variables for the model's chat template (empty for none)
  */
 public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, QuantScheme scheme, int seqLen,
-                           Hyperparameters hyperparameters, long seed) {
+                           Hyperparameters hyperparameters, long seed, java.util.Map<String, Object> chatTemplateKwargs) {
+
+    public TrainingPlan {
+        chatTemplateKwargs = chatTemplateKwargs == null ? java.util.Map.of() : chatTemplateKwargs;
+    }
 
     public static final String LORA = "lora";
     public static final String QLORA = "qlora";
@@ -73,7 +78,8 @@ public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, Qu
             throw new JobFailure(JobFailure.INVALID_HYPERPARAMETERS, "warmup_ratio is " + h.warmupRatio()
                     + "; it must be between 0 and 1");
         }
-        TrainingPlan plan = new TrainingPlan(m.type(), lora, virtualTokens, scheme, h.seqLen(), h, job.seed());
+        TrainingPlan plan = new TrainingPlan(m.type(), lora, virtualTokens, scheme, h.seqLen(), h, job.seed(),
+                job.chatTemplateKwargs());
         plan.trainConfig(1); // the schedule and optimiser checks, before any download
         return plan;
     }

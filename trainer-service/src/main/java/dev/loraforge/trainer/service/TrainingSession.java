@@ -74,7 +74,7 @@ final class TrainingSession implements AutoCloseable {
         }
         TrainingSession session = null;
         try {
-            ExampleEncoder encoder = new ExampleEncoder(tokenizer, plan.seqLen());
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer, plan.seqLen(), plan.chatTemplateKwargs());
             ExampleEncoder.Encoded encoded = encoder.encodeAll(trainSet.examples());
             if (encoded.examples().isEmpty()) {
                 throw new JobFailure(JobFailure.INVALID_TRAINING_FILE, in.trainName() + " has no example with a trained"

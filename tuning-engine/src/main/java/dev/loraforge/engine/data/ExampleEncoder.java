@@ -46,7 +46,7 @@ public final class ExampleEncoder {
         }
         this.tokenizer = tokenizer;
         this.template = ChatTemplate.forTokenizer(tokenizer);
-        Map<String, Object> kwargs = Map.copyOf(chatTemplateKwargs);
+        Map<String, Object> kwargs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
         this.spans = new AssistantSpans((messages, prompt) -> template.render(messages, prompt, kwargs), tokenizer.specialTokens());
         this.seqLen = seqLen;
     }
