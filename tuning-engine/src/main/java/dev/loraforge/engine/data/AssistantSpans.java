@@ -90,6 +90,14 @@ public final class AssistantSpans {
 
     /** Renders the conversation once and locates its trained assistant turns. */
     public Rendered render(List<ChatMessage> messages) {
+        return render(messages, renderer);
+    }
+
+    /**
+     * As {@link #render(List)} with another renderer of the same template, e.g. one that also passes the
+     * example's {@code tools}; the end-of-turn text found at construction still applies.
+     */
+    public Rendered render(List<ChatMessage> messages, Renderer renderer) {
         String full = renderer.render(messages, false);
         List<Span> trained = new ArrayList<>();
         int cursor = 0;
@@ -97,7 +105,7 @@ public final class AssistantSpans {
             if (!messages.get(i).isAssistant()) {
                 continue;
             }
-            Span turn = locate(messages, i, full, cursor);
+            Span turn = locate(renderer, messages, i, full, cursor);
             if (messages.get(i).trained()) {
                 trained.add(turn);
             }
@@ -106,14 +114,14 @@ public final class AssistantSpans {
         return new Rendered(full, trained);
     }
 
-    private Span locate(List<ChatMessage> messages, int i, String full, int cursor) {
+    private Span locate(Renderer renderer, List<ChatMessage> messages, int i, String full, int cursor) {
         List<ChatMessage> before = messages.subList(0, i);
-        String withPrompt = tryRender(before, true);
+        String withPrompt = tryRender(renderer, before, true);
         int start;
         if (withPrompt != null && withPrompt.length() >= cursor && full.startsWith(withPrompt)) {
             start = withPrompt.length();
         } else {
-            String without = tryRender(before, false);
+            String without = tryRender(renderer, before, false);
             String prompt = withPrompt == null ? "" : without == null ? withPrompt
                     : withPrompt.substring(commonPrefix(withPrompt, without));
             if (without != null && without.length() >= cursor && full.startsWith(without)) {
@@ -145,7 +153,7 @@ public final class AssistantSpans {
             }
             end = at + closing.length();
         } else {
-            String through = tryRender(messages.subList(0, i + 1), false);
+            String through = tryRender(renderer, messages.subList(0, i + 1), false);
             int at = lastLine.isEmpty() ? start : full.indexOf(lastLine, start);
             if (through != null && through.length() > start && full.startsWith(through)) {
                 end = through.length();
@@ -160,7 +168,28 @@ public final class AssistantSpans {
         if (!lastLine.isEmpty() && !holdsMarker && !full.substring(start, end).contains(lastLine)) {
             throw notFound(i, "the text found for it, " + quote(full.substring(start, end)) + ", does not hold its content");
         }
+        for (String name : toolCallNames(messages.get(i))) {
+            if (!full.substring(start, end).contains(name)) {
+                throw new ChatTemplate.TemplateException("the chat template does not write the tool_calls of messages[" + i
+                        + "] (no '" + name + "' in its turn), so they cannot be trained; use a model whose chat template"
+                        + " supports tool calls");
+            }
+        }
         return new Span(start, end);
+    }
+
+    /** The function names of a message's {@code tool_calls} (none for a plain message). */
+    static List<String> toolCallNames(ChatMessage m) {
+        List<String> names = new ArrayList<>();
+        if (m.extra().get("tool_calls") instanceof List<?> calls) {
+            for (Object call : calls) {
+                if (call instanceof java.util.Map<?, ?> c && c.get("function") instanceof java.util.Map<?, ?> f
+                        && f.get("name") instanceof String name) {
+                    names.add(name);
+                }
+            }
+        }
+        return names;
     }
 
     private String probeClosing() {
@@ -210,6 +239,10 @@ public final class AssistantSpans {
 
     /** The rendering, or null when the template refuses these messages (e.g. an empty list). */
     private String tryRender(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return tryRender(renderer, messages, addGenerationPrompt);
+    }
+
+    private static String tryRender(Renderer renderer, List<ChatMessage> messages, boolean addGenerationPrompt) {
         try {
             return renderer.render(messages, addGenerationPrompt);
         } catch (ChatTemplate.TemplateException e) {

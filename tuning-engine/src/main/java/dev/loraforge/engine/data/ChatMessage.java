@@ -16,6 +16,7 @@ public record ChatMessage(String role, String content, boolean trained, Map<Stri
     public static final String SYSTEM = "system";
     public static final String USER = "user";
     public static final String ASSISTANT = "assistant";
+    public static final String TOOL = "tool";
 
     public ChatMessage {
         extra = extra == null || extra.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(extra));

@@ -32,7 +32,8 @@ public final class DatasetValidator {
     public static final int DEFAULT_MAX_ERRORS = 50;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT);
+    private static final Set<String> ROLES = Set.of(ChatMessage.SYSTEM, ChatMessage.USER, ChatMessage.ASSISTANT,
+            ChatMessage.TOOL);
 
     /** Parsed examples (valid lines only), the 1-based line of each, and the errors found. */
     public record Result(List<Example> examples, DatasetFormat format, List<ValidationError> errors, List<Long> lines) {
@@ -163,7 +164,8 @@ public final class DatasetValidator {
             throw new LineException("expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
         }
         if (node.has("messages")) {
-            return parseChat(node.get("messages"));
+            Example.Chat chat = parseChat(node.get("messages"));
+            return node.hasNonNull("tools") ? new Example.Chat(chat.messages(), tools(node.get("tools"))) : chat;
         }
         if (node.has("prompt") || node.has("completion")) {
             String prompt = requiredString(node, "prompt", true);
@@ -192,7 +194,76 @@ public final class DatasetValidator {
         return v.asText();
     }
 
-    private static Example parseChat(JsonNode messages) {
+    /** OpenAI's {@code tools}: function definitions {@code {"type": "function", "function": {"name", ...}}}. */
+    private static List<Object> tools(JsonNode tools) {
+        if (!tools.isArray()) {
+            throw new LineException("\"tools\" must be an array of {\"type\": \"function\", \"function\": {...}} objects");
+        }
+        List<Object> out = new ArrayList<>();
+        for (int t = 0; t < tools.size(); t++) {
+            JsonNode tool = tools.get(t);
+            if (!tool.isObject() || !"function".equals(tool.path("type").asText())
+                    || !tool.path("function").path("name").isTextual() || tool.path("function").path("name").asText().isEmpty()) {
+                throw new LineException("tools[" + t + "] must be {\"type\": \"function\", \"function\": {\"name\": \"...\","
+                        + " \"description\", \"parameters\"}}");
+            }
+            out.add(JSON.convertValue(tool, Object.class));
+        }
+        return out;
+    }
+
+    /**
+     * An assistant's {@code tool_calls}, as chat templates expect them: each {@code function.arguments} (OpenAI sends
+     * a JSON string) parsed into an object, as transformers' tool-use documentation passes it.
+     */
+    private static List<Object> toolCalls(JsonNode calls, String where) {
+        if (!calls.isArray() || calls.isEmpty()) {
+            throw new LineException(where + ".tool_calls must be a non-empty array of {\"id\", \"type\": \"function\","
+                    + " \"function\": {\"name\", \"arguments\"}} objects");
+        }
+        List<Object> out = new ArrayList<>();
+        for (int c = 0; c < calls.size(); c++) {
+            String at = where + ".tool_calls[" + c + "]";
+            JsonNode call = calls.get(c);
+            JsonNode function = call.path("function");
+            if (!call.isObject() || !function.path("name").isTextual() || function.path("name").asText().isEmpty()) {
+                throw new LineException(at + " must have \"function\": {\"name\": \"...\", \"arguments\": \"{...}\"}");
+            }
+            JsonNode args = function.get("arguments");
+            Object arguments;
+            if (args == null || args.isNull()) {
+                arguments = new java.util.LinkedHashMap<String, Object>();
+            } else if (args.isTextual()) {
+                try {
+                    JsonNode parsed = JSON.readTree(args.asText());
+                    if (parsed == null || !parsed.isObject()) {
+                        throw new LineException(at + ".function.arguments must encode a JSON object, found "
+                                + (parsed == null ? "nothing" : parsed.getNodeType().toString().toLowerCase()));
+                    }
+                    arguments = JSON.convertValue(parsed, Object.class);
+                } catch (JsonProcessingException e) {
+                    throw new LineException(at + ".function.arguments is not valid JSON: " + e.getOriginalMessage());
+                }
+            } else if (args.isObject()) {
+                arguments = JSON.convertValue(args, Object.class);
+            } else {
+                throw new LineException(at + ".function.arguments must be a JSON object or a string holding one");
+            }
+            java.util.Map<String, Object> fn = new java.util.LinkedHashMap<>();
+            fn.put("name", function.get("name").asText());
+            fn.put("arguments", arguments);
+            java.util.Map<String, Object> converted = new java.util.LinkedHashMap<>();
+            if (call.hasNonNull("id")) {
+                converted.put("id", call.get("id").asText());
+            }
+            converted.put("type", "function");
+            converted.put("function", fn);
+            out.add(converted);
+        }
+        return out;
+    }
+
+    private static Example.Chat parseChat(JsonNode messages) {
         if (!messages.isArray() || messages.isEmpty()) {
             throw new LineException("\"messages\" must be a non-empty array of {\"role\", \"content\"} objects");
         }
@@ -206,16 +277,34 @@ public final class DatasetValidator {
             }
             JsonNode roleNode = m.get("role");
             if (roleNode == null || !roleNode.isTextual()) {
-                throw new LineException(where + " has no \"role\" string; use one of system, user, assistant");
+                throw new LineException(where + " has no \"role\" string; use one of system, user, assistant, tool");
             }
             String role = roleNode.asText();
             if (!ROLES.contains(role)) {
-                throw new LineException(where + " has role \"" + role + "\"; supported roles are system, user, assistant");
+                throw new LineException(where + " has role \"" + role + "\"; supported roles are system, user, assistant, tool");
             }
-            if (m.hasNonNull("tool_calls") || m.hasNonNull("function_call")) {
-                throw new LineException(where + " has tool or function calls, which this trainer does not support");
+            if (m.hasNonNull("function_call")) {
+                throw new LineException(where + " has the deprecated \"function_call\"; write it as \"tool_calls\"");
             }
-            String content = content(m.get("content"), where);
+            java.util.Map<String, Object> extra = new java.util.LinkedHashMap<>();
+            boolean calls = m.hasNonNull("tool_calls");
+            if (calls) {
+                if (!ChatMessage.ASSISTANT.equals(role)) {
+                    throw new LineException(where + " has \"tool_calls\" but only assistant messages may have them");
+                }
+                extra.put("tool_calls", toolCalls(m.get("tool_calls"), where));
+            }
+            if (ChatMessage.TOOL.equals(role) && m.hasNonNull("tool_call_id")) {
+                extra.put("tool_call_id", m.get("tool_call_id").asText());
+            }
+            if (m.hasNonNull("name")) {
+                if (!m.get("name").isTextual()) {
+                    throw new LineException(where + ".name must be a string");
+                }
+                extra.put("name", m.get("name").asText());
+            }
+            String content = calls && (m.get("content") == null || m.get("content").isNull()) ? ""
+                    : content(m.get("content"), where);
             boolean trained = false;
             JsonNode weight = m.get("weight");
             if (weight != null && !weight.isNull()) {
@@ -230,7 +319,7 @@ public final class DatasetValidator {
                 trained = weight == null || weight.isNull() || weight.asInt() == 1;
                 trainedAssistant |= trained;
             }
-            out.add(new ChatMessage(role, content, trained));
+            out.add(new ChatMessage(role, content, trained, extra));
         }
         if (!trainedAssistant) {
             throw new LineException("no assistant message to train on (add one with \"role\": \"assistant\" and weight 1 or no weight)");

@@ -7,10 +7,19 @@ public sealed interface Example {
 
     DatasetFormat format();
 
-    /** An OpenAI chat record. */
-    record Chat(List<ChatMessage> messages) implements Example {
+    /**
+     * An OpenAI chat record; {@code tools} are its function definitions
+     * ({@code {"type": "function", "function": {...}}} as plain Java values, empty when none), which the chat
+     * template receives as {@code tools}.
+     */
+    record Chat(List<ChatMessage> messages, List<Object> tools) implements Example {
         public Chat {
             messages = List.copyOf(messages);
+            tools = tools == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(tools));
+        }
+
+        public Chat(List<ChatMessage> messages) {
+            this(messages, List.of());
         }
 
         @Override

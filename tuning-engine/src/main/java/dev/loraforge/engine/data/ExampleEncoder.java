@@ -31,6 +31,7 @@ public final class ExampleEncoder {
     private final ChatTemplate template;
     private final AssistantSpans spans;
     private final int seqLen;
+    private final Map<String, Object> kwargs;
 
     public ExampleEncoder(ModelTokenizer tokenizer, int seqLen) {
         this(tokenizer, seqLen, Map.of());
@@ -46,9 +47,16 @@ public final class ExampleEncoder {
         }
         this.tokenizer = tokenizer;
         this.template = ChatTemplate.forTokenizer(tokenizer);
-        Map<String, Object> kwargs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
+        this.kwargs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
         this.spans = new AssistantSpans((messages, prompt) -> template.render(messages, prompt, kwargs), tokenizer.specialTokens());
         this.seqLen = seqLen;
+    }
+
+    /** The template arguments plus an example's {@code tools}. */
+    private Map<String, Object> withTools(List<Object> tools) {
+        Map<String, Object> all = new java.util.LinkedHashMap<>(kwargs);
+        all.put("tools", tools);
+        return all;
     }
 
     public ChatTemplate chatTemplate() {
@@ -89,7 +97,15 @@ public final class ExampleEncoder {
 
     public Encoding encodeDetailed(Example example) {
         if (example instanceof Example.Chat chat) {
-            AssistantSpans.Rendered r = spans.render(chat.messages());
+            AssistantSpans.Rendered r = chat.tools().isEmpty() ? spans.render(chat.messages())
+                    : spans.render(chat.messages(), (messages, prompt) -> template.render(messages, prompt, withTools(chat.tools())));
+            for (Object tool : chat.tools()) {
+                if (tool instanceof Map<?, ?> t && t.get("function") instanceof Map<?, ?> f && f.get("name") instanceof String name
+                        && !r.text().contains(name)) {
+                    throw new ChatTemplate.TemplateException("the chat template does not write the line's tools (no '" + name
+                            + "' in the rendering); use a model whose chat template supports tools, or leave \"tools\" out");
+                }
+            }
             return build(r.text(), 0, tokenizer.encodeWithOffsets(r.text()), r.trained(), false, false);
         } else if (example instanceof Example.PromptCompletion pc) {
             String body = pc.prompt() + pc.completion();

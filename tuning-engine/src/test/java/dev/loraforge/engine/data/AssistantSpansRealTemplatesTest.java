@@ -45,6 +45,53 @@ class AssistantSpansRealTemplatesTest {
             new ChatMessage("user", "Bye", false),
             new ChatMessage("assistant", "Goodbye, friend.", true));
 
+    /** An OpenAI tool-use line: tools, an assistant tool call (arguments as a JSON string), the tool's answer, the reply. */
+    static final String TOOL_LINE = "{\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"get_weather\","
+            + " \"description\": \"Current weather of a city\", \"parameters\": {\"type\": \"object\", \"properties\":"
+            + " {\"city\": {\"type\": \"string\"}}, \"required\": [\"city\"]}}}],"
+            + " \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"},"
+            + " {\"role\": \"assistant\", \"tool_calls\": [{\"id\": \"call_1\", \"type\": \"function\","
+            + " \"function\": {\"name\": \"get_weather\", \"arguments\": \"{\\\"city\\\": \\\"Paris\\\"}\"}}]},"
+            + " {\"role\": \"tool\", \"tool_call_id\": \"call_1\", \"content\": \"22 C, sunny\"},"
+            + " {\"role\": \"assistant\", \"content\": \"It is 22 C and sunny.\"}]}";
+
+    @TestFactory
+    Stream<DynamicTest> toolCallsAndRepliesAreTrainedWithTheTools() {
+        Example.Chat chat = (Example.Chat) DatasetValidator.parseLine(TOOL_LINE);
+        assertThat(chat.tools()).hasSize(1);
+        assertThat(chat.messages().get(1).extra().get("tool_calls").toString())
+                .as("arguments parsed into an object, as transformers' templates expect")
+                .contains("arguments={city=Paris}");
+        return Stream.of("llama3_1", "qwen2_5", "qwen3").map(family -> DynamicTest.dynamicTest(family, () -> {
+            Map<String, Object> config = ChatTemplateGoldenTest.read(family + ".json", new TypeReference<>() { });
+            ChatTemplate template = ChatTemplateGoldenTest.template(config);
+            Set<String> special = new HashSet<>(MARKERS);
+            AssistantSpans spans = new AssistantSpans(template::render, special);
+            Map<String, Object> tools = Map.of("tools", chat.tools());
+            AssistantSpans.Rendered r = spans.render(chat.messages(), (m, p) -> template.render(m, p, tools));
+            assertThat(r.text()).as("the tool definition reaches the template").contains("Current weather of a city");
+            assertThat(r.trained()).as(family).hasSize(2);
+            String call = r.text().substring(r.trained().get(0).start(), r.trained().get(0).end());
+            String reply = r.text().substring(r.trained().get(1).start(), r.trained().get(1).end());
+            String eot = EXPECTED.get(family).get(0);
+            assertThat(call).as(family).contains("get_weather").contains("{\"city\": \"Paris\"}").contains(eot)
+                    .doesNotContain("22 C, sunny").doesNotContain("Weather in Paris?");
+            assertThat(reply).as(family).startsWith(family.equals("qwen3") ? "<think>" : "It is 22 C and sunny.")
+                    .contains("It is 22 C and sunny." + eot).doesNotContain("22 C, sunny<");
+        }));
+    }
+
+    @org.junit.jupiter.api.Test
+    void aTemplateThatDropsToolCallsIsRefusedRatherThanTrainingAnEmptyTurn() {
+        Example.Chat chat = (Example.Chat) DatasetValidator.parseLine(TOOL_LINE);
+        ChatTemplate llama3 = ChatTemplateGoldenTest.template(ChatTemplateGoldenTest.read("llama3.json", new TypeReference<>() { }));
+        AssistantSpans spans = new AssistantSpans(llama3::render, MARKERS);
+        Map<String, Object> tools = Map.of("tools", chat.tools());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> spans.render(chat.messages(), (m, p) -> llama3.render(m, p, tools)))
+                .isInstanceOf(ChatTemplate.TemplateException.class)
+                .hasMessageContaining("does not write the tool_calls of messages[1] (no 'get_weather'");
+    }
+
     @TestFactory
     Stream<DynamicTest> eachFamilyTrainsTheAnswerAndItsEndOfTurn() {
         return ChatTemplateGoldenTest.FAMILIES.stream().map(family -> DynamicTest.dynamicTest(family, () -> {

@@ -33,13 +33,36 @@ class DatasetValidatorTest {
     }
 
     @Test
+    void toolUseLinesAreReadAndTheirMistakesNamed() {
+        String user = "{\"role\": \"user\", \"content\": \"q\"}";
+        String data = String.join("\n",
+                AssistantSpansRealTemplatesTest.TOOL_LINE,
+                "{\"messages\": [" + user + ", {\"role\": \"assistant\", \"tool_calls\": [{\"type\": \"function\","
+                        + " \"function\": {\"name\": \"f\", \"arguments\": \"{not json\"}}]}]}",
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"q\", \"tool_calls\": [{\"function\": {\"name\": \"f\"}}]},"
+                        + " {\"role\": \"assistant\", \"content\": \"a\"}]}",
+                "{\"tools\": {\"name\": \"f\"}, \"messages\": [" + user + ", {\"role\": \"assistant\", \"content\": \"a\"}]}",
+                "{\"messages\": [" + user + ", {\"role\": \"assistant\", \"tool_calls\": [{\"type\": \"function\","
+                        + " \"function\": {\"name\": \"f\", \"arguments\": \"[1]\"}}]}]}",
+                "{\"messages\": [" + user + ", {\"role\": \"assistant\", \"function_call\": {\"name\": \"f\"}}]}");
+        List<ValidationError> errors = validate(data, 100);
+        assertEquals(List.of(2L, 3L, 4L, 5L, 6L), errors.stream().map(ValidationError::line).toList(), errors.toString());
+        assertTrue(errors.get(0).message().contains("messages[1].tool_calls[0].function.arguments is not valid JSON"),
+                errors.get(0).message());
+        assertTrue(errors.get(1).message().contains("only assistant messages may have them"), errors.get(1).message());
+        assertTrue(errors.get(2).message().startsWith("\"tools\" must be an array"), errors.get(2).message());
+        assertTrue(errors.get(3).message().contains("must encode a JSON object, found array"), errors.get(3).message());
+        assertTrue(errors.get(4).message().contains("write it as \"tool_calls\""), errors.get(4).message());
+    }
+
+    @Test
     void reportsEachMalformedLineWithItsNumberAndReason() {
         String data = String.join("\n",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}, {\"role\": \"assistant\", \"content\": \"hello\"}]}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"hi\"}",
                 "",
                 "[1, 2]",
-                "{\"messages\": [{\"role\": \"tool\", \"content\": \"x\"}]}",
+                "{\"messages\": [{\"role\": \"function\", \"content\": \"x\"}]}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"only a question\"}]}",
                 "{\"messages\": [{\"role\": \"assistant\", \"content\": \"a\", \"weight\": 2}]}",
                 "{\"messages\": [{\"role\": \"user\", \"content\": \"q\", \"weight\": 1}, {\"role\": \"assistant\", \"content\": \"a\"}]}",
@@ -52,7 +75,7 @@ class DatasetValidatorTest {
         assertEquals(List.of(2L, 4L, 5L, 6L, 7L, 8L, 9L, 10L, 11L, 12L), errors.stream().map(ValidationError::line).toList(), errors.toString());
         assertTrue(errors.get(0).message().startsWith("invalid JSON"), errors.get(0).message());
         assertEquals("expected a JSON object, found array", errors.get(1).message());
-        assertTrue(errors.get(2).message().contains("role \"tool\""), errors.get(2).message());
+        assertTrue(errors.get(2).message().contains("role \"function\""), errors.get(2).message());
         assertTrue(errors.get(3).message().startsWith("no assistant message"), errors.get(3).message());
         assertTrue(errors.get(4).message().contains("it must be 0 or 1"), errors.get(4).message());
         assertTrue(errors.get(5).message().contains("only assistant messages may have one"), errors.get(5).message());
