@@ -87,9 +87,6 @@ public class GenerateResource {
         }
     }
 
-    private static final java.util.regex.Pattern TEMPLATE_VARIABLE = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
-    private static final java.util.Set<String> RESERVED_VARIABLES = java.util.Set.of("messages", "add_generation_prompt",
-            "tools", "documents", "bos_token", "eos_token", "unk_token", "pad_token", "raise_exception", "strftime_now");
 
     /** chat_template_kwargs: at most 16 variables with template-variable names the renderer does not set itself. */
     static java.util.Map<String, Object> templateKwargs(java.util.Map<String, Object> kwargs, boolean chat) {
@@ -103,9 +100,9 @@ public class GenerateResource {
             throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs takes at most 16 variables");
         }
         for (String name : kwargs.keySet()) {
-            if (!TEMPLATE_VARIABLE.matcher(name).matches() || RESERVED_VARIABLES.contains(name)) {
-                throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs key '" + name
-                        + "' is not a template variable a request may set");
+            String problem = dev.loraforge.engine.data.ChatTemplate.variableProblem(name);
+            if (problem != null) {
+                throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs key '" + name + "' " + problem);
             }
         }
         return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(kwargs));

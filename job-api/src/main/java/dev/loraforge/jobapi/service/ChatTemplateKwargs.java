@@ -1,10 +1,9 @@
 package dev.loraforge.jobapi.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loraforge.engine.data.ChatTemplate;
 import dev.loraforge.jobapi.rest.ApiException;
 import java.util.Iterator;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * The {@code chat_template_kwargs} extension (vLLM's name for it): extra variables for the base model's
@@ -17,10 +16,6 @@ public final class ChatTemplateKwargs {
 
     static final int MAX_KEYS = 16;
     static final int MAX_JSON_CHARS = 4096;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
-    /** Variables the renderer itself sets; a request may not replace them. */
-    private static final Set<String> RESERVED = Set.of("messages", "add_generation_prompt", "tools", "documents",
-            "bos_token", "eos_token", "unk_token", "pad_token", "raise_exception", "strftime_now");
 
     private ChatTemplateKwargs() {
     }
@@ -39,12 +34,9 @@ public final class ChatTemplateKwargs {
         }
         for (Iterator<String> it = kwargs.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            if (!NAME.matcher(name).matches()) {
-                throw ApiException.invalid(param + " key '" + printable(name) + "' is not a template variable name"
-                        + " (letters, digits and '_', not starting with a digit, at most 64)", param);
-            }
-            if (RESERVED.contains(name)) {
-                throw ApiException.invalid(param + "." + name + " is set by the platform and cannot be given", param);
+            String problem = ChatTemplate.variableProblem(name);
+            if (problem != null) {
+                throw ApiException.invalid(param + " key '" + printable(name) + "' " + problem, param);
             }
         }
         String text = kwargs.toString();

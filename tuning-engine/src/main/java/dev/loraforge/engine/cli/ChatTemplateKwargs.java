@@ -34,6 +34,13 @@ final class ChatTemplateKwargs {
         if (node == null || !node.isObject()) {
             throw new IllegalArgumentException("--chat-template-kwargs must be a JSON object, e.g. '{\"enable_thinking\": false}'");
         }
+        for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            String problem = dev.loraforge.engine.data.ChatTemplate.variableProblem(name);
+            if (problem != null) {
+                throw new IllegalArgumentException("--chat-template-kwargs key '" + name + "' " + problem);
+            }
+        }
         return JSON.convertValue(node, Map.class);
     }
 }
