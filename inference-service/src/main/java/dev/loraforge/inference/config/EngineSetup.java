@@ -28,8 +28,22 @@ public class EngineSetup {
             System.setProperty(THREADS, Integer.toString(config.threads()));
             System.setProperty(INTEROP_THREADS, "1");
         }
-        LOG.infof("inference: %s intra-op threads, %d generations at once, up to %d base models and %d adapters in memory",
-                System.getProperty(THREADS), config.maxConcurrent(), config.maxBaseModels(), config.maxAdapters());
+        try {
+            device = dev.loraforge.engine.model.DeviceSpec.parse(config.device()).resolve();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("inference.device (INFERENCE_DEVICE) '" + config.device() + "': "
+                    + e.getMessage(), e);
+        }
+        LOG.infof("inference on %s: %s intra-op threads, %d generations at once, up to %d base models and %d adapters"
+                + " in memory", dev.loraforge.engine.model.DeviceSpec.name(device), System.getProperty(THREADS),
+                config.maxConcurrent(), config.maxBaseModels(), config.maxAdapters());
+    }
+
+    private volatile ai.djl.Device device = ai.djl.Device.cpu();
+
+    /** The device base models load on (inference.device, resolved at start). */
+    public ai.djl.Device device() {
+        return device;
     }
 
     private static void check(boolean ok, String key, int value, String rule) {

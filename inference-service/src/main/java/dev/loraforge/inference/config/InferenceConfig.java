@@ -36,6 +36,13 @@ public interface InferenceConfig {
     @WithDefault("2048")
     int maxTokensLimit();
 
+    /**
+     * Where base models and adapters compute: {@code auto} (the first CUDA device when PyTorch sees one, else the
+     * CPU), {@code cpu}, {@code cuda} or {@code cuda:N}. A CUDA device that is not there stops the service at start.
+     */
+    @WithDefault("auto")
+    String device();
+
     /** PyTorch intra-op threads (DJL reads them once, when the engine starts). */
     @WithDefault("2")
     int threads();

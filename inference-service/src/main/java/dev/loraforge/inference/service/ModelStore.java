@@ -38,9 +38,12 @@ public class ModelStore {
     private final LeasedCache<Adapter> adapters;
     private final Map<String, Object> downloads = new ConcurrentHashMap<>();
     private final AtomicLong instances = new AtomicLong();
+    private final dev.loraforge.inference.config.EngineSetup engine;
 
-    public ModelStore(InferenceConfig config, ArtifactStoreClient store, MeterRegistry metrics) {
+    public ModelStore(InferenceConfig config, ArtifactStoreClient store, MeterRegistry metrics,
+                      dev.loraforge.inference.config.EngineSetup engine) {
         this.store = store;
+        this.engine = engine;
         this.blobs = Path.of(config.workDir()).resolve("archives");
         this.bases = new LeasedCache<>("base model", config.maxBaseModels());
         this.adapters = new LeasedCache<>("adapter", config.maxAdapters());
@@ -90,7 +93,7 @@ public class ModelStore {
         Path dir = directory(digest, "base model");
         LlamaModel model;
         try {
-            model = LlamaModel.load(dir);
+            model = LlamaModel.load(dir, engine.device());
         } catch (RuntimeException e) {
             throw new InferenceException(422, "model_unusable", "model", "base model " + digest
                     + " cannot be loaded: " + e.getMessage().replace(dir.toString(), "model"), e);

@@ -198,6 +198,10 @@ class HelmChartTest {
         assertThat(at(rendered.deployments().get("trainer-service"), "spec.replicas")).isEqualTo(3);
         Map<String, Object> limits = limits(rendered.container("trainer-service"));
         assertThat(limits).containsEntry("nvidia.com/gpu", 1).containsEntry("memory", "8Gi");
+        assertThat(rendered.env("trainer-service").get("TRAINER_DEVICE")).as("a GPU pod trains on its GPU or not at all")
+                .isEqualTo(Map.of("value", "cuda"));
+        assertThat(render(Map.of()).env("trainer-service").get("TRAINER_DEVICE"))
+                .isEqualTo(Map.of("value", "cpu"));
         for (String other : List.of("job-api", "artifact-store", "quant-service", "inference-service")) {
             assertThat(limits(rendered.container(other))).as(other).doesNotContainKey("nvidia.com/gpu");
             assertThat(at(rendered.deployments().get(other), "spec.replicas")).as(other).isEqualTo(1);

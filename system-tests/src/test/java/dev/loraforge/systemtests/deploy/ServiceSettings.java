@@ -45,10 +45,10 @@ final class ServiceSettings {
             "job-api", Set.of("JOBAPI_ADMIN_KEY", "JOBAPI_ARTIFACT_STORE_URL", "JOBAPI_INFERENCE_URL"),
             "artifact-store", Set.of("ARTIFACTS_STORAGE_DIR"),
             "trainer-service", Set.of("TRAINER_ARTIFACT_STORE_URL", "TRAINER_WORK_DIR", "TRAINER_THREADS",
-                    "TRAINER_WORKER_ID", DJL_CACHE_DIR),
+                    "TRAINER_DEVICE", "TRAINER_WORKER_ID", DJL_CACHE_DIR),
             "quant-service", Set.of("QUANT_ARTIFACT_STORE_URL", "QUANT_WORK_DIR", DJL_CACHE_DIR),
             "inference-service", Set.of("INFERENCE_ARTIFACT_STORE_URL", "INFERENCE_WORK_DIR", "INFERENCE_THREADS",
-                    DJL_CACHE_DIR));
+                    "INFERENCE_DEVICE", DJL_CACHE_DIR));
 
     /**
      * Settings a deployment must give each service (the worker id defaults to the host name; a

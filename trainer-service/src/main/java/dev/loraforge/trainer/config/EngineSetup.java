@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.config;
 
+import dev.loraforge.engine.model.DeviceSpec;
 import dev.loraforge.engine.model.LlamaModel;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +23,7 @@ public class EngineSetup {
     static final String INTEROP_THREADS = "ai.djl.pytorch.num_interop_threads";
 
     private final String engineVersion = readEngineVersion();
+    private volatile ai.djl.Device device = ai.djl.Device.cpu();
 
     void onStart(@Observes StartupEvent event, TrainerConfig config) {
         if (config.threads() < 1) {
@@ -31,8 +33,20 @@ public class EngineSetup {
             System.setProperty(THREADS, Integer.toString(config.threads()));
             System.setProperty(INTEROP_THREADS, "1");
         }
-        LOG.infof("tuning engine %s, %s intra-op threads, %d concurrent attempt(s)", engineVersion,
-                System.getProperty(THREADS), config.concurrency());
+        DeviceSpec spec;
+        try {
+            spec = DeviceSpec.parse(config.device());
+            device = spec.resolve();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("trainer.device (TRAINER_DEVICE) '" + config.device() + "': " + e.getMessage(), e);
+        }
+        LOG.infof("tuning engine %s on %s (trainer.device %s), %s intra-op threads, %d concurrent attempt(s)", engineVersion,
+                DeviceSpec.name(device), spec, System.getProperty(THREADS), config.concurrency());
+    }
+
+    /** The device attempts train on (trainer.device, resolved at start). */
+    public ai.djl.Device device() {
+        return device;
     }
 
     /** The tuning-engine version (its Maven version), recorded with every adapter and outcome. */

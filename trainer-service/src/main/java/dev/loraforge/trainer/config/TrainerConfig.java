@@ -23,6 +23,13 @@ public interface TrainerConfig {
     @WithDefault("2")
     int threads();
 
+    /**
+     * Where attempts train: {@code auto} (the first CUDA device when PyTorch sees one, else the CPU), {@code cpu},
+     * {@code cuda} or {@code cuda:N}. A CUDA device that is not there stops the worker at start with the reason.
+     */
+    @WithDefault("auto")
+    String device();
+
     /** Attempts this process trains at once. Keep 1 unless the machine has cores for more (each attempt uses {@code threads}). */
     @WithDefault("1")
     int concurrency();

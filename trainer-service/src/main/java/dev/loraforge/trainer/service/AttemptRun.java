@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.engine.model.DeviceSpec;
 import dev.loraforge.engine.train.TrainResult;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.CheckpointSaved;
@@ -113,10 +114,10 @@ final class AttemptRun {
         Path resumeDir = resumeRef == null ? null : resumePoint(store);
         var inputs = new TrainingSession.Inputs(modelDir, modelCode, train, job.trainingFile().id(), validation,
                 job.validationFile() == null ? null : job.validationFile().id());
-        TrainingSession session = TrainingSession.open(plan, inputs);
+        TrainingSession session = TrainingSession.open(plan, inputs, services.engine().device());
         try {
-            message(String.format("training %s on %s: %,d trainable parameters, %d updates of %d x %d examples%s",
-                    plan.method(), job.model(), session.trainableParameters(), session.config().maxSteps(),
+            message(String.format("training %s on %s (%s): %,d trainable parameters, %d updates of %d x %d examples%s",
+                    plan.method(), job.model(), DeviceSpec.name(services.engine().device()), session.trainableParameters(), session.config().maxSteps(),
                     session.config().batchSize(), session.config().gradAccumulation(),
                     resumeDir == null ? "" : ", resuming from checkpoint " + resumeRef.id()));
             TrainResult result;
@@ -132,7 +133,7 @@ final class AttemptRun {
                 resumedFrom = null;
                 latestCheckpoint = null;
                 session.close();
-                session = TrainingSession.open(plan, inputs);
+                session = TrainingSession.open(plan, inputs, services.engine().device());
                 result = train(session, null);
             }
             RunControl.Stop why = control.reason();

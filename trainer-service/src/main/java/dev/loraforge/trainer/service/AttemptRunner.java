@@ -252,6 +252,10 @@ public class AttemptRunner {
         return attempts;
     }
 
+    EngineSetup engine() {
+        return engine;
+    }
+
     TrainerConfig config() {
         return config;
     }

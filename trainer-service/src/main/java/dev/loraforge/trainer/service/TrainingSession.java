@@ -54,6 +54,11 @@ final class TrainingSession implements AutoCloseable {
 
     /** Reads, checks and tokenizes the data, loads the model and creates the adapter. */
     static TrainingSession open(TrainingPlan plan, Inputs in) {
+        return open(plan, in, ai.djl.Device.cpu());
+    }
+
+    /** As {@link #open(TrainingPlan, Inputs)}, the model on {@code device}. */
+    static TrainingSession open(TrainingPlan plan, Inputs in, ai.djl.Device device) {
         var trainSet = read(in.train(), in.trainName(), JobFailure.INVALID_TRAINING_FILE);
         var valSet = in.validation() == null ? null : read(in.validation(), in.validationName(), JobFailure.INVALID_VALIDATION_FILE);
         LlamaConfig modelConfig;
@@ -84,7 +89,7 @@ final class TrainingSession implements AutoCloseable {
             TrainConfig config = plan.trainConfig(encoded.examples().size());
             session = new TrainingSession(plan, encoded.examples(), config, tokenizer.padId());
             session.tokenizer = tokenizer;
-            session.model = loadModel(plan, in);
+            session.model = loadModel(plan, in, device);
             try {
                 session.adapter = plan.lora() != null
                         ? LoraAdapter.create(session.model, plan.lora(), plan.seed())
@@ -124,12 +129,12 @@ final class TrainingSession implements AutoCloseable {
                 + (errors.size() > 10 ? "; ..." : "");
     }
 
-    private static LlamaModel loadModel(TrainingPlan plan, Inputs in) {
+    private static LlamaModel loadModel(TrainingPlan plan, Inputs in, ai.djl.Device device) {
         try {
             if (plan.quantized() && BnbQuantizationConfig.read(in.modelDir()).isEmpty()) {
-                return ModelQuantizer.loadQuantized(in.modelDir(), plan.scheme()); // QLoRA: quantized in memory
+                return ModelQuantizer.loadQuantized(in.modelDir(), plan.scheme(), device); // QLoRA: quantized in memory
             }
-            return LlamaModel.load(in.modelDir());
+            return LlamaModel.load(in.modelDir(), device);
         } catch (RuntimeException e) {
             throw new JobFailure(in.modelCode(), "the model could not be loaded: " + e.getMessage(), e);
         }

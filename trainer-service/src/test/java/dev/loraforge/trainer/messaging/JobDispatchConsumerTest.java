@@ -76,6 +76,8 @@ class JobDispatchConsumerTest {
         assertThat(started).hasSize(1);
         assertThat(started.get(0).attempt()).isEqualTo(1);
         assertThat(started.get(0).workerId()).isNotBlank().isEqualTo(outcome.workerId());
+        assertThat(events.progress(JobProgress.Kind.MESSAGE)).extracting(JobProgress::message)
+                .as("the training event names the device").anyMatch(m -> m.startsWith("training lora on ") && m.contains(" (cpu): "));
         List<JobProgress> steps = events.progress(JobProgress.Kind.STEP);
         assertThat(steps).extracting(JobProgress::step).containsExactlyElementsOf(IntStream.rangeClosed(1, 24).boxed().toList());
         assertThat(steps).allSatisfy(s -> {

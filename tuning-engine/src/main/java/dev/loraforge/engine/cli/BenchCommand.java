@@ -76,6 +76,8 @@ final class BenchCommand implements Callable<Integer> {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("preset", preset);
         out.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
+        ai.djl.Device device = engine.device();
+        out.put("device", dev.loraforge.engine.model.DeviceSpec.name(device));
         Path dir = Files.createTempDirectory("tune-bench-");
         try {
             TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), dir, 0);
@@ -84,7 +86,8 @@ final class BenchCommand implements Callable<Integer> {
                 case "qlora" -> true;
                 default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
             };
-            try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY) : LlamaModel.load(dir)) {
+            try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY, device)
+                    : LlamaModel.load(dir, device)) {
                 if (recompute) {
                     model.setLayerwiseRecompute(true);
                 }

@@ -54,7 +54,7 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (ModelTokenizer tok = ModelTokenizer.load(model); LlamaModel llama = LlamaModel.load(model);
+        try (ModelTokenizer tok = ModelTokenizer.load(model); LlamaModel llama = LlamaModel.load(model, engine.device());
                 Adapter a = adapter == null ? null : PeftAdapters.load(llama, adapter)) {
             int[] ids = promptIds(tok, prompt, chat, system);
             GenerationOptions options = GenerationOptions.greedy(maxNewTokens).withEos(StopTokens.of(llama, tok));

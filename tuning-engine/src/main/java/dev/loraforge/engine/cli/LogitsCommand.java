@@ -35,7 +35,7 @@ final class LogitsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LlamaModel llama = LlamaModel.load(model); Adapter a = adapter == null ? null : PeftAdapters.load(llama, adapter)) {
+        try (LlamaModel llama = LlamaModel.load(model, engine.device()); Adapter a = adapter == null ? null : PeftAdapters.load(llama, adapter)) {
             int vocab = llama.config().vocabSize();
             long[] tokens = ids.stream().mapToLong(Long::longValue).toArray();
             for (int i = 0; i < tokens.length; i++) {

@@ -144,7 +144,7 @@ final class TrainCommand implements Callable<Integer> {
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
                 .evalEvery(evalEvery).build();
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
-                length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values());
+                length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values(), engine.device());
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {

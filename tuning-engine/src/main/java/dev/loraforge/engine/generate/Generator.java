@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.GradMode;
 import dev.loraforge.engine.model.KvCache;
 import dev.loraforge.engine.model.LlamaModel;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ public final class Generator {
     /** Generates, calling {@code onToken} for each new token as it is chosen (streaming). */
     public GenerationResult generate(int[] promptIds, Adapter adapterOrNull, GenerationOptions options,
                                      IntConsumer onToken) {
+        GradMode.offOnThisThread(); // no graph while generating, on any thread
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }

@@ -185,6 +185,7 @@ public final class LoraAdapter implements Adapter {
     }
 
     static void copyInto(NDArray target, float[] values, long[] shape, String name) {
+        dev.loraforge.engine.model.GradMode.offOnThisThread();
         if (!new Shape(shape).equals(target.getShape())) {
             throw new IllegalArgumentException("'" + name + "' has shape " + new Shape(shape) + ", expected "
                     + target.getShape());

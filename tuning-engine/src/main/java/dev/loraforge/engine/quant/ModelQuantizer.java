@@ -88,8 +88,13 @@ public final class ModelQuantizer {
      * (the other weights float32, as {@link LlamaModel#load}).
      */
     public static LlamaModel loadQuantized(Path modelDir, QuantScheme scheme) {
+        return loadQuantized(modelDir, scheme, Device.cpu());
+    }
+
+    /** As {@link #loadQuantized(Path, QuantScheme)}, with the model's arrays on {@code device}. */
+    public static LlamaModel loadQuantized(Path modelDir, QuantScheme scheme, Device device) {
         LlamaConfig config = sourceConfig(modelDir);
-        NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+        NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try (SafeTensorsReader r = SafeTensorsReader.openModel(modelDir)) {
             CodeTables tables = new CodeTables(manager);
             Map<String, NDArray> dense = new LinkedHashMap<>();

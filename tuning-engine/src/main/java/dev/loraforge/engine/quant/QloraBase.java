@@ -20,10 +20,15 @@ public final class QloraBase {
 
     /** The model for training: quantized on the fly when {@code quantize} and the directory is full precision. */
     public static LlamaModel load(Path modelDir, boolean quantize) {
+        return load(modelDir, quantize, ai.djl.Device.cpu());
+    }
+
+    /** As {@link #load(Path, boolean)}, on {@code device}. */
+    public static LlamaModel load(Path modelDir, boolean quantize, ai.djl.Device device) {
         if (!quantize || BnbQuantizationConfig.read(modelDir).isPresent()) {
-            return LlamaModel.load(modelDir);
+            return LlamaModel.load(modelDir, device);
         }
-        return ModelQuantizer.loadQuantized(modelDir, ON_THE_FLY);
+        return ModelQuantizer.loadQuantized(modelDir, ON_THE_FLY, device);
     }
 
     /** The scheme of a loaded model's quantized base ("nf4", "nf4-dq", "int8"), or empty for full precision. */

@@ -34,16 +34,26 @@ import java.util.function.Consumer;
  * @param chatTemplateKwargs extra chat-template variables ({@code enable_thinking}...), empty for none
  */
 public record FineTuneJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen,
-        TrainConfig config, double epochs, Path outDir, Path resumeFrom, Map<String, Object> chatTemplateKwargs) {
+        TrainConfig config, double epochs, Path outDir, Path resumeFrom, Map<String, Object> chatTemplateKwargs,
+        ai.djl.Device device) {
 
-    /** A job rendering chats with the template's defaults. */
+    /** A job rendering chats with the template's defaults, on the CPU. */
     public FineTuneJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen,
             TrainConfig config, double epochs, Path outDir, Path resumeFrom) {
         this(modelDir, trainData, validationData, adapter, seqLen, config, epochs, outDir, resumeFrom, Map.of());
     }
 
+    /** A job on the CPU. */
+    public FineTuneJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen,
+            TrainConfig config, double epochs, Path outDir, Path resumeFrom, Map<String, Object> chatTemplateKwargs) {
+        this(modelDir, trainData, validationData, adapter, seqLen, config, epochs, outDir, resumeFrom, chatTemplateKwargs,
+                ai.djl.Device.cpu());
+    }
+
     public FineTuneJob {
-        chatTemplateKwargs = Map.copyOf(chatTemplateKwargs == null ? Map.of() : chatTemplateKwargs);
+        chatTemplateKwargs = chatTemplateKwargs == null ? Map.of()
+                : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(chatTemplateKwargs));
+        device = device == null ? ai.djl.Device.cpu() : device;
         if (modelDir == null || !Files.isDirectory(modelDir)) {
             throw new IllegalArgumentException("model directory " + modelDir + " does not exist");
         }
@@ -73,7 +83,7 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
         Consumer<String> say = log == null ? s -> { } : log;
         var trainSet = DatasetValidator.read(trainData);
         var valSet = validationData == null ? null : DatasetValidator.read(validationData);
-        try (ModelTokenizer tokenizer = ModelTokenizer.load(modelDir); LlamaModel model = QloraBase.load(modelDir, adapter.quantizedBase())) {
+        try (ModelTokenizer tokenizer = ModelTokenizer.load(modelDir); LlamaModel model = QloraBase.load(modelDir, adapter.quantizedBase(), device)) {
             if (seqLen > model.config().maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("seq_len " + seqLen + " exceeds the model's max_position_embeddings "
                         + model.config().maxPositionEmbeddings() + "; use at most that");
@@ -105,6 +115,7 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
                 a.save(outDir);
                 Map<String, Object> metrics = new LinkedHashMap<>(result.metrics());
                 metrics.put("method", adapter.method());
+                metrics.put("device", dev.loraforge.engine.model.DeviceSpec.name(model.device()));
                 metrics.put("examples", train.examples().size());
                 metrics.put("trainable_parameters", trainable);
                 metrics.put("base_quantization", QloraBase.schemeOf(model).orElse(null));

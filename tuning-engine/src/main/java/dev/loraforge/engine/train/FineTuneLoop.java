@@ -8,6 +8,7 @@ import dev.loraforge.engine.data.Batch;
 import dev.loraforge.engine.data.DataLoader;
 import dev.loraforge.engine.data.EncodedExample;
 import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.GradMode;
 import dev.loraforge.engine.model.LayerwiseBackward;
 import dev.loraforge.engine.model.LlamaModel;
 import java.nio.file.Path;
@@ -98,6 +99,7 @@ public final class FineTuneLoop implements AutoCloseable {
 
     /** Restores a checkpoint (adapter values, optimizer moments, step, data position) and trains on. */
     public TrainResult resume(Path checkpointDir) {
+        GradMode.offOnThisThread();
         TrainState state = Checkpoint.readState(checkpointDir);
         state.checkCompatible(config, train.size());
         Checkpoint.restoreTensors(checkpointDir, params, optimizer);
@@ -105,6 +107,7 @@ public final class FineTuneLoop implements AutoCloseable {
     }
 
     private TrainResult loop(long startStep, DataLoader.Position position, List<Double> losses) {
+        GradMode.offOnThisThread();
         if (config.checkpointEvery() > 0 && checkpointRoot == null) {
             throw new IllegalStateException("checkpointEvery is set but no checkpoint directory was given");
         }

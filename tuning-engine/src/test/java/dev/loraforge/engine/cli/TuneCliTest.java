@@ -45,6 +45,25 @@ class TuneCliTest {
     }
 
     @Test
+    void theDeviceIsNamedAndCudaWithoutAGpuExitsTwo(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        assertEquals(0, tune("init-model", "--preset", "tiny", "--out", model.toString()).code());
+        Path data = DemoDatasets.copy(DemoDatasets.CAPITALS, tmp.resolve("capitals.jsonl"));
+        Run cuda = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cuda",
+                "--out", tmp.resolve("a").toString());
+        assertEquals(2, cuda.code(), cuda.err());
+        assertTrue(cuda.err().contains("--device: device 'cuda' was asked for, but PyTorch sees no CUDA device"), cuda.err());
+        assertTrue(!Files.exists(tmp.resolve("a/adapter_model.safetensors")), "nothing trained on the CPU instead");
+        Run bogus = tune("generate", "--model", model.toString(), "--prompt", "hi", "--device", "npu");
+        assertEquals(2, bogus.code(), bogus.err());
+        assertTrue(bogus.err().contains("device 'npu' is not valid"), bogus.err());
+        Run cpu = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cpu",
+                "--out", tmp.resolve("b").toString());
+        assertEquals(0, cpu.code(), cpu.err());
+        assertEquals("cpu", JSON.readTree(cpu.lastLine()).path("device").asText());
+    }
+
+    @Test
     void initTrainLogitsMergeGenerateInspect(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         Run init = tune("init-model", "--preset", "tiny", "--out", model.toString());

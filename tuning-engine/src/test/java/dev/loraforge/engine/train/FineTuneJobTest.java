@@ -59,4 +59,32 @@ class FineTuneJobTest {
                 () -> new AdapterSpec("ia3", 4, 8, 0, List.of("q_proj"), false, "kaiming", 0));
         assertTrue(badMethod.getMessage().contains("lora or prefix"));
     }
+
+    @Test
+    void trainsAndResumesOnAThreadOtherThanTheOneThatStartedPyTorch(@TempDir Path tmp) throws Exception {
+        Path model = tmp.resolve("model");
+        TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, model, 2);
+        Path data = DemoDatasets.copy(DemoDatasets.CAPITALS, tmp.resolve("capitals.jsonl"));
+        ai.djl.engine.Engine.getEngine("PyTorch"); // started here; autograd is on by default on every other thread
+        AdapterSpec spec = AdapterSpec.lora(4, 8, List.of("q_proj", "v_proj"));
+        TrainConfig config = TrainConfig.builder().learningRate(1e-2).batchSize(4).maxSteps(3).seed(9).checkpointEvery(2).build();
+        Throwable[] failure = new Throwable[1];
+        FineTuneJob.Outcome[] done = new FineTuneJob.Outcome[2];
+        Thread worker = new Thread(() -> {
+            try {
+                done[0] = new FineTuneJob(model, data, null, spec, 32, config, 0, tmp.resolve("run"), null).run(null, null, null);
+                done[1] = new FineTuneJob(model, data, null, spec, 32, config, 0, tmp.resolve("run2"),
+                        tmp.resolve("run/checkpoints/checkpoint-2")).run(null, null, null);
+            } catch (Throwable t) {
+                failure[0] = t;
+            }
+        });
+        worker.start();
+        worker.join();
+        if (failure[0] != null) {
+            throw new AssertionError("training on a worker thread failed", failure[0]);
+        }
+        assertEquals(TrainResult.COMPLETED, done[0].result().status());
+        assertEquals(done[0].result().losses(), done[1].result().losses(), "resumed on a worker thread, same losses");
+    }
 }
