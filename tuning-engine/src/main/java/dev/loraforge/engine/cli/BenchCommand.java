@@ -115,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
                     loop.run();
                 }
                 long peakRss = ProcessMemory.peakRssBytes(); // before the matmul probe allocates its own arrays
-                long baseBytes = model.weights().values().stream().mapToLong(a -> a.size() * 4).sum()
+                long baseBytes = model.weights().values().stream().mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum()
                         + model.quantizedWeights().values().stream().mapToLong(w -> w.residentBytes()).sum();
                 // after training: a big matmul first can leave the allocator and threads in a state that slows training
                 double gflops = matmul > 0 ? matmulGflops(model.manager(), matmul) : Double.NaN;

@@ -123,6 +123,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", paramLabel = "DIR", description = "Resume from a checkpoint-N directory, or the latest checkpoint under an output directory.")
     Path resume;
 
+    @Option(names = "--gradient-checkpointing", description = "Recompute each layer in the backward pass instead of keeping its"
+            + " activations: long sequences fit in less memory for one more forward pass of compute (always on for qlora).")
+    boolean gradientCheckpointing;
+
     @Option(names = "--no-progress", description = "Never draw a progress bar (log lines instead).")
     boolean noProgress;
 
@@ -142,7 +146,7 @@ final class TrainCommand implements Callable<Integer> {
                 .maxSteps(length.steps != null ? length.steps : Long.MAX_VALUE) // replaced from --epochs by the job
                 .batchSize(batch).gradAccumulation(gradAccum).warmupSteps(warmup).schedule(LrSchedule.Kind.parse(schedule))
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
-                .evalEvery(evalEvery).build();
+                .evalEvery(evalEvery).gradientCheckpointing(gradientCheckpointing).build();
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
                 length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values(), engine.device());
         CancellationToken token = new CancellationToken();

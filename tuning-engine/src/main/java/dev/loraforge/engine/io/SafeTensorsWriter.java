@@ -73,6 +73,22 @@ public final class SafeTensorsWriter {
         return put(name, as, shape, () -> encode(copy, as));
     }
 
+    /**
+     * Adds floats made only when the file is written (one tensor at a time), stored as {@code as}: a
+     * model larger than the heap can be written this way.
+     */
+    public SafeTensorsWriter addFloatsLazily(String name, long[] shape, SafeDType as, Supplier<float[]> values) {
+        long n = TensorInfo.elementCount(shape);
+        return put(name, as, shape, () -> {
+            float[] data = values.get();
+            if (data.length != n) {
+                throw new IllegalStateException("tensor '" + name + "': " + data.length + " values do not fill shape "
+                        + java.util.Arrays.toString(shape));
+            }
+            return encode(data, as);
+        });
+    }
+
     /** Adds raw little-endian bytes of the given type and shape. */
     public SafeTensorsWriter addRaw(String name, SafeDType dtype, long[] shape, ByteBuffer littleEndianBytes) {
         ByteBuffer copy = littleEndianBytes.duplicate();

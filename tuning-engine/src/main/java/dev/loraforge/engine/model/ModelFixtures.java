@@ -20,8 +20,8 @@ public final class ModelFixtures {
     public static void writeRandomModel(Path dir, LlamaConfig config, long seed) {
         SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
         for (Map.Entry<String, long[]> e : WeightLayout.of(config).entrySet()) {
-            writer.addFloats(e.getKey(), initialValues(config, e.getKey(), e.getValue(), seed), e.getValue(),
-                    ModelWriter.dtypeOf(config));
+            writer.addFloatsLazily(e.getKey(), e.getValue(), ModelWriter.dtypeOf(config),
+                    () -> initialValues(config, e.getKey(), e.getValue(), seed)); // one tensor in memory at a time
         }
         ModelWriter.writeFiles(dir, config, writer);
     }

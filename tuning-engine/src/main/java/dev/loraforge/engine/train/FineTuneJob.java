@@ -119,6 +119,8 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
                 metrics.put("examples", train.examples().size());
                 metrics.put("trainable_parameters", trainable);
                 metrics.put("base_quantization", QloraBase.schemeOf(model).orElse(null));
+                metrics.put("base_dtype", model.config().torchDtype());
+                metrics.put("gradient_checkpointing", model.layerwiseRecompute() || config.gradientCheckpointing());
                 metrics.put("adapter", outDir.toString());
                 TrainResult.writeMetrics(outDir.resolve("metrics.json"), metrics);
                 return new Outcome(result, metrics, outDir);

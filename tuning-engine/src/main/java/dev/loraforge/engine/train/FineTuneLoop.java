@@ -185,7 +185,7 @@ public final class FineTuneLoop implements AutoCloseable {
                 NDArray ids = b.idsArray(sm);                                  // (B, T) int64
                 NDArray mask = b.maskArray(sm);                                // (B, T) 1 = token
                 NDArray tgt = b.targetsArray(sm);                              // (B, T) shifted labels
-                if (model.layerwiseRecompute()) {                              // QLoRA: one layer dequantized at a time
+                if (model.layerwiseRecompute() || config.gradientCheckpointing()) { // one layer's graph (and widened weights) at a time
                     nllSum += LayerwiseBackward.run(model, adapter, ids, mask, logits -> CrossEntropy.sumNll(logits, tgt),
                             1f / denominator, rngSeed);
                     continue;

@@ -20,10 +20,14 @@ package dev.loraforge.engine.train;
  * @param checkpointEvery  save a checkpoint every N updates; 0 = never
  * @param evalEvery        validation every N updates; 0 = only at the end
  * @param shuffle          shuffle the examples each epoch
+ * @param gradientCheckpointing recompute each decoder layer in the backward pass instead of keeping its
+ *                         activations (transformers' {@code gradient_checkpointing}): less memory for long
+ *                         sequences, one more forward pass of compute. Always on for quantized bases,
+ *                         whose dequantized weights must not all be alive at once.
  */
 public record TrainConfig(double learningRate, long maxSteps, int batchSize, int gradAccumulation, long warmupSteps,
         LrSchedule.Kind schedule, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
-        long seed, int checkpointEvery, int evalEvery, boolean shuffle) {
+        long seed, int checkpointEvery, int evalEvery, boolean shuffle, boolean gradientCheckpointing) {
 
     public TrainConfig {
         require(learningRate > 0 && Double.isFinite(learningRate), "learning_rate", learningRate, "a positive number");
@@ -72,7 +76,7 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         return new Builder().learningRate(learningRate).maxSteps(maxSteps).batchSize(batchSize)
                 .gradAccumulation(gradAccumulation).warmupSteps(warmupSteps).schedule(schedule).weightDecay(weightDecay)
                 .betas(beta1, beta2).eps(eps).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
-                .evalEvery(evalEvery).shuffle(shuffle);
+                .evalEvery(evalEvery).shuffle(shuffle).gradientCheckpointing(gradientCheckpointing);
     }
 
     /** Builder with the defaults listed on the record. */
@@ -92,6 +96,7 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         private int checkpointEvery;
         private int evalEvery;
         private boolean shuffle = true;
+        private boolean gradientCheckpointing;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder maxSteps(long v) { maxSteps = v; return this; }
@@ -107,10 +112,12 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         public Builder checkpointEvery(int v) { checkpointEvery = v; return this; }
         public Builder evalEvery(int v) { evalEvery = v; return this; }
         public Builder shuffle(boolean v) { shuffle = v; return this; }
+        public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(learningRate, maxSteps, batchSize, gradAccumulation, warmupSteps, schedule,
-                    weightDecay, beta1, beta2, eps, maxGradNorm, seed, checkpointEvery, evalEvery, shuffle);
+                    weightDecay, beta1, beta2, eps, maxGradNorm, seed, checkpointEvery, evalEvery, shuffle,
+                    gradientCheckpointing);
         }
     }
 }

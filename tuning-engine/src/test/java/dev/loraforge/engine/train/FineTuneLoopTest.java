@@ -53,6 +53,36 @@ class FineTuneLoopTest {
     }
 
     @Test
+    void gradientCheckpointingTrainsTheSameAdapterAsKeepingActivations() {
+        Map<String, float[]> kept;
+        Map<String, float[]> recomputed;
+        try (LlamaModel model = LlamaModel.load(modelDir);
+                LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR)), 3);
+                FineTuneLoop loop = new FineTuneLoop(model, lora, base().maxSteps(3).build(), pirate, List.of(), 0)) {
+            assertFalse(model.layerwiseRecompute(), "a float32 base keeps its activations by default");
+            loop.run();
+            kept = snapshot(lora.trainableParameters());
+        }
+        try (LlamaModel model = LlamaModel.load(modelDir);
+                LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR)), 3);
+                FineTuneLoop loop = new FineTuneLoop(model, lora, base().maxSteps(3).gradientCheckpointing(true).build(),
+                        pirate, List.of(), 0)) {
+            loop.run();
+            recomputed = snapshot(lora.trainableParameters());
+        }
+        assertEquals(kept.keySet(), recomputed.keySet());
+        for (String key : kept.keySet()) {
+            float[] a = kept.get(key);
+            float[] b = recomputed.get(key);
+            double max = 0;
+            for (int i = 0; i < a.length; i++) {
+                max = Math.max(max, Math.abs(a[i] - b[i]));
+            }
+            assertTrue(max < 1e-5, key + " differs by " + max);
+        }
+    }
+
+    @Test
     void aStepChangesOnlyAdapterParametersAndBBeforeA() {
         try (LlamaModel model = LlamaModel.load(modelDir);
                 LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0.0, List.of("q_proj", "v_proj")), 3)) {
