@@ -87,7 +87,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
             };
             try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY, device)
-                    : LlamaModel.load(dir, device)) {
+                    : LlamaModel.load(dir, device, true)) {
                 if (recompute) {
                     model.setLayerwiseRecompute(true);
                 }
@@ -123,7 +123,7 @@ final class BenchCommand implements Callable<Integer> {
                 double tps = (double) steps * batch * seqLen / seconds;
                 double flopsPerToken = TrainingFlops.perToken(model.config(), seqLen, r, loraConfig.resolvedTargets(model.config()));
                 out.put("method", method);
-                out.put("base", QloraBase.schemeOf(model).orElse("float32"));
+                out.put("base", QloraBase.schemeOf(model).orElse(model.config().torchDtype()));
                 out.put("layerwise_recompute", model.layerwiseRecompute());
                 out.put("parameters", model.config().parameterCount());
                 out.put("base_resident_bytes", baseBytes);

@@ -82,10 +82,20 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Loads a Hugging Face model directory on {@code device}; weights become float32. */
     public static LlamaModel load(Path modelDir, Device device) {
+        return load(modelDir, device, false);
+    }
+
+    /**
+     * Loads a Hugging Face model directory on {@code device}. With {@code keepStoredPrecision} the projection
+     * weights of a bf16 / fp16 checkpoint stay 16-bit in memory ({@link HalfPrecisionWeight}: half the bytes of
+     * float32, widened for each matmul, layer-wise recomputation in training), as training wants; without it
+     * every weight becomes float32, as token-by-token decoding wants (no widening per generated token).
+     */
+    public static LlamaModel load(Path modelDir, Device device, boolean keepStoredPrecision) {
         LlamaConfig config = LlamaConfig.load(modelDir);
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         try {
-            WeightSet weights = WeightLoader.load(modelDir, config, manager);
+            WeightSet weights = WeightLoader.load(modelDir, config, manager, keepStoredPrecision);
             List<Integer> eos = GenerationDefaults.eosTokenIds(modelDir);
             return new LlamaModel(config, weights, manager, modelDir, eos.isEmpty() ? config.eosTokenIds() : eos);
         } catch (RuntimeException e) {
@@ -170,7 +180,7 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     public boolean isQuantized() {
-        return !quantized.isEmpty();
+        return quantized.values().stream().anyMatch(QuantizedWeight::isQuantization);
     }
 
     /** A float32 copy of any weight in {@code target}: the array itself dequantized, or a duplicate. */
@@ -188,7 +198,8 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * Whether training recomputes each decoder layer for its backward pass ({@link LayerwiseBackward}):
-     * on by default for quantized models, so that dequantized weights live for one layer at a time.
+     * on by default for quantized models and 16-bit held ones, so that dequantized (widened) weights live
+     * for one layer at a time.
      */
     public boolean layerwiseRecompute() {
         return layerwiseRecompute;

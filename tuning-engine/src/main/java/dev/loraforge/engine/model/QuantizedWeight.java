@@ -20,6 +20,14 @@ public interface QuantizedWeight {
     /** A new float32 (out, in) array in {@code target} holding the dequantized weight. */
     NDArray dequantize(NDManager target);
 
+    /**
+     * True for a quantization (NF4, int8); false for a weight held in the 16-bit precision its checkpoint stores
+     * ({@link HalfPrecisionWeight}), which is full precision as far as the model is concerned.
+     */
+    default boolean isQuantization() {
+        return true;
+    }
+
     /** Bytes of the compressed state held in memory for this weight (codes, scales; not shared code tables). */
     long residentBytes();
 }

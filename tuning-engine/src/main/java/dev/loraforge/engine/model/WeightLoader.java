@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Reads a checkpoint's tensors by their Hugging Face names, checks them against
- * {@link WeightLayout}, converts them to float32 and leaves them without gradients (frozen).
+ * {@link WeightLayout}, converts them to float32 and leaves them without gradients (frozen); on request the
+ * projection weights of a bf16 / fp16 checkpoint stay 16-bit ({@link HalfPrecisionWeight}).
  * A bitsandbytes-quantized checkpoint (config.json has a quantization_config) is read by
  * {@link QuantizedCheckpointReader}: its projections stay quantized.
  */
@@ -22,7 +23,7 @@ final class WeightLoader {
     private WeightLoader() {
     }
 
-    static WeightSet load(Path modelDir, LlamaConfig config, NDManager manager) {
+    static WeightSet load(Path modelDir, LlamaConfig config, NDManager manager, boolean keepStoredPrecision) {
         if (BnbQuantizationConfig.read(modelDir).isPresent()) {
             return QuantizedCheckpointReader.read(modelDir, config, manager);
         }
@@ -36,6 +37,7 @@ final class WeightLoader {
                 }
             }
             Map<String, NDArray> weights = new LinkedHashMap<>();
+            Map<String, QuantizedWeight> half = new LinkedHashMap<>();
             for (Map.Entry<String, long[]> e : layout.entrySet()) {
                 String name = e.getKey();
                 if (!reader.contains(name)) {
@@ -46,11 +48,15 @@ final class WeightLoader {
                     throw new IllegalArgumentException(modelDir + ": tensor '" + name + "' has shape "
                             + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(e.getValue()));
                 }
+                if (keepStoredPrecision && WeightLayout.isProjectionWeight(name) && HalfPrecisionWeight.holds(info.dtype())) {
+                    half.put(name, HalfPrecisionWeight.read(reader, name, manager));
+                    continue;
+                }
                 NDArray array = reader.readFloat32(name, manager);
                 array.setName(name);
                 weights.put(name, array);
             }
-            return WeightSet.dense(weights);
+            return new WeightSet(weights, half);
         }
     }
 }

@@ -26,13 +26,14 @@ public final class QloraBase {
     /** As {@link #load(Path, boolean)}, on {@code device}. */
     public static LlamaModel load(Path modelDir, boolean quantize, ai.djl.Device device) {
         if (!quantize || BnbQuantizationConfig.read(modelDir).isPresent()) {
-            return LlamaModel.load(modelDir, device);
+            return LlamaModel.load(modelDir, device, true); // training: 16-bit projections stay 16-bit
         }
         return ModelQuantizer.loadQuantized(modelDir, ON_THE_FLY, device);
     }
 
     /** The scheme of a loaded model's quantized base ("nf4", "nf4-dq", "int8"), or empty for full precision. */
     public static Optional<String> schemeOf(LlamaModel model) {
-        return model.quantizedWeights().values().stream().map(QuantizedWeight::scheme).findFirst();
+        return model.quantizedWeights().values().stream().filter(QuantizedWeight::isQuantization)
+                .map(QuantizedWeight::scheme).findFirst();
     }
 }
