@@ -68,6 +68,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--recompute", description = "Layer-wise recomputation in the backward pass for lora too (qlora always uses it).")
     boolean recompute;
 
+    @Option(names = "--float32-base", description = "lora: widen a bf16/fp16 base to float32 at load (the serving load)"
+            + " instead of keeping its projections 16-bit.")
+    boolean float32Base;
+
     @Mixin
     EngineOptions engine;
 
@@ -87,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
                 default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
             };
             try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY, device)
-                    : LlamaModel.load(dir, device, true)) {
+                    : LlamaModel.load(dir, device, !float32Base)) {
                 if (recompute) {
                     model.setLayerwiseRecompute(true);
                 }
