@@ -127,6 +127,10 @@ final class TrainCommand implements Callable<Integer> {
             + " activations: long sequences fit in less memory for one more forward pass of compute (always on for qlora).")
     boolean gradientCheckpointing;
 
+    @Option(names = "--packing", description = "Pack each batch's examples into as few rows as fit the longest one,"
+            + " attention and positions kept per example: the same loss with less padding (short chat examples).")
+    boolean packing;
+
     @Option(names = "--no-progress", description = "Never draw a progress bar (log lines instead).")
     boolean noProgress;
 
@@ -146,7 +150,7 @@ final class TrainCommand implements Callable<Integer> {
                 .maxSteps(length.steps != null ? length.steps : Long.MAX_VALUE) // replaced from --epochs by the job
                 .batchSize(batch).gradAccumulation(gradAccum).warmupSteps(warmup).schedule(LrSchedule.Kind.parse(schedule))
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
-                .evalEvery(evalEvery).gradientCheckpointing(gradientCheckpointing).build();
+                .evalEvery(evalEvery).gradientCheckpointing(gradientCheckpointing).packing(packing).build();
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
                 length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values(), engine.device());
         CancellationToken token = new CancellationToken();

@@ -78,7 +78,7 @@ public final class LoraAdapter implements Adapter {
         for (int l = 0; l < c.numHiddenLayers(); l++) {
             for (String proj : config.resolvedTargets()) {
                 long[] shape = WeightLayout.projectionShape(c, proj); // (out, in)
-                NDArray a = manager.create(initialA(random, config, (int) shape[1]), new Shape(config.r(), shape[1]));
+                NDArray a = Ops.owned(manager.create(initialA(random, config, (int) shape[1]), new Shape(config.r(), shape[1])));
                 NDArray b = manager.zeros(new Shape(shape[0], config.r()));
                 a.setRequiresGradient(true);
                 b.setRequiresGradient(true);
@@ -150,7 +150,7 @@ public final class LoraAdapter implements Adapter {
                 ? Dropout.dropout(x, (float) config.dropout(), true).singletonOrThrow() : x;
         NDArray down = Ops.linear(in, p.a(), null);                 // (..., r)
         NDArray up = Ops.linear(down, p.b(), null);                 // (..., out)
-        return y.add(up.mul(p.scaling()));
+        return y.add(Ops.mul(up, (float) p.scaling()));
     }
 
     @Override
@@ -192,7 +192,7 @@ public final class LoraAdapter implements Adapter {
         }
         ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
         buf.asFloatBuffer().put(values);
-        target.set(buf);
+        target.set(buf); // the buffer becomes the parameter's storage, kept alive by the parameter's NDArray
     }
 
     @Override

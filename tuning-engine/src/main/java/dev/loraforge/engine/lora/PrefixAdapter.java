@@ -54,7 +54,7 @@ public final class PrefixAdapter implements Adapter {
             v[i] = (float) random.nextGaussian();
         }
         NDManager manager = model.manager().newSubManager();
-        NDArray e = manager.create(v, new Shape(numVirtualTokens, width));
+        NDArray e = Ops.owned(manager.create(v, new Shape(numVirtualTokens, width)));
         e.setRequiresGradient(true);
         return new PrefixAdapter(model, manager, e);
     }

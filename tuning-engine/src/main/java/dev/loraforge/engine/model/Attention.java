@@ -108,7 +108,7 @@ final class Attention {
         }
         long s = keysT.getShape().get(3);
 
-        NDArray queries = qs.mul(scale).transpose(0, 2, 1, 3)  // (B, h, T, d)
+        NDArray queries = Ops.mul(qs, scale).transpose(0, 2, 1, 3)  // (B, h, T, d)
                 .reshape(b, kvHeads, groups * t, headDim);      // (B, kvh, g*T, d)
         NDArray scores = queries.matMul(keysT)                  // (B, kvh, g*T, S)
                 .reshape(b, kvHeads, groups, t, s);             // (B, kvh, g, T, S)

@@ -43,7 +43,7 @@ final class AttentionMask {
         if (causal != null) {
             causal.close();
         }
-        causal = manager.create(table, new Shape(n, n));
+        causal = Ops.owned(manager.create(table, new Shape(n, n)));
         capacity = n;
     }
 
@@ -57,6 +57,26 @@ final class AttentionMask {
             }
         }
         return target.create(table, new Shape(1, length, keys));
+    }
+
+    /**
+     * The mask of packed rows (training, no cache, no prefix): a key is visible to a query when it is in the
+     * same example (segment) and not after it, and within {@code window} positions when that is set (indices
+     * within an example differ as its positions do). Padding (segment 0) only sees padding, so its rows stay
+     * finite. {@code segments} (B, T) int64 -> (B, 1, 1, T, T) in {@code target}.
+     */
+    synchronized NDArray packed(NDArray segments, NDManager target, Integer window) {
+        long b = segments.getShape().get(0);
+        int t = Math.toIntExact(segments.getShape().get(1));
+        ensure(t);
+        NDArray mask = Ops.into(causal.get(new NDIndex("0:{}, 0:{}", t, t)), target).reshape(1, t, t); // (1, T, T)
+        NDArray same = segments.expandDims(2).eq(segments.expandDims(1));                           // (B, T, T)
+        NDArray apart = Ops.mul(same.logicalNot().toType(DataType.FLOAT32, false), MASKED);
+        mask = mask.add(apart);                                                                     // (B, T, T)
+        if (window != null && t > window) {
+            mask = mask.add(band(0, t, t, window, target));
+        }
+        return mask.reshape(b, 1, 1, t, t);
     }
 
     /**

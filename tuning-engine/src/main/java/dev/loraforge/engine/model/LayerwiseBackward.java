@@ -51,9 +51,21 @@ public final class LayerwiseBackward {
      */
     public static double runFromHidden(LlamaModel model, Adapter adapter, NDArray ids, NDArray attentionMask,
             Function<NDArray, NDArray> lossOfHidden, float lossScale, int seed) {
+        return runFromHidden(model, adapter, ids, attentionMask, null, null, lossOfHidden, lossScale, seed);
+    }
+
+    /**
+     * As {@link #runFromHidden(LlamaModel, Adapter, NDArray, NDArray, Function, float, int)} for packed rows when
+     * {@code positions} and {@code segments} are given (see {@link LlamaModel#hiddenStatesPacked}); the
+     * attention mask is then not used.
+     */
+    public static double runFromHidden(LlamaModel model, Adapter adapter, NDArray ids, NDArray attentionMask,
+            NDArray positions, NDArray segments, Function<NDArray, NDArray> lossOfHidden, float lossScale, int seed) {
         NDManager step = ids.getManager();
         NDArray ids64 = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
-        ForwardContext ctx = model.trainingContext(ids64, attentionMask, adapter);
+        ForwardContext ctx = positions == null
+                ? model.trainingContext(ids64, attentionMask, adapter)
+                : model.packedContext(ids64, positions, segments, adapter);
         List<DecoderLayer> layers = model.layers();
         int count = layers.size();
         NDArray[] inputs = new NDArray[count + 1];          // inputs[l]: (B, T, H) entering layer l
@@ -71,7 +83,7 @@ public final class LayerwiseBackward {
             x.setRequiresGradient(true);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray value = lossOfHidden.apply(model.finalNorm(x));                // ()
-                gc.backward(value.mul(lossScale));
+                gc.backward(Ops.mul(value, lossScale));
                 loss = value.getFloat();
             }
             grad = x.getGradient();

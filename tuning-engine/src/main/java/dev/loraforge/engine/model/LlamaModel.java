@@ -253,6 +253,11 @@ public final class LlamaModel implements AutoCloseable {
         return finalSoftcap == null ? logits : Ops.softcap(logits, finalSoftcap);
     }
 
+    /** The LM head's weight (V, H), frozen: the embedding for tied models. */
+    public NDArray lmHeadWeight() {
+        return lmHead;
+    }
+
     /** Final-norm hidden states (B, T, H), the LM head's input. */
     public NDArray hiddenStates(NDArray inputIds, NDArray attentionMask, KvCache cache, Adapter adapter) {
         NDManager m = inputIds.getManager();
@@ -293,6 +298,48 @@ public final class LlamaModel implements AutoCloseable {
         return finalNorm(x);                                                                // (B, T, H)
     }
 
+    /**
+     * Final-norm hidden states (B, T, H) of packed rows (training): several examples per row,
+     * {@code positions} (B, T) restarting at 0 for each and {@code segments} (B, T) numbering them (1, 2, ...;
+     * 0 = padding), so that RoPE and attention see each example as if it were alone (see {@code data.Batch.packed}).
+     * No KV cache; a prefix-tuning adapter cannot be packed (its learned positions precede one example).
+     */
+    public NDArray hiddenStatesPacked(NDArray inputIds, NDArray positions, NDArray segments, Adapter adapter) {
+        NDArray ids = inputIds.getDataType() == DataType.INT64 ? inputIds : inputIds.toType(DataType.INT64, false);
+        ForwardContext ctx = packedContext(ids, positions, segments, adapter);
+        NDArray x = embed(ids);                                                             // (B, T, H)
+        for (DecoderLayer layer : layers) {
+            x = layer.forward(x, ctx);                                                      // (B, T, H)
+        }
+        return finalNorm(x);                                                                // (B, T, H)
+    }
+
+    /** The context of a packed training forward (for {@link #hiddenStatesPacked} and {@link LayerwiseBackward}). */
+    ForwardContext packedContext(NDArray ids, NDArray positions, NDArray segments, Adapter adapter) {
+        long[] shape = ids.getShape().getShape();
+        if (shape.length != 2 || shape[1] == 0) {
+            throw new IllegalArgumentException("inputIds must be (batch, tokens) with tokens, got " + ids.getShape());
+        }
+        if (!positions.getShape().equals(ids.getShape()) || !segments.getShape().equals(ids.getShape())) {
+            throw new IllegalArgumentException("positions " + positions.getShape() + " and segments "
+                    + segments.getShape() + " must have the shape of the ids " + ids.getShape());
+        }
+        if (adapter != null && adapter.prefixLength() > 0) {
+            throw new IllegalArgumentException("packing cannot be used with prefix tuning: the learned prefix "
+                    + "precedes one sequence; train without packing");
+        }
+        int end = Math.toIntExact(positions.max().getLong()) + 1;
+        checkLength(end);
+        checkIds(ids);
+        NDManager m = ids.getManager();
+        NDArray pos = positions.getDataType() == DataType.INT64 ? positions : positions.toType(DataType.INT64, false);
+        NDList fullRope = rope.tablesAt(pos, end, m);
+        NDList slidingRope = localRope == null ? null : localRope.tablesAt(pos, end, m);
+        NDArray fullMask = masks.packed(segments, m, null);
+        NDArray slidingMask = config.hasSlidingLayers() ? masks.packed(segments, m, config.slidingWindow()) : null;
+        return new ForwardContext(adapter, training, null, fullRope, slidingRope, fullMask, slidingMask, 0, false, m);
+    }
+
     /** The context of a training forward without cache (for {@link LayerwiseBackward}); ids (B, T) int64. */
     ForwardContext trainingContext(NDArray ids, NDArray attentionMask, Adapter adapter) {
         long[] shape = ids.getShape().getShape();
@@ -322,7 +369,7 @@ public final class LlamaModel implements AutoCloseable {
     /** Token embeddings: ids (B, T) int64 -> (B, T, H), in the ids' manager (times sqrt(hidden) for Gemma). */
     NDArray embed(NDArray ids) {
         NDArray x = Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
-        return embedScale == null ? x : x.mul(embedScale);
+        return embedScale == null ? x : Ops.mul(x, embedScale);
     }
 
     List<DecoderLayer> layers() {

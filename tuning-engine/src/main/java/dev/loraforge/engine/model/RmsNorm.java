@@ -16,7 +16,7 @@ public final class RmsNorm {
     public static NDArray apply(NDArray x, NDArray weight, double eps) {
         int last = x.getShape().dimension() - 1;
         NDArray meanSquare = x.square().mean(new int[] {last}, true); // (..., 1)
-        NDArray inv = meanSquare.add(eps).pow(-0.5);                    // rsqrt(var + eps)
+        NDArray inv = Ops.pow(Ops.add(meanSquare, (float) eps), -0.5f);                    // rsqrt(var + eps)
         return x.mul(inv).mul(weight);
     }
 

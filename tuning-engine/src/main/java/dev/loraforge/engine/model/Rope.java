@@ -61,8 +61,8 @@ final class Rope {
             cos.close();
             sinSigned.close();
         }
-        cos = manager.create(c, new Shape(n, dim));
-        sinSigned = manager.create(s, new Shape(n, dim));
+        cos = Ops.owned(manager.create(c, new Shape(n, dim)));         // autograd keeps views of the tables
+        sinSigned = Ops.owned(manager.create(s, new Shape(n, dim)));
         capacity = n;
     }
 
@@ -72,6 +72,19 @@ final class Rope {
         NDIndex rows = new NDIndex("{}:{}", start, start + length);
         NDArray c = Ops.into(cos.get(rows), target).reshape(1, length, 1, dim);
         NDArray s = Ops.into(sinSigned.get(rows), target).reshape(1, length, 1, dim);
+        return new NDList(c, s);
+    }
+
+    /**
+     * cos and signed sin at given positions (packed rows, where positions restart per example):
+     * {@code positions} (B, T) int64 below {@code end} -> (B, T, 1, d) each, in {@code target}.
+     */
+    synchronized NDList tablesAt(NDArray positions, int end, NDManager target) {
+        ensure(end);
+        long b = positions.getShape().get(0);
+        long t = positions.getShape().get(1);
+        NDArray c = Ops.into(cos.get(positions), target).reshape(b, t, 1, dim);        // gathered: a copy
+        NDArray s = Ops.into(sinSigned.get(positions), target).reshape(b, t, 1, dim);
         return new NDList(c, s);
     }
 

@@ -1,9 +1,12 @@
 package dev.loraforge.engine.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.model.Ops;
 
 /**
  * Token cross-entropy composed from logSoftmax + gather + mask (DJL has no cross-entropy with an
@@ -31,21 +34,43 @@ public final class CrossEntropy {
     }
 
     /**
+     * Elements of one chunk's (rows, vocab) logits: 16M floats (64 MiB), so a 152k vocabulary takes about
+     * 110 rows at a time and the full (tokens, vocab) logits never exist.
+     */
+    static final long CHUNK_ELEMENTS = 1L << 24;
+
+    /**
      * The same sum from the final hidden states, running the LM head only on the positions that count
-     * (for chat data most positions are prompt tokens, and the LM head is the biggest matmul).
+     * (for chat data most positions are prompt tokens, and the LM head is the biggest matmul), a chunk of
+     * rows at a time ({@link #CHUNK_ELEMENTS} logits per chunk).
      *
      * @param hidden  (B, T, H) final-norm hidden states ({@link LlamaModel#hiddenStates})
      * @param targets (B * T) shifted labels, row-major, -100 = ignored
-     * @return a scalar in the hidden states' manager
+     * @return a scalar in the hidden states' manager; while autograd records (training), its
+     *         gradient is the one of the loss (see {@link #sumNllFromHidden(LlamaModel, NDArray, long[], int)})
      */
     public static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets) {
+        int rows = (int) Math.max(1, CHUNK_ELEMENTS / model.config().vocabSize());
+        return sumNllFromHidden(model, hidden, targets, rows);
+    }
+
+    /**
+     * As {@link #sumNllFromHidden(LlamaModel, NDArray, long[])} with {@code chunkRows} positions per chunk.
+     * The frozen LM head needs no gradient of its own, so the loss's gradient with respect to the hidden
+     * states is computed here, chunk by chunk, without autograd: for logits z = W h (soft-capped as
+     * {@code cap * tanh(u / cap)} for Gemma), d nll / d z = softmax(z) - onehot(target), then back through
+     * the cap ({@code 1 - (z / cap)^2}) and W. The returned scalar is {@code sum(h * G) - c + nll} with
+     * G that gradient and c the value of {@code sum(h * G)}: its value is the loss and backward gives the
+     * hidden states exactly G, as autograd through the whole logits would (up to float summation order).
+     */
+    static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, int chunkRows) {
         NDManager m = hidden.getManager();
         int n = 0;
         for (long t : targets) {
             n += t >= 0 ? 1 : 0;
         }
         if (n == 0) {
-            return hidden.sum().mul(0f); // nothing counts: a zero that still belongs to the graph
+            return Ops.mul(hidden.sum(), 0f); // nothing counts: a zero that still belongs to the graph
         }
         long[] rows = new long[n];
         long[] picked = new long[n];
@@ -56,13 +81,49 @@ public final class CrossEntropy {
             }
         }
         long h = hidden.getShape().get(2);
-        NDArray counted = hidden.reshape(-1, h).get(m.create(rows));                 // (N, H)
-        NDArray logp = model.lmHead(counted).logSoftmax(-1);                          // (N, V)
-        return logp.gather(m.create(picked).expandDims(1), 1).sum().neg();            // ()
+        NDArray counted = hidden.reshape(-1, h).get(Ops.owned(m.create(rows)));                 // (N, H), in the graph
+        boolean graph = ai.djl.pytorch.jni.JniUtils.isGradMode(); // recording a graph (training): the gradient is needed
+        NDArray frozen = counted.stopGradient();                                     // the same values, no graph
+        NDArray weight = model.lmHeadWeight();                                        // (V, H)
+        Double cap = model.config().finalLogitSoftcap();
+        int vocab = model.config().vocabSize();
+        double nll = 0;
+        NDList grads = new NDList();
+        for (int start = 0; start < n; start += chunkRows) {
+            int end = Math.min(n, start + chunkRows);
+            try (NDManager cm = m.newSubManager()) {
+                NDArray x = Ops.into(frozen.get(start + ":" + end), cm);             // (n, H)
+                NDArray z = Ops.linear(x, weight, null);                              // (n, V)
+                if (cap != null) {
+                    z = Ops.softcap(z, cap.floatValue());
+                }
+                NDArray logp = z.logSoftmax(-1);                                      // (n, V)
+                NDArray tgt = cm.create(java.util.Arrays.copyOfRange(picked, start, end)).expandDims(1); // (n, 1)
+                nll -= logp.gather(tgt, 1).sum().getFloat();
+                if (graph) {
+                    NDArray dz = logp.exp().sub(tgt.squeeze(1).oneHot(vocab));        // softmax - onehot (n, V)
+                    if (cap != null) {
+                        NDArray tanh = z.div(cap.floatValue());
+                        dz = dz.mul(tanh.square().neg().add(1f));                     // through cap * tanh(u / cap)
+                    }
+                    NDArray dx = dz.matMul(weight);                                   // (n, H)
+                    dx.attach(m);
+                    grads.add(dx);
+                }
+            }
+        }
+        NDArray value = m.create((float) nll);
+        if (!graph) {
+            return value;
+        }
+        NDArray g = grads.size() == 1 ? grads.get(0) : NDArrays.concat(grads, 0);    // (N, H), no graph
+        NDArray surrogate = counted.mul(g).sum();
+        float constant = surrogate.getFloat();
+        return surrogate.sub(constant).add(value);                                    // value nll, gradient g
     }
 
     /** Mean NLL over counted positions (0 counted positions gives 0). */
     public static NDArray mean(NDArray logits, NDArray targets, long count) {
-        return sumNll(logits, targets).div((float) Math.max(1, count));
+        return Ops.div(sumNll(logits, targets), (float) Math.max(1, count));
     }
 }

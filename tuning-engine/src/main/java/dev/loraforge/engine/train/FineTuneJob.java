@@ -121,6 +121,7 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
                 metrics.put("base_quantization", QloraBase.schemeOf(model).orElse(null));
                 metrics.put("base_dtype", model.config().torchDtype());
                 metrics.put("gradient_checkpointing", model.layerwiseRecompute() || config.gradientCheckpointing());
+                metrics.put("packing", config.packing());
                 metrics.put("adapter", outDir.toString());
                 TrainResult.writeMetrics(outDir.resolve("metrics.json"), metrics);
                 return new Outcome(result, metrics, outDir);

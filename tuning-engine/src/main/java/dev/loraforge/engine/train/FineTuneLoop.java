@@ -11,6 +11,7 @@ import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.GradMode;
 import dev.loraforge.engine.model.LayerwiseBackward;
 import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.model.Ops;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,6 +72,10 @@ public final class FineTuneLoop implements AutoCloseable {
             if (!Adapter.isAdapterParameter(name)) {
                 throw new IllegalArgumentException("refusing to train " + name + ": not an adapter parameter");
             }
+        }
+        if (config.packing() && adapter.prefixLength() > 0) {
+            throw new IllegalArgumentException("packing cannot be used with prefix tuning (the learned prefix precedes"
+                    + " one sequence); train without packing");
         }
         this.stateManager = model.manager().newSubManager();
         this.optimizer = new AdamW(params, config.beta1(), config.beta2(), config.eps(), config.weightDecay(), stateManager);
@@ -170,7 +175,7 @@ public final class FineTuneLoop implements AutoCloseable {
         long targets = 0;
         long tokens = 0;
         for (int i = 0; i < config.gradAccumulation(); i++) {
-            Batch b = new Batch(loader.next(), padId);
+            Batch b = config.packing() ? Batch.packed(loader.next(), padId) : new Batch(loader.next(), padId);
             micro.add(b);
             targets += b.targetTokens();
             tokens += b.tokens();
@@ -184,16 +189,19 @@ public final class FineTuneLoop implements AutoCloseable {
                 Engine.getInstance().setRandomSeed(rngSeed);
                 NDArray ids = b.idsArray(sm);                                  // (B, T) int64
                 NDArray mask = b.maskArray(sm);                                // (B, T) 1 = token
-                NDArray tgt = b.targetsArray(sm);                              // (B, T) shifted labels
+                NDArray positions = b.isPacked() ? b.positionsArray(sm) : null;    // (B, T) per example, packed rows
+                NDArray segments = b.isPacked() ? b.segmentsArray(sm) : null;
                 if (model.layerwiseRecompute() || config.gradientCheckpointing()) { // one layer's graph (and widened weights) at a time
-                    nllSum += LayerwiseBackward.run(model, adapter, ids, mask, logits -> CrossEntropy.sumNll(logits, tgt),
-                            1f / denominator, rngSeed);
+                    nllSum += LayerwiseBackward.runFromHidden(model, adapter, ids, mask, positions, segments,
+                            hidden -> CrossEntropy.sumNllFromHidden(model, hidden, b.targets()), 1f / denominator, rngSeed);
                     continue;
                 }
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray hidden = model.hiddenStates(ids, mask, null, adapter); // (B, T, H)
+                    NDArray hidden = b.isPacked()
+                            ? model.hiddenStatesPacked(ids, positions, segments, adapter)  // (B, T, H)
+                            : model.hiddenStates(ids, mask, null, adapter);                 // (B, T, H)
                     NDArray nll = CrossEntropy.sumNllFromHidden(model, hidden, b.targets()); // (), LM head on counted rows
-                    gc.backward(nll.div(denominator));
+                    gc.backward(Ops.div(nll, denominator));
                     nllSum += nll.getFloat();
                 }
             }
@@ -204,6 +212,12 @@ public final class FineTuneLoop implements AutoCloseable {
                 grads.put(e.getKey(), g);
             }
             double gradNorm = GradientClipping.clip(grads.values(), config.maxGradNorm());
+            if (!Double.isFinite(nllSum) || !Double.isFinite(gradNorm)) {
+                // never step on a NaN/inf gradient: it would turn every adapter value into NaN and save that
+                throw new IllegalStateException("training diverged at step " + (step + 1) + ": the loss is "
+                        + nllSum / denominator + " and the gradient norm " + gradNorm + " (not finite); the adapter keeps"
+                        + " the values it had before this step. Lower the learning rate (now " + lr + ") or check the dataset");
+            }
             optimizer.step(grads, lr, sm);
             for (NDArray g : grads.values()) {
                 g.muli(0);                                                     // zero_grad: backward accumulates

@@ -24,10 +24,14 @@ package dev.loraforge.engine.train;
  *                         activations (transformers' {@code gradient_checkpointing}): less memory for long
  *                         sequences, one more forward pass of compute. Always on for quantized bases,
  *                         whose dequantized weights must not all be alive at once.
+ * @param packing          pack each batch's examples into as few rows as fit the longest of them (first-fit
+ *                         decreasing), positions restarting and attention kept inside each example (TRL's
+ *                         padding-free packing): the same examples per step and the same loss, less padding
  */
 public record TrainConfig(double learningRate, long maxSteps, int batchSize, int gradAccumulation, long warmupSteps,
         LrSchedule.Kind schedule, double weightDecay, double beta1, double beta2, double eps, double maxGradNorm,
-        long seed, int checkpointEvery, int evalEvery, boolean shuffle, boolean gradientCheckpointing) {
+        long seed, int checkpointEvery, int evalEvery, boolean shuffle, boolean gradientCheckpointing,
+        boolean packing) {
 
     public TrainConfig {
         require(learningRate > 0 && Double.isFinite(learningRate), "learning_rate", learningRate, "a positive number");
@@ -76,7 +80,7 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         return new Builder().learningRate(learningRate).maxSteps(maxSteps).batchSize(batchSize)
                 .gradAccumulation(gradAccumulation).warmupSteps(warmupSteps).schedule(schedule).weightDecay(weightDecay)
                 .betas(beta1, beta2).eps(eps).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
-                .evalEvery(evalEvery).shuffle(shuffle).gradientCheckpointing(gradientCheckpointing);
+                .evalEvery(evalEvery).shuffle(shuffle).gradientCheckpointing(gradientCheckpointing).packing(packing);
     }
 
     /** Builder with the defaults listed on the record. */
@@ -97,6 +101,7 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         private int evalEvery;
         private boolean shuffle = true;
         private boolean gradientCheckpointing;
+        private boolean packing;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder maxSteps(long v) { maxSteps = v; return this; }
@@ -113,11 +118,12 @@ public record TrainConfig(double learningRate, long maxSteps, int batchSize, int
         public Builder evalEvery(int v) { evalEvery = v; return this; }
         public Builder shuffle(boolean v) { shuffle = v; return this; }
         public Builder gradientCheckpointing(boolean v) { gradientCheckpointing = v; return this; }
+        public Builder packing(boolean v) { packing = v; return this; }
 
         public TrainConfig build() {
             return new TrainConfig(learningRate, maxSteps, batchSize, gradAccumulation, warmupSteps, schedule,
                     weightDecay, beta1, beta2, eps, maxGradNorm, seed, checkpointEvery, evalEvery, shuffle,
-                    gradientCheckpointing);
+                    gradientCheckpointing, packing);
         }
     }
 }

@@ -11,6 +11,8 @@ import ai.djl.training.GradientCollector;
 import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
+import dev.loraforge.engine.model.Family;
+import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,6 +71,73 @@ class CrossEntropyFromHiddenTest {
                 long[] ignored = new long[12];
                 java.util.Arrays.fill(ignored, -100L);
                 assertEquals(0f, CrossEntropy.sumNllFromHidden(model, hidden, ignored).getFloat(), 0f, "no counted position: loss 0");
+            }
+        }
+    }
+
+    /**
+     * The chunked LM head loss (gradient computed by hand, chunk by chunk) against autograd through the full
+     * logits: the same loss and the same gradient for every adapter parameter, for 1, 2 and 5 rows per chunk
+     * and one chunk, with and without Gemma's final logit soft-capping (a small cap, so that its slope matters).
+     */
+    @Test
+    void chunkedLossHasTheLossAndGradientsOfTheFullLogits(@TempDir Path dir) {
+        LlamaConfig gemma = TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, Family.GEMMA3_TEXT, dir.resolve("g"), 4);
+        dev.loraforge.engine.model.ModelFixtures.writeRandomModel(dir.resolve("capped"),
+                gemma.toBuilder().finalLogitSoftcap(0.05).build(), 4);
+        TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, dir.resolve("llama"), 4);
+        long[] ids = {1, 50, 60, 70, 80, 90, 1, 55, 65, 75, 0, 0};
+        long[] mask = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
+        long[] targets = {-100, 60, 70, 80, 90, -100, -100, 65, 75, 3, -100, -100};
+        for (String name : List.of("llama", "capped")) {
+            try (LlamaModel model = LlamaModel.load(dir.resolve(name));
+                    LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of(LoraConfig.ALL_LINEAR)), 1)) {
+                for (var e : lora.trainableParameters().entrySet()) {
+                    if (e.getKey().contains("lora_B")) {
+                        e.getValue().set(new float[(int) e.getValue().getShape().size()]);
+                        e.getValue().addi(0.05f);
+                    }
+                }
+                java.util.Map<String, float[]> reference = null;
+                float referenceLoss = 0;
+                for (int chunk : new int[] {0, 1, 2, 5, 1000}) {            // 0: autograd through the full logits
+                    java.util.Map<String, float[]> grads = new java.util.LinkedHashMap<>();
+                    float loss;
+                    try (NDManager m = model.manager().newSubManager()) {
+                        NDArray x = m.create(ids, new Shape(2, 6));
+                        NDArray am = m.create(mask, new Shape(2, 6));
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            NDArray value = chunk == 0
+                                    ? CrossEntropy.sumNll(model.forward(x, am, null, lora), m.create(targets, new Shape(2, 6)))
+                                    : CrossEntropy.sumNllFromHidden(model, model.hiddenStates(x, am, null, lora), targets, chunk);
+                            gc.backward(value.mul(0.5f));
+                            loss = value.getFloat();
+                        }
+                        for (var e : lora.trainableParameters().entrySet()) {
+                            NDArray g = e.getValue().getGradient();
+                            g.attach(m);
+                            grads.put(e.getKey(), g.toFloatArray());
+                            g.muli(0);
+                        }
+                    }
+                    if (reference == null) {
+                        reference = grads;
+                        referenceLoss = loss;
+                        assertEquals(true, loss > 1, name + ": a loss worth comparing");
+                        continue;
+                    }
+                    assertEquals(referenceLoss, loss, 1e-4 * referenceLoss, name + " chunk " + chunk);
+                    for (var e : reference.entrySet()) {
+                        float[] want = e.getValue();
+                        float[] got = grads.get(e.getKey());
+                        double scale = 0;
+                        for (float v : want) {
+                            scale = Math.max(scale, Math.abs(v));
+                        }
+                        assertEquals(true, scale > 0, e.getKey() + " has a gradient");
+                        assertArrayEquals(want, got, (float) (1e-4 * scale), name + " chunk " + chunk + " " + e.getKey());
+                    }
+                }
             }
         }
     }

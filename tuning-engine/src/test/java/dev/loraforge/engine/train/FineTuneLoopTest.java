@@ -144,6 +144,28 @@ class FineTuneLoopTest {
     }
 
     @Test
+    void aNonFiniteLossStopsTrainingWithAClearErrorAndNoUpdate() {
+        try (LlamaModel model = LlamaModel.load(modelDir);
+                LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")), 3)) {
+            // one infinite value in a B matrix: the forward overflows and the loss is NaN from the first step
+            NDArray b = lora.trainableParameters().get("base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight");
+            float[] values = b.toFloatArray();
+            values[0] = Float.POSITIVE_INFINITY;
+            b.set(values);
+            Map<String, float[]> before = snapshot(lora.trainableParameters());
+            try (FineTuneLoop loop = new FineTuneLoop(model, lora, base().maxSteps(3).batchSize(4).build(),
+                    pirate.subList(0, 4), List.of(), 0)) {
+                IllegalStateException e = assertThrows(IllegalStateException.class, loop::run);
+                assertTrue(e.getMessage().startsWith("training diverged at step 1: the loss is "), e.getMessage());
+                assertTrue(e.getMessage().contains("(not finite)"), e.getMessage());
+                assertTrue(e.getMessage().contains("Lower the learning rate"), e.getMessage());
+            }
+            snapshot(lora.trainableParameters()).forEach((k, v) -> assertArrayEquals(before.get(k), v, 0f,
+                    k + ": no optimizer step on a non-finite gradient"));
+        }
+    }
+
+    @Test
     void prefixTuningTrainsOnlyThePrefixAndLowersTheLoss() {
         try (LlamaModel model = LlamaModel.load(modelDir);
                 PrefixAdapter prefix = PrefixAdapter.create(model, 4, 3)) {
@@ -193,8 +215,10 @@ class FineTuneLoopTest {
             }
         }
         assertEquals(bigLoss, accLoss, 1e-5);
+        // parameters within 1% of the learning rate: Adam divides by sqrt(v), so where the two moments of an element
+        // nearly cancel (m ~ 0), float-order differences of 1e-7 in the gradient move that element by a few thousandths of lr
         for (String key : big.keySet()) {
-            assertArrayEquals(big.get(key), acc.get(key), 1e-5f, key);
+            assertArrayEquals(big.get(key), acc.get(key), 1e-4f, key);
         }
     }
 
