@@ -85,6 +85,8 @@ final class BenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("tune-bench-");
         try {
             TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), dir, 0);
+            System.gc(); // the peak should be the training's, not the writing of the random model
+            out.put("peak_rss_scope", ProcessMemory.resetPeak() ? "load and train" : "whole process");
             boolean qlora = switch (method) {
                 case "lora" -> false;
                 case "qlora" -> true;

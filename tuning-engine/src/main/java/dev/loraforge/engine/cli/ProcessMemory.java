@@ -15,6 +15,19 @@ final class ProcessMemory {
         return field("VmHWM:");
     }
 
+    /**
+     * Starts the peak (VmHWM) over from the current resident size (Linux: "5" to /proc/self/clear_refs), so that
+     * a later {@link #peakRssBytes} covers only what follows; false where the kernel does not allow it.
+     */
+    static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
+
     /** Current resident set size (VmRSS), bytes. */
     static long rssBytes() {
         return field("VmRSS:");

@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.Ops;
 
@@ -56,12 +59,12 @@ public final class CrossEntropy {
 
     /**
      * As {@link #sumNllFromHidden(LlamaModel, NDArray, long[])} with {@code chunkRows} positions per chunk.
-     * The frozen LM head needs no gradient of its own, so the loss's gradient with respect to the hidden
-     * states is computed here, chunk by chunk, without autograd: for logits z = W h (soft-capped as
-     * {@code cap * tanh(u / cap)} for Gemma), d nll / d z = softmax(z) - onehot(target), then back through
-     * the cap ({@code 1 - (z / cap)^2}) and W. The returned scalar is {@code sum(h * G) - c + nll} with
-     * G that gradient and c the value of {@code sum(h * G)}: its value is the loss and backward gives the
-     * hidden states exactly G, as autograd through the whole logits would (up to float summation order).
+     * The frozen LM head needs no gradient of its own, so while autograd records, each chunk runs its own
+     * backward at once, from its loss down to its rows of hidden states (a detached leaf), and frees its
+     * logits: G, the gradient of the loss with respect to the hidden states, is assembled chunk by chunk. The
+     * returned scalar is {@code sum(h * G) - c + nll} with c the value of {@code sum(h * G)}: its value is the
+     * loss and its backward gives the hidden states exactly G, as one backward through the whole logits would
+     * (up to float summation order).
      */
     static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, int chunkRows) {
         NDManager m = hidden.getManager();
@@ -82,31 +85,32 @@ public final class CrossEntropy {
         }
         long h = hidden.getShape().get(2);
         NDArray counted = hidden.reshape(-1, h).get(Ops.owned(m.create(rows)));                 // (N, H), in the graph
-        boolean graph = ai.djl.pytorch.jni.JniUtils.isGradMode(); // recording a graph (training): the gradient is needed
+        boolean graph = JniUtils.isGradMode(); // recording a graph (training): the gradient is needed
         NDArray frozen = counted.stopGradient();                                     // the same values, no graph
         NDArray weight = model.lmHeadWeight();                                        // (V, H)
         Double cap = model.config().finalLogitSoftcap();
-        int vocab = model.config().vocabSize();
         double nll = 0;
         NDList grads = new NDList();
         for (int start = 0; start < n; start += chunkRows) {
             int end = Math.min(n, start + chunkRows);
             try (NDManager cm = m.newSubManager()) {
-                NDArray x = Ops.into(frozen.get(start + ":" + end), cm);             // (n, H)
+                NDArray x = Ops.into(frozen.get(start + ":" + end), cm).duplicate();       // (n, H), a leaf
+                if (graph) {
+                    x.setRequiresGradient(true);
+                }
                 NDArray z = Ops.linear(x, weight, null);                              // (n, V)
                 if (cap != null) {
                     z = Ops.softcap(z, cap.floatValue());
                 }
-                NDArray logp = z.logSoftmax(-1);                                      // (n, V)
                 NDArray tgt = cm.create(java.util.Arrays.copyOfRange(picked, start, end)).expandDims(1); // (n, 1)
-                nll -= logp.gather(tgt, 1).sum().getFloat();
+                NDArray chunkNll = z.logSoftmax(-1).gather(tgt, 1).sum().neg();       // ()
+                nll += chunkNll.getFloat();
                 if (graph) {
-                    NDArray dz = logp.exp().sub(tgt.squeeze(1).oneHot(vocab));        // softmax - onehot (n, V)
-                    if (cap != null) {
-                        NDArray tanh = z.div(cap.floatValue());
-                        dz = dz.mul(tanh.square().neg().add(1f));                     // through cap * tanh(u / cap)
+                    // this chunk's own backward, down to its leaf x only: d nll / d x, then the chunk's graph goes
+                    try (NDArray one = cm.ones(new Shape())) {
+                        JniUtils.backward((PtNDArray) chunkNll, (PtNDArray) one, false, false);
                     }
-                    NDArray dx = dz.matMul(weight);                                   // (n, H)
+                    NDArray dx = x.getGradient();                                     // (n, H)
                     dx.attach(m);
                     grads.add(dx);
                 }

@@ -171,12 +171,7 @@ class PackingTest {
                     loss = value.getFloat();
                 }
             }
-            for (var e : lora.trainableParameters().entrySet()) {
-                NDArray g = e.getValue().getGradient();
-                g.attach(m);
-                grads.put(e.getKey(), g.toFloatArray());
-                g.muli(0);
-            }
+            grads.putAll(AdapterGradients.take(lora, m));
         } finally {
             model.setTraining(false);
         }
