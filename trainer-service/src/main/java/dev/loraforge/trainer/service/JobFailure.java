@@ -22,6 +22,8 @@ public class JobFailure extends RuntimeException {
     public static final String METHOD_NOT_SUPPORTED = "method_not_supported";
     /** A hyperparameter is not usable (the message names it). */
     public static final String INVALID_HYPERPARAMETERS = "invalid_hyperparameters";
+    /** The loss or gradient became NaN or infinite (the message names the step; a lower learning rate helps). */
+    public static final String TRAINING_DIVERGED = "training_diverged";
     /** A checkpoint or the adapter could not be stored in artifact-store. */
     public static final String ARTIFACT_STORE_UNAVAILABLE = "artifact_store_unavailable";
     /** Anything else (the trainer's log has the details). */

@@ -143,7 +143,11 @@ final class TrainingSession implements AutoCloseable {
     /** Trains from step 0, or from {@code resumeFrom} (a checkpoint directory) when not null. */
     TrainResult train(ProgressListener listener, CancellationToken token, Path checkpointRoot, Path resumeFrom) {
         loop.listener(listener).cancellation(token).checkpointDir(checkpointRoot);
-        return resumeFrom == null ? loop.run() : loop.resume(resumeFrom);
+        try {
+            return resumeFrom == null ? loop.run() : loop.resume(resumeFrom);
+        } catch (dev.loraforge.engine.train.TrainingDivergedException e) {
+            throw new JobFailure(JobFailure.TRAINING_DIVERGED, e.getMessage(), e); // the tenant's to fix, not ours
+        }
     }
 
     /** Saves the PEFT adapter directory, naming the base model as the tenant knows it. */

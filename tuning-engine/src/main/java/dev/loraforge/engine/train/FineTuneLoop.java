@@ -214,7 +214,7 @@ public final class FineTuneLoop implements AutoCloseable {
             double gradNorm = GradientClipping.clip(grads.values(), config.maxGradNorm());
             if (!Double.isFinite(nllSum) || !Double.isFinite(gradNorm)) {
                 // never step on a NaN/inf gradient: it would turn every adapter value into NaN and save that
-                throw new IllegalStateException("training diverged at step " + (step + 1) + ": the loss is "
+                throw new TrainingDivergedException(step + 1, "training diverged at step " + (step + 1) + ": the loss is "
                         + nllSum / denominator + " and the gradient norm " + gradNorm + " (not finite); the adapter keeps"
                         + " the values it had before this step. Lower the learning rate (now " + lr + ") or check the dataset");
             }

@@ -155,7 +155,8 @@ class FineTuneLoopTest {
             Map<String, float[]> before = snapshot(lora.trainableParameters());
             try (FineTuneLoop loop = new FineTuneLoop(model, lora, base().maxSteps(3).batchSize(4).build(),
                     pirate.subList(0, 4), List.of(), 0)) {
-                IllegalStateException e = assertThrows(IllegalStateException.class, loop::run);
+                TrainingDivergedException e = assertThrows(TrainingDivergedException.class, loop::run);
+                assertEquals(1, e.step());
                 assertTrue(e.getMessage().startsWith("training diverged at step 1: the loss is "), e.getMessage());
                 assertTrue(e.getMessage().contains("(not finite)"), e.getMessage());
                 assertTrue(e.getMessage().contains("Lower the learning rate"), e.getMessage());
