@@ -11,8 +11,6 @@ import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.Ops;
 import dev.loraforge.engine.model.WeightLayout;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -190,9 +188,7 @@ public final class LoraAdapter implements Adapter {
             throw new IllegalArgumentException("'" + name + "' has shape " + new Shape(shape) + ", expected "
                     + target.getShape());
         }
-        ByteBuffer buf = ByteBuffer.allocateDirect(values.length * 4).order(ByteOrder.nativeOrder());
-        buf.asFloatBuffer().put(values);
-        target.set(buf); // the buffer becomes the parameter's storage, kept alive by the parameter's NDArray
+        Ops.copyInto(target, values);
     }
 
     @Override

@@ -95,6 +95,17 @@ public final class Ops {
         }
     }
 
+    /**
+     * Copies {@code values} (row-major, as many as the array holds) into {@code target}'s own PyTorch memory, in
+     * place; DJL's {@code NDArray.set(float[])} would instead make a Java buffer the array's storage. Run with
+     * autograd off on the calling thread for a parameter that requires gradients ({@link GradMode}).
+     */
+    public static void copyInto(NDArray target, float[] values) {
+        try (NDArray source = target.getManager().create(values, target.getShape())) {
+            target.set(new ai.djl.ndarray.index.NDIndex(":"), source);
+        }
+    }
+
     /** Moves an array made from a long-lived one into {@code target}, so that it is freed with it. */
     public static NDArray into(NDArray array, NDManager target) {
         if (array.getManager() != target) {

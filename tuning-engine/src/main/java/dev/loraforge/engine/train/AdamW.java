@@ -2,6 +2,7 @@ package dev.loraforge.engine.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import dev.loraforge.engine.model.Ops;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -113,8 +114,8 @@ public final class AdamW {
             if (a == null || s == null) {
                 throw new IllegalArgumentException("checkpoint has no optimizer state for parameter " + name);
             }
-            expAvg.get(name).set(a);
-            expAvgSq.get(name).set(s);
+            Ops.copyInto(expAvg.get(name), a);
+            Ops.copyInto(expAvgSq.get(name), s);
         }
         this.step = stepCount;
     }

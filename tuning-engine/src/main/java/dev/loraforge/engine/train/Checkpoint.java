@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.loraforge.engine.io.SafeTensorsReader;
 import dev.loraforge.engine.io.SafeTensorsWriter;
 import dev.loraforge.engine.model.Adapter;
+import dev.loraforge.engine.model.Ops;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -102,7 +103,7 @@ public final class Checkpoint {
                     throw new IllegalArgumentException("checkpoint " + dir + ": parameter " + name + " has shape "
                             + java.util.Arrays.toString(saved) + ", the adapter has " + e.getValue().getShape());
                 }
-                e.getValue().set(r.readFloats("param/" + name));
+                Ops.copyInto(e.getValue(), r.readFloats("param/" + name));
                 avg.put(name, r.readFloats("exp_avg/" + name));
                 avgSq.put(name, r.readFloats("exp_avg_sq/" + name));
             }
