@@ -134,7 +134,7 @@ final class TrainingSession implements AutoCloseable {
             if (plan.quantized() && BnbQuantizationConfig.read(in.modelDir()).isEmpty()) {
                 return ModelQuantizer.loadQuantized(in.modelDir(), plan.scheme(), device); // QLoRA: quantized in memory
             }
-            return LlamaModel.load(in.modelDir(), device);
+            return LlamaModel.load(in.modelDir(), device, true); // training: a 16-bit checkpoint stays 16-bit in memory
         } catch (RuntimeException e) {
             throw new JobFailure(in.modelCode(), "the model could not be loaded: " + e.getMessage(), e);
         }

@@ -24,6 +24,8 @@ import java.util.stream.IntStream;
 public final class HalfPrecisionWeight implements QuantizedWeight {
 
     private static final int CHUNK = 1 << 20;
+    private static final ThreadLocal<short[]> SCRATCH_IN = ThreadLocal.withInitial(() -> new short[CHUNK]);
+    private static final ThreadLocal<int[]> SCRATCH_OUT = ThreadLocal.withInitial(() -> new int[CHUNK]);
 
     private final NDArray bytes;     // (2 * out * in) uint8, little-endian 16-bit values
     private final long[] shape;
@@ -46,7 +48,7 @@ public final class HalfPrecisionWeight implements QuantizedWeight {
         if (!holds(info.dtype())) {
             throw new IllegalArgumentException("tensor '" + name + "' is " + info.dtype() + ", not BF16 or F16");
         }
-        if (info.elementCount() * 4 > Integer.MAX_VALUE) {
+        if (info.byteLength() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor '" + name + "' is larger than 2 GiB; split it into shards");
         }
         try (NDArray view = manager.create(reader.bytes(name), new Shape(info.byteLength()), DataType.UINT8)) {
@@ -75,23 +77,67 @@ public final class HalfPrecisionWeight implements QuantizedWeight {
 
     @Override
     public NDArray dequantize(NDManager target) {
-        long count = bytes.size() / 2;
+        return widen(bytes, shape, dtype, target);
+    }
+
+    /**
+     * Rows {@code ids} (int64, any shape) of this (rows, cols) matrix as float32 (ids..., cols) in {@code target}:
+     * an embedding lookup that widens only the rows asked for.
+     */
+    public NDArray rows(NDArray ids, NDManager target) {
+        if (shape.length != 2) {
+            throw new IllegalStateException("rows() needs a matrix, this weight has shape " + java.util.Arrays.toString(shape));
+        }
+        long cols = shape[1];
+        try (NDManager scratch = target.newSubManager()) {
+            NDArray matrix = Ops.into(bytes.reshape(shape[0], 2 * cols), scratch);           // a view of the bytes
+            NDArray flat = Ops.into(ids.reshape(-1), scratch);
+            NDArray picked = Ops.into(matrix.get(flat), scratch);                            // (n, 2 * cols) uint8
+            long[] outShape = java.util.Arrays.copyOf(ids.getShape().getShape(), ids.getShape().dimension() + 1);
+            outShape[outShape.length - 1] = cols;
+            return widen(picked, outShape, dtype, target);
+        }
+    }
+
+    /** Rows {@code [from, to)} of this (rows, cols) matrix as a new float32 (to - from, cols) array in {@code target}. */
+    public NDArray rowBlock(long from, long to, NDManager target) {
+        if (shape.length != 2 || from < 0 || to > shape[0] || from >= to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a weight of shape "
+                    + java.util.Arrays.toString(shape));
+        }
+        long cols = shape[1];
+        try (NDArray slice = bytes.get(2 * cols * from + ":" + 2 * cols * to)) {
+            return widen(slice, new long[] {to - from, cols}, dtype, target);
+        }
+    }
+
+    /** The contiguous 16-bit values of {@code src} (uint8, 2 bytes each) as a new float32 array of {@code shape}. */
+    private static NDArray widen(NDArray src, long[] shape, SafeDType dtype, NDManager target) {
+        long count = src.size() / 2;
+        if (count * 4 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a float32 copy of " + count + " values would exceed 2 GiB; widen it a block"
+                    + " of rows at a time (rowBlock)");
+        }
         NDArray out = target.create(new Shape(shape), DataType.FLOAT32);
-        ByteBuffer src = bytes.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN); // the native memory, not a copy
+        ByteBuffer in = src.toByteBuffer(true).order(ByteOrder.LITTLE_ENDIAN); // the native memory, not a copy
         ByteBuffer dst = out.toByteBuffer(true).order(ByteOrder.nativeOrder());
         int chunks = (int) ((count + CHUNK - 1) / CHUNK);
         IntStream.range(0, chunks).parallel().forEach(c -> {
             int from = c * CHUNK;
-            int to = (int) Math.min(count, (long) from + CHUNK);
+            int n = (int) Math.min(count - from, CHUNK);
+            short[] halves = SCRATCH_IN.get();
+            int[] bits = SCRATCH_OUT.get();
+            in.asShortBuffer().get(from, halves, 0, n);               // bulk copies: the loop below vectorizes
             if (dtype == SafeDType.BF16) {
-                for (int i = from; i < to; i++) {
-                    dst.putInt(4 * i, (src.getShort(2 * i) & 0xFFFF) << 16); // bf16 is the upper half of a float32
+                for (int i = 0; i < n; i++) {
+                    bits[i] = halves[i] << 16;                          // bf16 is the upper half of a float32
                 }
             } else {
-                for (int i = from; i < to; i++) {
-                    dst.putFloat(4 * i, HalfFloats.f16ToF32(src.getShort(2 * i)));
+                for (int i = 0; i < n; i++) {
+                    bits[i] = Float.floatToRawIntBits(HalfFloats.f16ToF32(halves[i]));
                 }
             }
+            dst.asIntBuffer().put(from, bits, 0, n);
         });
         return out;
     }

@@ -5,8 +5,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.SparseFormat;
-import ai.djl.nn.core.Embedding;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,15 +20,18 @@ import java.util.Map;
  */
 public final class LlamaModel implements AutoCloseable {
 
+    private static final String EMBED = "model.embed_tokens.weight";
+    private static final String LM_HEAD = "lm_head.weight";
+
     private final LlamaConfig config;
     private final NDManager manager;
     private final Path directory;
     private final Map<String, NDArray> weights;
     private final Map<String, QuantizedWeight> quantized;
     private final List<DecoderLayer> layers = new ArrayList<>();
-    private final NDArray embed;
+    private final VocabWeight embed;
     private final NDArray finalNorm;
-    private final NDArray lmHead;
+    private final VocabWeight lmHead;
     private final Rope rope;
     private final Rope localRope;          // sliding layers' own table (gemma3), else null
     private final AttentionMask masks;
@@ -50,8 +51,11 @@ public final class LlamaModel implements AutoCloseable {
         this.quantized = weightSet.quantized();
         Map<String, long[]> layout = WeightLayout.of(config);
         for (String name : quantized.keySet()) {
-            if (!layout.containsKey(name) || !WeightLayout.isProjectionWeight(name)) {
-                throw new IllegalArgumentException("only projection weights can be quantized, not '" + name + "'");
+            boolean vocab = name.equals(EMBED) || name.equals(LM_HEAD);
+            if (!layout.containsKey(name) || !(WeightLayout.isProjectionWeight(name)
+                    || vocab && !quantized.get(name).isQuantization())) {
+                throw new IllegalArgumentException("only projection weights can be quantized (and the embedding and LM"
+                        + " head held 16-bit), not '" + name + "'");
             }
         }
         for (String name : layout.keySet()) {
@@ -63,9 +67,9 @@ public final class LlamaModel implements AutoCloseable {
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             layers.add(new DecoderLayer(l, config, weightSet));
         }
-        this.embed = weights.get("model.embed_tokens.weight");
+        this.embed = VocabWeight.of(weightSet, EMBED);
         this.finalNorm = RmsNorm.effectiveWeight(weights.get("model.norm.weight"), config.family());
-        this.lmHead = config.tieWordEmbeddings() ? embed : weights.get("lm_head.weight");
+        this.lmHead = config.tieWordEmbeddings() ? embed : VocabWeight.of(weightSet, LM_HEAD);
         this.rope = new Rope(manager, config);
         this.localRope = config.ropeLocalTheta() == null ? null
                 : new Rope(manager, config.rotaryDim(), config.ropeLocalTheta(), null);
@@ -167,14 +171,18 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * Frozen float32 weights by Hugging Face name (read only: never use them as a left operand). For a
-     * quantized model the quantized projections are not here: see {@link #quantizedWeights()}.
+     * Frozen float32 weights by Hugging Face name (read only: never use them as a left operand). Weights held
+     * quantized or 16-bit are not here: see {@link #quantizedWeights()}.
      */
     public Map<String, NDArray> weights() {
         return weights;
     }
 
-    /** Projection weights held quantized, by Hugging Face name (empty for a full-precision model). */
+    /**
+     * Weights not held as float32, by Hugging Face name: quantized projections, and for a training load
+     * ({@code keepStoredPrecision}) the 16-bit projections, embedding and LM head ({@link HalfPrecisionWeight},
+     * {@link QuantizedWeight#isQuantization()} false). Empty for a float32 load.
+     */
     public Map<String, QuantizedWeight> quantizedWeights() {
         return quantized;
     }
@@ -249,12 +257,12 @@ public final class LlamaModel implements AutoCloseable {
 
     /** The LM head: hidden (..., H) -> logits (..., V), soft-capped when final_logit_softcapping is set. */
     public NDArray lmHead(NDArray hidden) {
-        NDArray logits = Ops.linear(hidden, lmHead, null);
+        NDArray logits = lmHead.linear(hidden);
         return finalSoftcap == null ? logits : Ops.softcap(logits, finalSoftcap);
     }
 
-    /** The LM head's weight (V, H), frozen: the embedding for tied models. */
-    public NDArray lmHeadWeight() {
+    /** The LM head's weight (V, H), frozen, float32 or 16-bit: the embedding for tied models. */
+    public VocabWeight lmHeadWeight() {
         return lmHead;
     }
 
@@ -368,7 +376,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Token embeddings: ids (B, T) int64 -> (B, T, H), in the ids' manager (times sqrt(hidden) for Gemma). */
     NDArray embed(NDArray ids) {
-        NDArray x = Embedding.embedding(ids, embed, SparseFormat.DENSE).singletonOrThrow();
+        NDArray x = embed.rows(ids);
         return embedScale == null ? x : Ops.mul(x, embedScale);
     }
 

@@ -116,6 +116,14 @@ public final class WeightLayout {
         return name.endsWith(".rotary_emb.inv_freq") || (config.tieWordEmbeddings() && name.equals("lm_head.weight"));
     }
 
+    /**
+     * Whether {@code name} is a weight a training load keeps in its stored 16-bit type: a projection weight,
+     * the token embedding or the LM head (norms and biases, a few thousand values each, become float32).
+     */
+    public static boolean isKeptInStoredPrecision(String name) {
+        return isProjectionWeight(name) || name.equals("model.embed_tokens.weight") || name.equals("lm_head.weight");
+    }
+
     /** True for {@code model.layers.N.<parent>.<proj>.weight}: the weights that quantization applies to. */
     public static boolean isProjectionWeight(String name) {
         return name.startsWith("model.layers.") && ALL_PROJECTIONS.stream().anyMatch(p -> name.endsWith("." + p + ".weight"));

@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Reads a checkpoint's tensors by their Hugging Face names, checks them against
- * {@link WeightLayout}, converts them to float32 and leaves them without gradients (frozen); on request the
- * projection weights of a bf16 / fp16 checkpoint stay 16-bit ({@link HalfPrecisionWeight}).
+ * {@link WeightLayout}, converts them to float32 and leaves them without gradients (frozen); on request
+ * (training) the projection weights, embedding and LM head of a bf16 / fp16 checkpoint stay 16-bit
+ * ({@link HalfPrecisionWeight}).
  * A bitsandbytes-quantized checkpoint (config.json has a quantization_config) is read by
  * {@link QuantizedCheckpointReader}: its projections stay quantized.
  */
@@ -25,7 +26,7 @@ final class WeightLoader {
 
     static WeightSet load(Path modelDir, LlamaConfig config, NDManager manager, boolean keepStoredPrecision) {
         if (BnbQuantizationConfig.read(modelDir).isPresent()) {
-            return QuantizedCheckpointReader.read(modelDir, config, manager);
+            return QuantizedCheckpointReader.read(modelDir, config, manager, keepStoredPrecision);
         }
         try (SafeTensorsReader reader = SafeTensorsReader.openModel(modelDir)) {
             Map<String, long[]> layout = WeightLayout.of(config);
@@ -48,7 +49,7 @@ final class WeightLoader {
                     throw new IllegalArgumentException(modelDir + ": tensor '" + name + "' has shape "
                             + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(e.getValue()));
                 }
-                if (keepStoredPrecision && WeightLayout.isProjectionWeight(name) && HalfPrecisionWeight.holds(info.dtype())) {
+                if (keepStoredPrecision && WeightLayout.isKeptInStoredPrecision(name) && HalfPrecisionWeight.holds(info.dtype())) {
                     half.put(name, HalfPrecisionWeight.read(reader, name, manager));
                     continue;
                 }

@@ -9,6 +9,7 @@ import dev.loraforge.engine.io.SafeDType;
 import dev.loraforge.engine.io.SafeTensorsReader;
 import dev.loraforge.engine.io.SafeTensorsWriter;
 import dev.loraforge.engine.io.TensorInfo;
+import dev.loraforge.engine.model.HalfPrecisionWeight;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.QuantizedWeight;
@@ -84,8 +85,8 @@ public final class ModelQuantizer {
     }
 
     /**
-     * Loads {@code modelDir} on the CPU with its projections quantized in memory with {@code scheme}
-     * (the other weights float32, as {@link LlamaModel#load}).
+     * Loads {@code modelDir} on the CPU with its projections quantized in memory with {@code scheme}, for training:
+     * a 16-bit embedding and LM head stay 16-bit, the other weights become float32.
      */
     public static LlamaModel loadQuantized(Path modelDir, QuantScheme scheme) {
         return loadQuantized(modelDir, scheme, Device.cpu());
@@ -99,7 +100,13 @@ public final class ModelQuantizer {
             CodeTables tables = new CodeTables(manager);
             Map<String, NDArray> dense = new LinkedHashMap<>();
             Map<String, QuantizedWeight> quantized = new LinkedHashMap<>();
-            run(r, config, scheme, (name, info) -> dense.put(name, r.readFloat32(name, manager)), (name, q) -> quantized.put(name,
+            run(r, config, scheme, (name, info) -> {
+                if (WeightLayout.isKeptInStoredPrecision(name) && HalfPrecisionWeight.holds(info.dtype())) {
+                    quantized.put(name, HalfPrecisionWeight.read(r, name, manager)); // embedding / LM head: 16-bit kept
+                } else {
+                    dense.put(name, r.readFloat32(name, manager));
+                }
+            }, (name, q) -> quantized.put(name,
                     q instanceof Nf4Tensor t ? Nf4Weight.create(t, Nf4Code.values(), manager, tables) : new Int8Weight((Int8Tensor) q, manager)));
             return LlamaModel.fromWeightSet(config, new WeightSet(dense, quantized), manager, modelDir);
         } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import dev.loraforge.engine.io.SafeTensorsReader;
 import dev.loraforge.engine.io.TensorInfo;
+import dev.loraforge.engine.model.HalfPrecisionWeight;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.QuantizedWeight;
 import dev.loraforge.engine.model.WeightLayout;
@@ -18,7 +19,7 @@ import java.util.Set;
 /**
  * Reads a bitsandbytes-quantized model directory (ours or one saved by transformers) onto the
  * engine: projections stay quantized ({@link Nf4Weight}, {@link Int8Weight}), every other tensor
- * becomes a frozen float32 array. Each 4-bit weight is decoded with its own stored quant_map and
+ * becomes a frozen float32 array (for training the 16-bit embedding and LM head stay 16-bit). Each 4-bit weight is decoded with its own stored quant_map and
  * nested_quant_map. fp4, quantized LM heads and non-uint8 quant storage are refused by name.
  */
 public final class QuantizedCheckpointReader {
@@ -27,6 +28,14 @@ public final class QuantizedCheckpointReader {
     }
 
     public static WeightSet read(Path modelDir, LlamaConfig config, NDManager manager) {
+        return read(modelDir, config, manager, false);
+    }
+
+    /**
+     * As {@link #read(Path, LlamaConfig, NDManager)}; with {@code keepStoredPrecision} (training) a bf16 / fp16
+     * embedding and LM head stay 16-bit ({@link HalfPrecisionWeight}) instead of becoming float32.
+     */
+    public static WeightSet read(Path modelDir, LlamaConfig config, NDManager manager, boolean keepStoredPrecision) {
         BnbQuantizationConfig.read(modelDir).orElseThrow(() -> new IllegalArgumentException(
                 modelDir + "/config.json has no quantization_config: not a quantized model"));
         CodeTables tables = new CodeTables(manager);
@@ -59,6 +68,10 @@ public final class QuantizedCheckpointReader {
                     if (!Arrays.equals(info.shape(), shape)) {
                         throw new IllegalArgumentException(modelDir + ": tensor '" + name + "' has shape "
                                 + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(shape));
+                    }
+                    if (keepStoredPrecision && WeightLayout.isKeptInStoredPrecision(name) && HalfPrecisionWeight.holds(info.dtype())) {
+                        quantized.put(name, HalfPrecisionWeight.read(r, name, manager));
+                        continue;
                     }
                     NDArray array = r.readFloat32(name, manager);
                     array.setName(name);

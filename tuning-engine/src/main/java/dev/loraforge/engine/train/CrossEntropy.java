@@ -5,11 +5,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.Ops;
+import dev.loraforge.engine.model.VocabWeight;
 
 /**
  * Token cross-entropy composed from logSoftmax + gather + mask (DJL has no cross-entropy with an
@@ -59,10 +58,12 @@ public final class CrossEntropy {
 
     /**
      * As {@link #sumNllFromHidden(LlamaModel, NDArray, long[])} with {@code chunkRows} positions per chunk.
-     * The frozen LM head needs no gradient of its own, so while autograd records, each chunk runs its own
-     * backward at once, from its loss down to its rows of hidden states (a detached leaf), and frees its
-     * logits: G, the gradient of the loss with respect to the hidden states, is assembled chunk by chunk. The
-     * returned scalar is {@code sum(h * G) - c + nll} with c the value of {@code sum(h * G)}: its value is the
+     * The frozen LM head needs no gradient of its own, so while autograd records, each chunk computes its
+     * gradient at once, by hand: {@code dz = softmax(z) - onehot(target)} (times the soft-cap's slope), then its
+     * rows of hidden states' {@code dz W}, and frees its logits (one (rows, vocab) buffer, the softmax taken in
+     * place, where autograd through log-softmax and gather would hold four); a 16-bit LM head is widened a block of vocabulary rows at a time for
+     * both products ({@link VocabWeight#block}), so its float32 copy never exists whole. G, the gradient of the
+     * loss with respect to the hidden states, is assembled chunk by chunk. The returned scalar is {@code sum(h * G) - c + nll} with c the value of {@code sum(h * G)}: its value is the
      * loss and its backward gives the hidden states exactly G, as one backward through the whole logits would
      * (up to float summation order).
      */
@@ -87,30 +88,70 @@ public final class CrossEntropy {
         NDArray counted = hidden.reshape(-1, h).get(Ops.owned(m.create(rows)));                 // (N, H), in the graph
         boolean graph = JniUtils.isGradMode(); // recording a graph (training): the gradient is needed
         NDArray frozen = counted.stopGradient();                                     // the same values, no graph
-        NDArray weight = model.lmHeadWeight();                                        // (V, H)
+        VocabWeight head = model.lmHeadWeight();                                      // (V, H), float32 or 16-bit
+        long vocab = head.vocab();
+        int blockRows = head.blockRows();
         Double cap = model.config().finalLogitSoftcap();
         double nll = 0;
         NDList grads = new NDList();
         for (int start = 0; start < n; start += chunkRows) {
             int end = Math.min(n, start + chunkRows);
             try (NDManager cm = m.newSubManager()) {
-                NDArray x = Ops.into(frozen.get(start + ":" + end), cm).duplicate();       // (n, H), a leaf
-                if (graph) {
-                    x.setRequiresGradient(true);
+                NDArray x = Ops.into(frozen.get(start + ":" + end), cm);                 // (n, H), no graph
+                // z = x W^T a block of vocabulary rows at a time (a 16-bit head is widened block by block)
+                NDList parts = new NDList();
+                for (long from = 0; from < vocab; from += blockRows) {
+                    try (NDArray w = head.block(from, Math.min(vocab, from + blockRows), cm)) {
+                        parts.add(Ops.linear(x, w, null));
+                    }
                 }
-                NDArray z = Ops.linear(x, weight, null);                              // (n, V)
+                NDArray z = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);   // (n, V)
+                if (parts.size() > 1) {
+                    parts.close(); // the blocks' products, copied into z
+                }
+                NDArray capped = cap == null ? z : Ops.softcap(z, cap.floatValue());
                 if (cap != null) {
-                    z = Ops.softcap(z, cap.floatValue());
+                    z.close();
                 }
                 NDArray tgt = cm.create(java.util.Arrays.copyOfRange(picked, start, end)).expandDims(1); // (n, 1)
-                NDArray chunkNll = z.logSoftmax(-1).gather(tgt, 1).sum().neg();       // ()
-                nll += chunkNll.getFloat();
-                if (graph) {
-                    // this chunk's own backward, down to its leaf x only: d nll / d x, then the chunk's graph goes
-                    try (NDArray one = cm.ones(new Shape())) {
-                        JniUtils.backward((PtNDArray) chunkNll, (PtNDArray) one, false, false);
+                NDArray target = capped.gather(tgt, 1);                                       // (n, 1) logit of the target
+                NDArray max = capped.max(new int[] {1}, true);                                // (n, 1)
+                NDArray e;                                                                    // exp(logit - max), (n, V)
+                if (cap == null) {
+                    capped.subi(max);
+                    e = capped.exp();
+                    capped.close();
+                } else {
+                    try (NDArray shifted = capped.sub(max)) {
+                        e = shifted.exp();
                     }
-                    NDArray dx = x.getGradient();                                     // (n, H)
+                }
+                NDArray sum = e.sum(new int[] {1}, true);                                     // (n, 1)
+                // nll = logsumexp - target logit = max + log(sum) - target, per row
+                nll += max.add(sum.log()).sub(target).sum().getFloat();
+                if (graph) {
+                    // d nll / d logits = softmax - onehot(target); with soft-capping times 1 - (capped / cap)^2
+                    NDArray p = e.divi(sum);                                                  // (n, V), softmax
+                    NDArray targetSlope = null;                                               // (n, 1)
+                    if (cap != null) {
+                        NDArray slope = capped.divi(cap.floatValue());
+                        slope.muli(slope).negi().addi(1f);                                    // 1 - tanh^2
+                        p.muli(slope);
+                        slope.close();
+                        NDArray t = target.div(cap.floatValue());
+                        targetSlope = t.mul(t).neg().add(1f);
+                    }
+                    // dx = dz W = p W - slope_target * W[target]: the one-hot part is a row lookup, never a (n, V) array
+                    NDArray dx = null;
+                    for (long from = 0; from < vocab; from += blockRows) {
+                        long to = Math.min(vocab, from + blockRows);
+                        try (NDArray w = head.block(from, to, cm)) {
+                            NDArray part = (from == 0 && to == vocab ? p : p.get(":, " + from + ":" + to)).matMul(w); // (n, H)
+                            dx = dx == null ? part : dx.addi(part);
+                        }
+                    }
+                    NDArray targetRows = head.rows(tgt.squeeze(1));                           // (n, H)
+                    dx.subi(targetSlope == null ? targetRows : targetRows.muli(targetSlope));
                     dx.attach(m);
                     grads.add(dx);
                 }

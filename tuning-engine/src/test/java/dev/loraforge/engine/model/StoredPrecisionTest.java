@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A 16-bit checkpoint loaded for training stays 16-bit in memory: its projection weights are held as
- * stored (2 bytes per parameter) and widened to float32 one matrix at a time, so the model computes
- * exactly what the float32 load of the same file computes, forward and backward.
+ * A 16-bit checkpoint loaded for training stays 16-bit in memory: its projection weights, embedding and LM
+ * head are held as stored (2 bytes per parameter) and widened to float32 one matrix (or one block of vocabulary
+ * rows) at a time, so the model computes exactly what the float32 load of the same file computes, forward and
+ * backward.
  */
 class StoredPrecisionTest {
 
@@ -53,7 +54,7 @@ class StoredPrecisionTest {
                         n *= s;
                     }
                     String name = e.getKey();
-                    if (WeightLayout.isProjectionWeight(name)) {
+                    if (WeightLayout.isKeptInStoredPrecision(name)) { // projections, embedding, LM head
                         assertThat(model.weights()).as(name + " has no float32 copy").doesNotContainKey(name);
                         QuantizedWeight w = model.quantizedWeights().get(name);
                         assertThat(w).as(name).isInstanceOf(HalfPrecisionWeight.class);
@@ -137,6 +138,61 @@ class StoredPrecisionTest {
                 }
                 assertThat(scale).as(key + " has a gradient").isPositive();
                 assertThat(maxAbsDiff(g1, g2)).as(key).isLessThan(1e-5 * Math.max(1, scale));
+            }
+        }
+    }
+
+    /**
+     * A vocabulary large enough that the 16-bit LM head is widened in two blocks (the second one partial): the
+     * embedding lookup, the logits and the chunked loss's gradients equal those of the float32 load.
+     */
+    @Test
+    void aLargeVocabularyIsWidenedABlockAtATimeWithTheFloat32Numbers() {
+        LlamaConfig big = CONFIG.toBuilder().vocabSize(300_000).torchDtype("bfloat16").build();
+        Path d = dir.resolve("big");
+        TestModels.write(d, big, TestModels.randomWeights(big, 11), SafeDType.BF16);
+        LoraConfig all = LoraConfig.of(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR));
+        int[][] ids = TestModels.randomIds(6, 2, 9, big.vocabSize());
+        long[] targets = new long[18];
+        Random r = new Random(8);
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = i % 9 == 0 ? -100 : r.nextInt(big.vocabSize());
+        }
+        try (LlamaModel narrow = LlamaModel.load(d, ai.djl.Device.cpu(), true); LlamaModel wide = LlamaModel.load(d);
+             LoraAdapter na = LoraAdapter.create(narrow, all, 1); LoraAdapter wa = LoraAdapter.create(wide, all, 1);
+             NDManager step = narrow.manager().newSubManager()) {
+            for (String name : List.of("model.embed_tokens.weight", "lm_head.weight")) {
+                assertThat(narrow.weights()).as(name + " has no float32 copy").doesNotContainKey(name);
+                assertThat(narrow.quantizedWeights().get(name)).as(name).isInstanceOf(HalfPrecisionWeight.class);
+            }
+            VocabWeight head = narrow.lmHeadWeight();
+            assertThat(head.isHalfPrecision()).isTrue();
+            assertThat(head.blockRows()).as("more than one block").isLessThan(big.vocabSize());
+            assertThat(big.vocabSize() % head.blockRows()).as("the last block is partial").isNotZero();
+            assertThat(maxAbsDiff(narrow.forward(TestModels.ids(step, ids), null, null).toFloatArray(),
+                    wide.forward(TestModels.ids(step, ids), null, null).toFloatArray())).as("logits").isLessThan(1e-6);
+
+            sameNonZeroB(na, wa);
+            double narrowLoss = LayerwiseBackward.runFromHidden(narrow, na, TestModels.ids(step, ids), null,
+                    h -> CrossEntropy.sumNllFromHidden(narrow, h, targets), 0.5f, 7);
+            double wideLoss;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                NDArray loss = CrossEntropy.sumNll(wide.forward(TestModels.ids(step, ids), null, null, wa),
+                        step.create(targets, new Shape(2, 9)));
+                gc.backward(loss.mul(0.5f));
+                wideLoss = loss.getFloat();
+            }
+            assertThat(wideLoss).as("a loss worth comparing (ln 300000 per counted token)").isGreaterThan(100);
+            assertThat(narrowLoss).isCloseTo(wideLoss, org.assertj.core.data.Offset.offset(1e-6 * wideLoss));
+            for (String key : na.trainableParameters().keySet()) {
+                float[] g1 = na.trainableParameters().get(key).getGradient().toFloatArray();
+                float[] g2 = wa.trainableParameters().get(key).getGradient().toFloatArray();
+                double scale = 0;
+                for (float v : g2) {
+                    scale = Math.max(scale, Math.abs(v));
+                }
+                assertThat(scale).as(key + " has a gradient").isPositive();
+                assertThat(maxAbsDiff(g1, g2)).as(key).isLessThan(1e-4 * scale);
             }
         }
     }
