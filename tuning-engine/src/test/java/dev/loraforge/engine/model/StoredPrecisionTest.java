@@ -109,11 +109,7 @@ class StoredPrecisionTest {
         TestModels.write(bf16, CONFIG.toBuilder().torchDtype("bfloat16").build(), weights, SafeDType.BF16);
         LoraConfig all = LoraConfig.of(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR));
         int[][] ids = TestModels.randomIds(3, 2, 9, CONFIG.vocabSize());
-        long[] targets = new long[18];
-        Random r = new Random(4);
-        for (int i = 0; i < targets.length; i++) {
-            targets[i] = i % 9 == 8 ? -100 : r.nextInt(CONFIG.vocabSize());
-        }
+        long[] targets = targets(4, 8, CONFIG.vocabSize());
         try (LlamaModel narrow = LlamaModel.load(bf16, ai.djl.Device.cpu(), true); LlamaModel wide = LlamaModel.load(bf16);
              LoraAdapter na = LoraAdapter.create(narrow, all, 1); LoraAdapter wa = LoraAdapter.create(wide, all, 1);
              NDManager step = narrow.manager().newSubManager()) {
@@ -129,16 +125,7 @@ class StoredPrecisionTest {
                 wideLoss = loss.getFloat();
             }
             assertThat(narrowLoss).isCloseTo(wideLoss, org.assertj.core.data.Offset.offset(1e-4));
-            for (String key : na.trainableParameters().keySet()) {
-                float[] g1 = na.trainableParameters().get(key).getGradient().toFloatArray();
-                float[] g2 = wa.trainableParameters().get(key).getGradient().toFloatArray();
-                double scale = 0;
-                for (float v : g2) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
-                assertThat(scale).as(key + " has a gradient").isPositive();
-                assertThat(maxAbsDiff(g1, g2)).as(key).isLessThan(1e-5 * Math.max(1, scale));
-            }
+            sameGradients(na, wa, scale -> 1e-5 * Math.max(1, scale));
         }
     }
 
@@ -153,11 +140,7 @@ class StoredPrecisionTest {
         TestModels.write(d, big, TestModels.randomWeights(big, 11), SafeDType.BF16);
         LoraConfig all = LoraConfig.of(4, 8, 0.0, List.of(LoraConfig.ALL_LINEAR));
         int[][] ids = TestModels.randomIds(6, 2, 9, big.vocabSize());
-        long[] targets = new long[18];
-        Random r = new Random(8);
-        for (int i = 0; i < targets.length; i++) {
-            targets[i] = i % 9 == 0 ? -100 : r.nextInt(big.vocabSize());
-        }
+        long[] targets = targets(8, 0, big.vocabSize());
         try (LlamaModel narrow = LlamaModel.load(d, ai.djl.Device.cpu(), true); LlamaModel wide = LlamaModel.load(d);
              LoraAdapter na = LoraAdapter.create(narrow, all, 1); LoraAdapter wa = LoraAdapter.create(wide, all, 1);
              NDManager step = narrow.manager().newSubManager()) {
@@ -184,16 +167,31 @@ class StoredPrecisionTest {
             }
             assertThat(wideLoss).as("a loss worth comparing (ln 300000 per counted token)").isGreaterThan(100);
             assertThat(narrowLoss).isCloseTo(wideLoss, org.assertj.core.data.Offset.offset(1e-6 * wideLoss));
-            for (String key : na.trainableParameters().keySet()) {
-                float[] g1 = na.trainableParameters().get(key).getGradient().toFloatArray();
-                float[] g2 = wa.trainableParameters().get(key).getGradient().toFloatArray();
-                double scale = 0;
-                for (float v : g2) {
-                    scale = Math.max(scale, Math.abs(v));
-                }
-                assertThat(scale).as(key + " has a gradient").isPositive();
-                assertThat(maxAbsDiff(g1, g2)).as(key).isLessThan(1e-4 * scale);
+            sameGradients(na, wa, scale -> 1e-4 * scale);
+        }
+    }
+
+    /** 18 targets (2 rows of 9) below {@code vocab}, position {@code ignored} of each row -100. */
+    private static long[] targets(long seed, int ignored, int vocab) {
+        long[] targets = new long[18];
+        Random r = new Random(seed);
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = i % 9 == ignored ? -100 : r.nextInt(vocab);
+        }
+        return targets;
+    }
+
+    /** Every parameter of {@code a} has a non-zero gradient within {@code tolerance(max |gradient of b|)} of b's. */
+    private static void sameGradients(LoraAdapter a, LoraAdapter b, java.util.function.DoubleUnaryOperator tolerance) {
+        for (String key : a.trainableParameters().keySet()) {
+            float[] g1 = a.trainableParameters().get(key).getGradient().toFloatArray();
+            float[] g2 = b.trainableParameters().get(key).getGradient().toFloatArray();
+            double scale = 0;
+            for (float v : g2) {
+                scale = Math.max(scale, Math.abs(v));
             }
+            assertThat(scale).as(key + " has a gradient").isPositive();
+            assertThat(maxAbsDiff(g1, g2)).as(key).isLessThan(tolerance.applyAsDouble(scale));
         }
     }
 
