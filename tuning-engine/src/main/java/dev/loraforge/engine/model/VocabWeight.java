@@ -92,9 +92,9 @@ public final class VocabWeight {
     /**
      * {@code x W^T}: (..., H) -> (..., V) in x's manager. For a 16-bit matrix the product is taken a block of
      * rows at a time and concatenated; under autograd each block's widened weight lives until the backward
-     * pass (training uses {@code train.CrossEntropy}, which never keeps them).
+     * pass ({@code train.CrossEntropy} calls it on rows without a graph, so it never keeps them).
      */
-    NDArray linear(NDArray x) {
+    public NDArray linear(NDArray x) {
         if (dense != null) {
             return Ops.linear(x, dense, null);
         }

@@ -98,17 +98,7 @@ public final class CrossEntropy {
             int end = Math.min(n, start + chunkRows);
             try (NDManager cm = m.newSubManager()) {
                 NDArray x = Ops.into(frozen.get(start + ":" + end), cm);                 // (n, H), no graph
-                // z = x W^T a block of vocabulary rows at a time (a 16-bit head is widened block by block)
-                NDList parts = new NDList();
-                for (long from = 0; from < vocab; from += blockRows) {
-                    try (NDArray w = head.block(from, Math.min(vocab, from + blockRows), cm)) {
-                        parts.add(Ops.linear(x, w, null));
-                    }
-                }
-                NDArray z = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);   // (n, V)
-                if (parts.size() > 1) {
-                    parts.close(); // the blocks' products, copied into z
-                }
+                NDArray z = head.linear(x);                                                  // (n, V), blocks widened one at a time
                 NDArray capped = cap == null ? z : Ops.softcap(z, cap.floatValue());
                 if (cap != null) {
                     z.close();
