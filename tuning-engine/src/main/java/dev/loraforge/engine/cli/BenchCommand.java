@@ -9,6 +9,7 @@ import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.quant.BnbQuantizationConfig;
 import dev.loraforge.engine.quant.ModelQuantizer;
 import dev.loraforge.engine.quant.QloraBase;
 import dev.loraforge.engine.train.FineTuneLoop;
@@ -61,8 +62,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--matmul", defaultValue = "2048", paramLabel = "N", description = "Size of the N^3 matmul probe, 0 = skip (default: ${DEFAULT-VALUE}).")
     int matmul;
 
-    @Option(names = "--method", defaultValue = "lora", paramLabel = "lora|qlora",
-            description = "qlora: the base's projections held in NF4 with double quantization (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--model", paramLabel = "DIR", description = "Train this model directory instead of a generated preset:"
+            + " a 16-bit or float32 one (lora, or qlora quantizing it on the fly) or one written by `tune quantize` (qlora).")
+    Path modelDir;
+
+    @Option(names = "--method", paramLabel = "lora|qlora",
+            description = "qlora: the base's projections held in NF4 with double quantization (default: qlora for a quantized"
+                    + " --model, lora otherwise).")
     String method;
 
     @Option(names = "--recompute", description = "Layer-wise recomputation in the backward pass for lora too (qlora always uses it).")
@@ -78,22 +84,38 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("preset", preset);
+        if (modelDir != null) {
+            out.put("model", modelDir.toString());
+        } else {
+            out.put("preset", preset);
+        }
         out.put("threads", System.getProperty("ai.djl.pytorch.num_threads", "default"));
         ai.djl.Device device = engine.device();
         out.put("device", dev.loraforge.engine.model.DeviceSpec.name(device));
-        Path dir = Files.createTempDirectory("tune-bench-");
+        boolean quantizedModel = modelDir != null && BnbQuantizationConfig.read(modelDir).isPresent();
+        if (method == null) {
+            method = quantizedModel ? "qlora" : "lora";
+        }
+        boolean qlora = switch (method) {
+            case "lora" -> false;
+            case "qlora" -> true;
+            default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
+        };
+        if (quantizedModel && !qlora) {
+            throw new IllegalArgumentException(modelDir + " is quantized (config.json has a quantization_config): use --method qlora,"
+                    + " or give the full-precision model for lora");
+        }
+        Path dir = modelDir != null ? modelDir : Files.createTempDirectory("tune-bench-");
         try {
-            TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), dir, 0);
-            System.gc(); // the peak should be the training's, not the writing of the random model
+            if (modelDir == null) {
+                TinyModelGenerator.write(TinyModelGenerator.Preset.parse(preset), dir, 0);
+                System.gc(); // the peak should be the training's, not the writing of the random model
+            }
             out.put("peak_rss_scope", ProcessMemory.resetPeak() ? "load and train" : "whole process");
-            boolean qlora = switch (method) {
-                case "lora" -> false;
-                case "qlora" -> true;
-                default -> throw new IllegalArgumentException("--method " + method + " is not known; use lora or qlora");
-            };
-            try (LlamaModel model = qlora ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY, device)
+            long loadStart = System.nanoTime();
+            try (LlamaModel model = qlora && !quantizedModel ? ModelQuantizer.loadQuantized(dir, QloraBase.ON_THE_FLY, device)
                     : LlamaModel.load(dir, device, !float32Base)) {
+                out.put("load_seconds", Math.round((System.nanoTime() - loadStart) / 1e8) / 10.0);
                 if (recompute) {
                     model.setLayerwiseRecompute(true);
                 }
@@ -146,8 +168,10 @@ final class BenchCommand implements Callable<Integer> {
                 out.put("mfu", Double.isNaN(gflops) ? null : Math.round(1000 * tps * flopsPerToken / (gflops * 1e9)) / 1000.0);
             }
         } finally {
-            try (var s = Files.walk(dir)) {
-                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            if (modelDir == null) {
+                try (var s = Files.walk(dir)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
             }
         }
         System.out.println(new ObjectMapper().writeValueAsString(out));

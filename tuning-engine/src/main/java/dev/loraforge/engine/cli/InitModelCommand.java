@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
                 + " and any supported family.")
 final class InitModelCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", required = true, paramLabel = "NAME", description = "tiny, small or qwen2.5-0.5b (Qwen2.5-0.5B's shape, bf16, ~1 GB).")
+    @Option(names = "--preset", required = true, paramLabel = "NAME", description = "tiny, small, qwen2.5-0.5b (Qwen2.5-0.5B's shape, bf16, ~1 GB) or llama3.1-8b (Llama-3.1-8B's shape, bf16, ~16 GB in 5 GB shards).")
     String preset;
 
     @Option(names = "--family", defaultValue = "llama", paramLabel = "MODEL_TYPE",

@@ -39,7 +39,9 @@ final class QuantizeCommand implements Callable<Integer> {
                         + " %.3f bits per quantized parameter, relative error %.4f, %.1f M parameters/s%n",
                 r.quantizedTensors(), r.quantizedParameters(), r.parameters(), r.scheme().id(), r.bytesBefore(), r.bytesAfter(),
                 r.bitsPerQuantizedParameter(), r.relativeError(), r.parametersPerSecond() / 1e6);
-        System.out.println(new ObjectMapper().writeValueAsString(r.toMap()));
+        java.util.Map<String, Object> json = new java.util.LinkedHashMap<>(r.toMap());
+        json.put("peak_rss_bytes", ProcessMemory.peakRssBytes()); // the whole process: JVM, reading, quantizing, writing
+        System.out.println(new ObjectMapper().writeValueAsString(json));
         return 0;
     }
 }

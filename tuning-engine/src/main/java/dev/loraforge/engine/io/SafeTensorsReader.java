@@ -272,10 +272,58 @@ public final class SafeTensorsReader implements AutoCloseable {
         return out;
     }
 
-    /** The tensor converted to a Java float array (floating types only). */
+    /**
+     * The tensor converted to a Java float array (floating types only). Read through a small buffer, not
+     * mapped: a large model read tensor by tensor does not keep every tensor's pages resident in this process.
+     */
     public float[] readFloats(String name) {
         TensorInfo info = info(name);
-        return toFloats(info, bytes(name));
+        long n = info.elementCount();
+        if (n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("tensor '" + name + "' is too large for a Java array");
+        }
+        if (!info.dtype().isFloating()) {
+            throw new IllegalArgumentException("tensor '" + name + "' is " + info.dtype() + ", not a floating type");
+        }
+        int size = info.dtype().byteSize();
+        float[] out = new float[(int) n];
+        ByteBuffer chunk = ByteBuffer.allocateDirect(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = READ_CHUNK / size;
+        try {
+            for (int from = 0; from < out.length; from += perChunk) {
+                int count = Math.min(perChunk, out.length - from);
+                chunk.clear().limit(count * size);
+                readFully(channelOf.get(name), chunk, info.offset() + (long) from * size);
+                decode(info.dtype(), name, chunk, out, from, count);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read tensor '" + name + "' of " + fileOf.get(name), e);
+        }
+        return out;
+    }
+
+    /** Bytes read at a time by {@link #readFloats}. */
+    private static final int READ_CHUNK = 8 << 20;
+
+    /**
+     * Appends tensor {@code name}'s bytes to {@code target} (file to file in the kernel where it can: neither
+     * mapped nor copied through the Java heap).
+     */
+    public void transferTo(String name, java.nio.channels.WritableByteChannel target) {
+        TensorInfo info = info(name);
+        FileChannel ch = channelOf.get(name);
+        try {
+            long done = 0;
+            while (done < info.byteLength()) {
+                long n = ch.transferTo(info.offset() + done, info.byteLength() - done, target);
+                if (n <= 0) {
+                    throw new IOException("no progress copying at byte " + done + " of " + info.byteLength());
+                }
+                done += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy tensor '" + name + "' of " + fileOf.get(name), e);
+        }
     }
 
     static float[] toFloats(TensorInfo info, ByteBuffer buf) {
@@ -284,27 +332,32 @@ public final class SafeTensorsReader implements AutoCloseable {
             throw new IllegalArgumentException("tensor '" + info.name() + "' is too large for a Java array");
         }
         float[] out = new float[(int) n];
-        switch (info.dtype()) {
-            case F32 -> buf.asFloatBuffer().get(out);
+        decode(info.dtype(), info.name(), buf, out, 0, out.length);
+        return out;
+    }
+
+    /** {@code count} values of {@code dtype} from {@code buf}'s position as floats into {@code out[at ...]}. */
+    private static void decode(SafeDType dtype, String name, ByteBuffer buf, float[] out, int at, int count) {
+        ByteBuffer b = buf.slice().order(ByteOrder.LITTLE_ENDIAN);
+        switch (dtype) {
+            case F32 -> b.asFloatBuffer().get(out, at, count);
             case F16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = HalfFloats.f16ToF32(buf.getShort(2 * i));
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = HalfFloats.f16ToF32(b.getShort(2 * i));
                 }
             }
             case BF16 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = HalfFloats.bf16ToF32(buf.getShort(2 * i));
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = Float.intBitsToFloat((b.getShort(2 * i) & 0xFFFF) << 16);
                 }
             }
             case F64 -> {
-                for (int i = 0; i < out.length; i++) {
-                    out[i] = (float) buf.getDouble(8 * i);
+                for (int i = 0; i < count; i++) {
+                    out[at + i] = (float) b.getDouble(8 * i);
                 }
             }
-            default -> throw new IllegalArgumentException(
-                    "tensor '" + info.name() + "' is " + info.dtype() + ", not a floating type");
+            default -> throw new IllegalArgumentException("tensor '" + name + "' is " + dtype + ", not a floating type");
         }
-        return out;
     }
 
     @Override

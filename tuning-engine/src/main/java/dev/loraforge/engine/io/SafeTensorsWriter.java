@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * spaces to a multiple of 8 bytes (so data starts aligned), tensors streamed one at a time.
  * The file appears atomically (written beside it, then moved).
  */
-public final class SafeTensorsWriter {
+public final class SafeTensorsWriter implements TensorSink {
 
     private record Entry(SafeDType dtype, long[] shape, long byteLength, Supplier<ByteBuffer> bytes) {
     }
@@ -100,6 +100,11 @@ public final class SafeTensorsWriter {
         return put(name, dtype, shape, () -> copy.duplicate());
     }
 
+    @Override
+    public void putBytes(String name, SafeDType dtype, long[] shape, ByteBuffer littleEndianBytes) {
+        addRaw(name, dtype, shape, littleEndianBytes);
+    }
+
     private SafeTensorsWriter put(String name, SafeDType dtype, long[] shape, Supplier<ByteBuffer> bytes) {
         if (name == null || name.isEmpty() || name.equals("__metadata__")) {
             throw new IllegalArgumentException("invalid tensor name '" + name + "'");
@@ -145,30 +150,51 @@ public final class SafeTensorsWriter {
 
     /** The header bytes, padded with spaces to a multiple of 8. */
     byte[] header() {
+        java.util.List<HeaderEntry> list = new java.util.ArrayList<>();
+        long offset = 0;
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            Entry en = e.getValue();
+            list.add(new HeaderEntry(e.getKey(), en.dtype(), en.shape(), offset, offset + en.byteLength()));
+            offset += en.byteLength();
+        }
+        return padded(headerJson(metadata, list), 0);
+    }
+
+    /** One tensor of a header: its data occupies bytes [begin, end) of the data section. */
+    record HeaderEntry(String name, SafeDType dtype, long[] shape, long begin, long end) {
+    }
+
+    /** The header JSON: {@code __metadata__} first (when any), then the tensors in the order given. */
+    static byte[] headerJson(Map<String, String> metadata, java.util.List<HeaderEntry> tensors) {
         ObjectNode root = SafeTensorsReader.JSON.createObjectNode();
         if (!metadata.isEmpty()) {
             ObjectNode meta = root.putObject("__metadata__");
             metadata.forEach(meta::put);
         }
-        long offset = 0;
-        for (Map.Entry<String, Entry> e : entries.entrySet()) {
-            Entry en = e.getValue();
-            ObjectNode t = root.putObject(e.getKey());
+        for (HeaderEntry en : tensors) {
+            ObjectNode t = root.putObject(en.name());
             t.put("dtype", en.dtype().tag());
             ArrayNode shape = t.putArray("shape");
             for (long d : en.shape()) {
                 shape.add(d);
             }
-            t.putArray("data_offsets").add(offset).add(offset + en.byteLength());
-            offset += en.byteLength();
+            t.putArray("data_offsets").add(en.begin()).add(en.end());
         }
-        byte[] json = root.toString().getBytes(StandardCharsets.UTF_8);
-        int padded = (json.length + 7) / 8 * 8;
-        byte[] out = new byte[padded];
-        System.arraycopy(json, 0, out, 0, json.length);
-        for (int i = json.length; i < padded; i++) {
-            out[i] = ' ';
+        return root.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * {@code json} followed by spaces up to {@code length} bytes, or up to the next multiple of 8 when
+     * {@code length} is 0 (the format allows trailing whitespace in the header).
+     */
+    static byte[] padded(byte[] json, int length) {
+        int size = length > 0 ? length : (json.length + 7) / 8 * 8;
+        if (json.length > size) {
+            throw new IllegalStateException("a safetensors header of " + json.length + " bytes does not fit the " + size
+                    + " reserved for it");
         }
+        byte[] out = java.util.Arrays.copyOf(json, size);
+        java.util.Arrays.fill(out, json.length, size, (byte) ' ');
         return out;
     }
 

@@ -1,7 +1,13 @@
 package dev.loraforge.engine.model;
 
+import dev.loraforge.engine.io.SafeDType;
+import dev.loraforge.engine.io.SafeTensorsShards;
 import dev.loraforge.engine.io.SafeTensorsWriter;
+import dev.loraforge.engine.io.TensorInfo;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 
@@ -16,14 +22,39 @@ public final class ModelFixtures {
     private ModelFixtures() {
     }
 
-    /** Writes config.json, generation_config.json and model.safetensors (dtype from torch_dtype). */
+    /**
+     * Writes config.json, generation_config.json and model.safetensors (dtype from torch_dtype); a model over
+     * {@link SafeTensorsShards#DEFAULT_MAX_SHARD_BYTES} goes into shards with an index, as save_pretrained does.
+     */
     public static void writeRandomModel(Path dir, LlamaConfig config, long seed) {
-        SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
-        for (Map.Entry<String, long[]> e : WeightLayout.of(config).entrySet()) {
-            writer.addFloatsLazily(e.getKey(), e.getValue(), ModelWriter.dtypeOf(config),
-                    () -> initialValues(config, e.getKey(), e.getValue(), seed)); // one tensor in memory at a time
+        writeRandomModel(dir, config, seed, SafeTensorsShards.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /** As {@link #writeRandomModel(Path, LlamaConfig, long)} with shards of at most {@code maxShardBytes}. */
+    public static void writeRandomModel(Path dir, LlamaConfig config, long seed, long maxShardBytes) {
+        SafeDType dtype = ModelWriter.dtypeOf(config);
+        List<Map.Entry<String, long[]>> tensors = List.copyOf(WeightLayout.of(config).entrySet());
+        long[] bytes = tensors.stream().mapToLong(e -> TensorInfo.elementCount(e.getValue()) * dtype.byteSize()).toArray();
+        int[] shardOf = SafeTensorsShards.plan(bytes, maxShardBytes);
+        int count = shardOf.length == 0 ? 1 : shardOf[shardOf.length - 1] + 1;
+        List<SafeTensorsWriter> shards = new ArrayList<>();
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (int i = 0; i < count; i++) {
+            shards.add(new SafeTensorsWriter().metadata("format", "pt"));
         }
-        ModelWriter.writeFiles(dir, config, writer);
+        for (int i = 0; i < tensors.size(); i++) {
+            Map.Entry<String, long[]> e = tensors.get(i);
+            shards.get(shardOf[i]).addFloatsLazily(e.getKey(), e.getValue(), dtype,
+                    () -> initialValues(config, e.getKey(), e.getValue(), seed)); // one tensor in memory at a time
+            weightMap.put(e.getKey(), SafeTensorsShards.fileName(shardOf[i], count));
+        }
+        ModelWriter.writeFiles(dir, config, shards.get(0), SafeTensorsShards.fileName(0, count));
+        for (int i = 1; i < count; i++) {
+            shards.get(i).write(dir.resolve(SafeTensorsShards.fileName(i, count)));
+        }
+        if (count > 1) {
+            SafeTensorsShards.writeIndex(dir, java.util.Arrays.stream(bytes).sum(), weightMap);
+        }
     }
 
     /** The transformers-style initial values of one tensor. */

@@ -47,6 +47,10 @@ public final class ModelWriter {
     }
 
     static void writeFiles(Path dir, LlamaConfig config, SafeTensorsWriter writer) {
+        writeFiles(dir, config, writer, "model.safetensors");
+    }
+
+    static void writeFiles(Path dir, LlamaConfig config, SafeTensorsWriter writer, String weightsFile) {
         try {
             Files.createDirectories(dir);
             config.write(dir);
@@ -54,7 +58,7 @@ public final class ModelWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write model files in " + dir, e);
         }
-        writer.write(dir.resolve("model.safetensors"));
+        writer.write(dir.resolve(weightsFile));
     }
 
     /** The safetensors type for config.json's torch_dtype. */

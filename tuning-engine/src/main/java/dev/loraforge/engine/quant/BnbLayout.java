@@ -2,7 +2,8 @@ package dev.loraforge.engine.quant;
 
 import dev.loraforge.engine.io.SafeDType;
 import dev.loraforge.engine.io.SafeTensorsReader;
-import dev.loraforge.engine.io.SafeTensorsWriter;
+import dev.loraforge.engine.io.SafeTensorsStreamFile;
+import dev.loraforge.engine.io.TensorSink;
 import dev.loraforge.engine.io.TensorInfo;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -59,8 +60,8 @@ public final class BnbLayout {
                 || name.endsWith(".SCB") || name.endsWith(".weight_format");
     }
 
-    /** Adds the six tensors of a 4-bit weight; returns the bytes they take. */
-    public static long addNf4(SafeTensorsWriter w, String weightName, Nf4Tensor t) {
+    /** Adds the tensors of a 4-bit weight (six when double-quantized, four otherwise); returns the bytes they take. */
+    public static long addNf4(TensorSink w, String weightName, Nf4Tensor t) {
         long bytes = 0;
         bytes += raw(w, weightName, SafeDType.U8, new long[] {t.packed().length, 1}, ByteBuffer.wrap(t.packed()));
         if (t.doubleQuantized()) {
@@ -78,20 +79,52 @@ public final class BnbLayout {
     }
 
     /** Adds the three tensors of an 8-bit weight; returns the bytes they take. */
-    public static long addInt8(SafeTensorsWriter w, String weightName, Int8Tensor t) {
+    public static long addInt8(TensorSink w, String weightName, Int8Tensor t) {
         long bytes = raw(w, weightName, SafeDType.I8, t.shape(), ByteBuffer.wrap(t.data()));
         bytes += floats(w, scbName(weightName), t.scb());
         bytes += raw(w, weightFormatName(weightName), SafeDType.U8, new long[0], ByteBuffer.wrap(new byte[] {0}));
         return bytes;
     }
 
-    private static long raw(SafeTensorsWriter w, String name, SafeDType type, long[] shape, ByteBuffer bytes) {
-        w.addRaw(name, type, shape, bytes);
+    /** Longest quant-state JSON a slot is planned for (the real one is about 200 bytes). */
+    static final int QUANT_STATE_BOUND = 1024;
+
+    /**
+     * The tensors {@link #addNf4} / {@link #addInt8} will write for a weight of {@code shape} quantized with
+     * {@code scheme}, in the same order, before it is quantized: exact but for the quant-state JSON, planned at
+     * {@link #QUANT_STATE_BOUND} bytes.
+     */
+    public static List<SafeTensorsStreamFile.Slot> slots(String weightName, long[] shape, QuantScheme scheme) {
+        List<SafeTensorsStreamFile.Slot> out = new java.util.ArrayList<>();
+        if (scheme == QuantScheme.INT8) {
+            out.add(new SafeTensorsStreamFile.Slot(weightName, SafeDType.I8, shape));
+            out.add(new SafeTensorsStreamFile.Slot(scbName(weightName), SafeDType.F32, new long[] {shape[0]}));
+            out.add(new SafeTensorsStreamFile.Slot(weightFormatName(weightName), SafeDType.U8, new long[0]));
+            return out;
+        }
+        long n = Nf4Tensor.elementCount(shape);
+        long blocks = (n + Nf4Quantizer.BLOCKSIZE - 1) / Nf4Quantizer.BLOCKSIZE;
+        out.add(new SafeTensorsStreamFile.Slot(weightName, SafeDType.U8, new long[] {(n + 1) / 2, 1}));
+        if (scheme == QuantScheme.NF4_DQ) {
+            out.add(new SafeTensorsStreamFile.Slot(weightName + ABSMAX, SafeDType.U8, new long[] {blocks}));
+            long nested = (blocks + Nf4Quantizer.NESTED_BLOCKSIZE - 1) / Nf4Quantizer.NESTED_BLOCKSIZE;
+            out.add(new SafeTensorsStreamFile.Slot(weightName + NESTED_ABSMAX, SafeDType.F32, new long[] {nested}));
+            out.add(new SafeTensorsStreamFile.Slot(weightName + NESTED_QUANT_MAP, SafeDType.F32, new long[] {256}));
+        } else {
+            out.add(new SafeTensorsStreamFile.Slot(weightName + ABSMAX, SafeDType.F32, new long[] {blocks}));
+        }
+        out.add(new SafeTensorsStreamFile.Slot(weightName + QUANT_MAP, SafeDType.F32, new long[] {16}));
+        out.add(new SafeTensorsStreamFile.Slot(weightName + QUANT_STATE, SafeDType.U8, new long[] {QUANT_STATE_BOUND}));
+        return out;
+    }
+
+    private static long raw(TensorSink w, String name, SafeDType type, long[] shape, ByteBuffer bytes) {
+        w.putBytes(name, type, shape, bytes);
         return bytes.remaining();
     }
 
-    private static long floats(SafeTensorsWriter w, String name, float[] values) {
-        w.addFloats(name, values, new long[] {values.length}, SafeDType.F32);
+    private static long floats(TensorSink w, String name, float[] values) {
+        w.putFloats(name, values);
         return 4L * values.length;
     }
 

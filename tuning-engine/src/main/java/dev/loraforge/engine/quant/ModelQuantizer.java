@@ -7,7 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loraforge.engine.io.SafeDType;
 import dev.loraforge.engine.io.SafeTensorsReader;
-import dev.loraforge.engine.io.SafeTensorsWriter;
+import dev.loraforge.engine.io.SafeTensorsShards;
+import dev.loraforge.engine.io.SafeTensorsStreamFile;
 import dev.loraforge.engine.io.TensorInfo;
 import dev.loraforge.engine.model.HalfPrecisionWeight;
 import dev.loraforge.engine.model.LlamaConfig;
@@ -23,6 +24,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -38,8 +40,8 @@ import java.util.stream.Stream;
  * <li>{@link #loadQuantized}: the same quantization done in memory, straight into a {@link LlamaModel}
  *     whose projections stay quantized (QLoRA on the fly); no float32 copy of them is made.</li>
  * </ul>
- * Source tensors are read one at a time; the quantized model is held in memory (about 0.56 bytes per
- * projection parameter for NF4) until it is written.
+ * Source tensors are read one at a time; {@link #quantize} writes each as soon as it is quantized, so its
+ * memory does not grow with the model.
  */
 public final class ModelQuantizer {
 
@@ -50,38 +52,132 @@ public final class ModelQuantizer {
 
     /** Quantizes {@code modelDir} into the new directory {@code outDir} (must not exist, or be empty). */
     public static QuantizationReport quantize(Path modelDir, QuantScheme scheme, Path outDir) {
+        return quantize(modelDir, scheme, outDir, SafeTensorsShards.DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * As {@link #quantize(Path, QuantScheme, Path)}, in shards of at most {@code maxShardBytes} (one shard is
+     * written as model.safetensors). Each tensor is written as soon as it is quantized (unquantized ones are
+     * copied file to file), so memory holds one source tensor and its quantization, whatever the model's size.
+     */
+    public static QuantizationReport quantize(Path modelDir, QuantScheme scheme, Path outDir, long maxShardBytes) {
         long start = System.nanoTime();
         checkOutput(outDir);
         LlamaConfig config = sourceConfig(modelDir);
         Path partial = outDir.toAbsolutePath().resolveSibling("." + outDir.getFileName() + ".partial-" + UUID.randomUUID());
-        SafeTensorsWriter writer = new SafeTensorsWriter().metadata("format", "pt");
         long[] bytes = new long[2]; // data, stored
         Pass pass;
         try (SafeTensorsReader r = SafeTensorsReader.openModel(modelDir)) {
-            pass = run(r, config, scheme, (name, info) -> writer.addRaw(name, info.dtype(), info.shape(), r.bytes(name)),
-                    (name, q) -> {
-                        bytes[0] += q.dataBytes();
-                        bytes[1] += q instanceof Nf4Tensor t ? BnbLayout.addNf4(writer, name, t) : BnbLayout.addInt8(writer, name, (Int8Tensor) q);
-                    });
-            try {
-                Files.createDirectories(partial);
-                writer.write(partial.resolve("model.safetensors"));
-                writeConfig(modelDir, partial, scheme);
-                copyOtherFiles(modelDir, partial);
-                if (Files.isDirectory(outDir)) {
-                    Files.delete(outDir); // checked empty above
-                }
-                Files.move(partial, outDir, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot write the quantized model to " + outDir + ": " + e.getMessage(), e);
-            } finally {
-                deleteQuietly(partial);
+            Files.createDirectories(partial);
+            try (ShardedOutput out = new ShardedOutput(partial, plan(r, config, scheme), maxShardBytes)) {
+                pass = run(r, config, scheme, (name, info) -> out.file(name).putFrom(r, name), (name, q) -> {
+                    bytes[0] += q.dataBytes();
+                    SafeTensorsStreamFile f = out.file(name);
+                    bytes[1] += q instanceof Nf4Tensor t ? BnbLayout.addNf4(f, name, t) : BnbLayout.addInt8(f, name, (Int8Tensor) q);
+                });
+                out.finish();
             }
+            writeConfig(modelDir, partial, scheme);
+            copyOtherFiles(modelDir, partial);
+            if (Files.isDirectory(outDir)) {
+                Files.delete(outDir); // checked empty above
+            }
+            Files.move(partial, outDir, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the quantized model to " + outDir + ": " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(partial);
         }
-        long after = size(outDir.resolve("model.safetensors"));
+        long after = weightFilesSize(outDir);
         return new QuantizationReport(scheme, config.parameterCount(), pass.errors.count(), pass.tensors, weightFilesSize(modelDir),
                 after, bytes[0], bytes[1], pass.errors.meanAbs(), pass.errors.rms(), pass.errors.relative(),
                 pass.errors.maxAbs(), (System.nanoTime() - start) / 1e9, pass.quantizeNanos / 1e9);
+    }
+
+    /** The output tensors of each source tensor of the layout, in the order {@link #run} visits them. */
+    private static Map<String, List<SafeTensorsStreamFile.Slot>> plan(SafeTensorsReader r, LlamaConfig config, QuantScheme scheme) {
+        Map<String, List<SafeTensorsStreamFile.Slot>> plan = new LinkedHashMap<>();
+        for (Map.Entry<String, long[]> e : WeightLayout.of(config).entrySet()) {
+            String name = e.getKey();
+            if (WeightLayout.isProjectionWeight(name)) {
+                plan.put(name, BnbLayout.slots(name, e.getValue(), scheme));
+            } else if (r.contains(name)) {
+                TensorInfo info = r.info(name);
+                plan.put(name, List.of(new SafeTensorsStreamFile.Slot(name, info.dtype(), info.shape())));
+            } else {
+                plan.put(name, List.of()); // reported as missing by run()
+            }
+        }
+        return plan;
+    }
+
+    /** The quantized model's shard files, opened one after the other as the source tensors arrive in plan order. */
+    private static final class ShardedOutput implements AutoCloseable {
+        private final Path dir;
+        private final List<String> sources;
+        private final int[] shardOf;
+        private final int count;
+        private final Map<String, List<SafeTensorsStreamFile.Slot>> plan;
+        private final Map<String, String> weightMap = new LinkedHashMap<>();
+        private SafeTensorsStreamFile current;
+        private int currentShard = -1;
+        private long totalBytes;
+
+        ShardedOutput(Path dir, Map<String, List<SafeTensorsStreamFile.Slot>> plan, long maxShardBytes) {
+            this.dir = dir;
+            this.plan = plan;
+            this.sources = List.copyOf(plan.keySet());
+            this.shardOf = SafeTensorsShards.plan(plan.values().stream()
+                    .mapToLong(slots -> slots.stream().mapToLong(SafeTensorsStreamFile.Slot::byteLength).sum()).toArray(), maxShardBytes);
+            this.count = shardOf.length == 0 ? 1 : shardOf[shardOf.length - 1] + 1;
+        }
+
+        /** The file that source tensor {@code name}'s outputs go to (the previous shard is finished when a new one starts). */
+        SafeTensorsStreamFile file(String name) {
+            int shard = shardOf[sources.indexOf(name)];
+            if (shard != currentShard) {
+                finishCurrent();
+                List<SafeTensorsStreamFile.Slot> slots = new java.util.ArrayList<>();
+                for (int i = 0; i < sources.size(); i++) {
+                    if (shardOf[i] == shard) {
+                        slots.addAll(plan.get(sources.get(i)));
+                    }
+                }
+                Map<String, String> metadata = Map.of("format", "pt");
+                current = SafeTensorsStreamFile.create(dir.resolve(SafeTensorsShards.fileName(shard, count)),
+                        SafeTensorsStreamFile.headerBound(metadata, slots), metadata);
+                currentShard = shard;
+            }
+            return current;
+        }
+
+        private void finishCurrent() {
+            if (current == null) {
+                return;
+            }
+            current.finish();
+            String fileName = SafeTensorsShards.fileName(currentShard, count);
+            current.names().forEach(n -> weightMap.put(n, fileName));
+            totalBytes += current.dataBytes();
+            current = null;
+        }
+
+        void finish() {
+            finishCurrent();
+            if (currentShard != count - 1) {
+                throw new IllegalStateException("wrote " + (currentShard + 1) + " of " + count + " planned shards");
+            }
+            if (count > 1) {
+                SafeTensorsShards.writeIndex(dir, totalBytes, weightMap);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (current != null) {
+                current.close();
+            }
+        }
     }
 
     /**

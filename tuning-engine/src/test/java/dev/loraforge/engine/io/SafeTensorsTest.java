@@ -136,4 +136,94 @@ class SafeTensorsTest {
         assertThatThrownBy(() -> SafeTensorsReader.openModel(dir.resolve("missing"))).hasMessageContaining("no weights in");
         assertThatThrownBy(() -> SafeDType.fromTag("F8_E4M3")).hasMessageContaining("unsupported safetensors dtype 'F8_E4M3'");
     }
+
+    @Test
+    void aStreamedFileKeepsWriteOrderAndPadsItsHeaderToTheReservedSize() throws Exception {
+        Path src = dir.resolve("src.safetensors");
+        new SafeTensorsWriter().addFloats("copied", new float[] {7, 8, 9}, new long[] {3}, SafeDType.BF16).write(src);
+        Path f = dir.resolve("streamed.safetensors");
+        List<SafeTensorsStreamFile.Slot> slots = List.of(new SafeTensorsStreamFile.Slot("zeta", SafeDType.F32, new long[] {3}),
+                new SafeTensorsStreamFile.Slot("alpha", SafeDType.U8, new long[] {2, 2}),
+                new SafeTensorsStreamFile.Slot("copied", SafeDType.BF16, new long[] {3}));
+        int reserved = SafeTensorsStreamFile.headerBound(java.util.Map.of("format", "pt"), slots);
+        try (SafeTensorsReader source = SafeTensorsReader.open(src);
+                SafeTensorsStreamFile out = SafeTensorsStreamFile.create(f, reserved, java.util.Map.of("format", "pt"))) {
+            out.putFloats("zeta", new float[] {1, 2, 3});
+            assertThat(f).doesNotExist();
+            out.putBytes("alpha", SafeDType.U8, new long[] {2, 2}, ByteBuffer.wrap(new byte[] {1, 2, 3, (byte) 250}));
+            out.putFrom(source, "copied");
+            assertThatThrownBy(() -> out.putFloats("zeta", new float[] {1})).hasMessageContaining("repeated tensor name 'zeta'");
+            out.finish();
+        }
+        byte[] bytes = Files.readAllBytes(f);
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertThat(n).isEqualTo(reserved);
+        assertThat(bytes.length).isEqualTo(8 + n + 12 + 4 + 6);
+        String header = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+        assertThat(header.substring(header.stripTrailing().length())).matches(" +");
+        JsonNode json = new ObjectMapper().readTree(header);
+        List<String> keys = new ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("__metadata__", "zeta", "alpha", "copied");
+        assertThat(json.get("alpha").get("data_offsets").toString()).isEqualTo("[12,16]");
+        try (SafeTensorsReader r = SafeTensorsReader.open(f)) {
+            assertThat(r.readFloats("zeta")).containsExactly(1, 2, 3);
+            assertThat(r.readFloats("copied")).containsExactly(7, 8, 9);
+            ByteBuffer alpha = r.bytes("alpha");
+            assertThat(alpha.get(3)).isEqualTo((byte) 250);
+            assertThat(r.metadata()).containsEntry("format", "pt");
+        }
+    }
+
+    @Test
+    void aStreamedFileWhoseHeaderOutgrowsItsReservationOrIsNotFinishedLeavesNothing() {
+        Path f = dir.resolve("short.safetensors");
+        try (SafeTensorsStreamFile out = SafeTensorsStreamFile.create(f, 16, java.util.Map.of())) {
+            out.putFloats("a_rather_long_tensor_name", new float[] {1});
+            assertThatThrownBy(out::finish).isInstanceOf(IllegalStateException.class).hasMessageContaining("does not fit the 16");
+        }
+        Path g = dir.resolve("abandoned.safetensors");
+        try (SafeTensorsStreamFile out = SafeTensorsStreamFile.create(g, 64, java.util.Map.of())) {
+            out.putFloats("x", new float[] {1});
+        }
+        assertThat(dir).isDirectoryNotContaining(p -> p.getFileName().toString().startsWith("short")
+                || p.getFileName().toString().startsWith("abandoned"));
+        assertThatThrownBy(() -> SafeTensorsStreamFile.create(g, 12, java.util.Map.of())).hasMessageContaining("multiple of 8");
+    }
+
+    @Test
+    void floatsReadInChunksEqualTheMappedBytesAcrossChunkBoundaries() {
+        Path f = dir.resolve("big.safetensors");
+        java.util.Random random = new java.util.Random(5);
+        float[] f32 = new float[3_000_001];           // 12 MB: two 8 MB reads
+        float[] bf16 = new float[5_000_003];          // 10 MB
+        for (int i = 0; i < f32.length; i++) {
+            f32[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < bf16.length; i++) {
+            bf16[i] = (float) random.nextGaussian();
+        }
+        new SafeTensorsWriter().addFloats("f32", f32, new long[] {f32.length}, SafeDType.F32)
+                .addFloats("bf16", bf16, new long[] {bf16.length}, SafeDType.BF16)
+                .addFloats("f16", new float[] {0.5f, -2f, 65504f}, new long[] {3}, SafeDType.F16).write(f);
+        try (SafeTensorsReader r = SafeTensorsReader.open(f)) {
+            assertThat(r.readFloats("f32")).isEqualTo(f32); // (containsExactly diffs in n^2 time)
+            float[] widened = r.readFloats("bf16");
+            for (int i = 0; i < bf16.length; i += 9973) {
+                assertThat(widened[i]).isEqualTo(HalfFloats.bf16ToF32(HalfFloats.f32ToBf16(bf16[i])));
+            }
+            assertThat(widened).isEqualTo(SafeTensorsReader.toFloats(r.info("bf16"), r.bytes("bf16")));
+            assertThat(r.readFloats("f16")).containsExactly(0.5f, -2f, 65504f);
+        }
+    }
+
+    @Test
+    void shardsArePlannedAsSavePretrainedCutsThem() {
+        assertThat(SafeTensorsShards.plan(new long[] {3, 3, 3, 5, 1}, 6)).containsExactly(0, 0, 1, 2, 2);
+        assertThat(SafeTensorsShards.plan(new long[] {1, 10, 1}, 6)).containsExactly(0, 1, 2);
+        assertThat(SafeTensorsShards.plan(new long[] {10}, 6)).containsExactly(0);
+        assertThat(SafeTensorsShards.fileName(0, 1)).isEqualTo("model.safetensors");
+        assertThat(SafeTensorsShards.fileName(1, 4)).isEqualTo("model-00002-of-00004.safetensors");
+        assertThatThrownBy(() -> SafeTensorsShards.plan(new long[] {1}, 0)).hasMessageContaining("must be positive");
+    }
 }

@@ -108,6 +108,46 @@ class ModelFixturesTest {
     }
 
     @Test
+    void aModelOverTheShardLimitIsWrittenInShardsWithAnIndexAsSavePretrainedDoes() throws Exception {
+        LlamaConfig c = LlamaConfig.builder().numKeyValueHeads(2).torchDtype("bfloat16").build();
+        Path one = dir.resolve("one");
+        Path sharded = dir.resolve("sharded");
+        ModelFixtures.writeRandomModel(one, c, 7);
+        ModelFixtures.writeRandomModel(sharded, c, 7, 20_000);
+        assertThat(one.resolve("model.safetensors.index.json")).doesNotExist();
+        com.fasterxml.jackson.databind.JsonNode index = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(sharded.resolve("model.safetensors.index.json").toFile());
+        List<Path> shards;
+        try (var files = Files.list(sharded)) {
+            shards = files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        }
+        assertThat(shards).hasSizeGreaterThan(2);
+        assertThat(shards.get(0).getFileName().toString()).isEqualTo("model-00001-of-0000" + shards.size() + ".safetensors");
+        long total = 0;
+        try (SafeTensorsReader a = SafeTensorsReader.open(one.resolve("model.safetensors"));
+                SafeTensorsReader b = SafeTensorsReader.openModel(sharded)) {
+            assertThat(b.names()).isEqualTo(a.names());
+            for (String name : a.names()) {
+                assertThat(b.bytes(name)).as(name).isEqualTo(a.bytes(name));
+                assertThat(index.get("weight_map").get(name)).as(name).isNotNull();
+                total += a.info(name).byteLength();
+            }
+        }
+        assertThat(index.get("metadata").get("total_size").asLong()).isEqualTo(total);
+        for (Path shard : shards) {
+            try (SafeTensorsReader r = SafeTensorsReader.open(shard)) {
+                long data = r.names().stream().mapToLong(n -> r.info(n).byteLength()).sum();
+                assertThat(data <= 20_000 || r.names().size() == 1).as(shard + ": " + data + " bytes").isTrue();
+            }
+        }
+        int[][] ids = TestModels.randomIds(3, 1, 5, 64);
+        try (LlamaModel a = LlamaModel.load(one); LlamaModel b = LlamaModel.load(sharded); NDManager m = a.manager().newSubManager()) {
+            assertThat(b.forward(TestModels.ids(m, ids), null, null).toFloatArray())
+                    .containsExactly(a.forward(TestModels.ids(m, ids), null, null).toFloatArray());
+        }
+    }
+
+    @Test
     void bf16AndF16CheckpointsLoadAsTheirRoundedValues() {
         LlamaConfig c = LlamaConfig.builder().modelType("qwen2").numKeyValueHeads(2).build();
         Map<String, float[]> weights = TestModels.randomWeights(c, 9);

@@ -106,6 +106,65 @@ class ModelQuantizerTest {
         assertThat(dir).isDirectoryNotContaining(p -> p.getFileName().toString().contains(".partial-"));
     }
 
+    @Test
+    void aShardedModelQuantizesIntoShardsHoldingExactlyTheOneFileTensors() throws Exception {
+        LlamaConfig config = TinyModelGenerator.Preset.TINY.config();
+        Path src = dir.resolve("src");
+        Path srcSharded = dir.resolve("src-sharded");
+        dev.loraforge.engine.model.ModelFixtures.writeRandomModel(src, config, 5);
+        dev.loraforge.engine.model.ModelFixtures.writeRandomModel(srcSharded, config, 5, 100_000);
+        assertThat(srcSharded.resolve("model.safetensors.index.json")).exists();
+        for (QuantScheme scheme : QuantScheme.values()) {
+            Path one = dir.resolve("one-" + scheme.id());
+            Path sharded = dir.resolve("sharded-" + scheme.id());
+            ModelQuantizer.quantize(src, scheme, one);
+            QuantizationReport report = ModelQuantizer.quantize(srcSharded, scheme, sharded, 40_000);
+            assertThat(one.resolve("model.safetensors.index.json")).doesNotExist();
+            JsonNode index = JSON.readTree(sharded.resolve("model.safetensors.index.json").toFile());
+            long total = 0;
+            try (SafeTensorsReader a = SafeTensorsReader.open(one.resolve("model.safetensors"));
+                    SafeTensorsReader b = SafeTensorsReader.openModel(sharded)) {
+                assertThat(b.names()).isEqualTo(a.names());
+                for (String name : a.names()) {
+                    assertThat(b.info(name).dtype()).isEqualTo(a.info(name).dtype());
+                    assertThat(b.bytes(name)).as(scheme + " " + name).isEqualTo(a.bytes(name));
+                    total += a.info(name).byteLength();
+                }
+                // the slots planned before quantizing are the tensors written (the quant state within its bound)
+                for (Map.Entry<String, long[]> e : WeightLayout.of(config).entrySet()) {
+                    if (!WeightLayout.isProjectionWeight(e.getKey())) {
+                        continue;
+                    }
+                    java.util.List<dev.loraforge.engine.io.SafeTensorsStreamFile.Slot> slots = BnbLayout.slots(e.getKey(), e.getValue(), scheme);
+                    assertThat(slots).extracting(dev.loraforge.engine.io.SafeTensorsStreamFile.Slot::name)
+                            .containsExactlyInAnyOrderElementsOf(a.names().stream().filter(n -> n.equals(e.getKey())
+                                    || n.startsWith(e.getKey() + ".") || n.equals(BnbLayout.scbName(e.getKey()))
+                                    || n.equals(BnbLayout.weightFormatName(e.getKey()))).toList());
+                    for (var slot : slots) {
+                        TensorInfo info = a.info(slot.name());
+                        assertThat(info.dtype()).as(slot.name()).isEqualTo(slot.dtype());
+                        if (slot.name().endsWith(BnbLayout.QUANT_STATE)) {
+                            assertThat(info.byteLength()).isLessThanOrEqualTo(slot.byteLength());
+                        } else {
+                            assertThat(info.shape()).as(slot.name()).containsExactly(slot.shape());
+                        }
+                    }
+                }
+            }
+            assertThat(index.get("metadata").get("total_size").asLong()).isEqualTo(total);
+            assertThat(report.bytesAfter()).isEqualTo(ModelQuantizer.weightFilesSize(sharded)).isGreaterThan(total);
+            try (var files = Files.list(sharded)) {
+                assertThat(files.filter(p -> p.getFileName().toString().endsWith(".safetensors")).count()).isGreaterThan(2);
+            }
+            try (LlamaModel a = LlamaModel.load(one); LlamaModel b = LlamaModel.load(sharded);
+                    NDManager m = a.manager().newSubManager()) {
+                NDArray ids = m.create(new long[][] {{1, 7, 300, 42, 9}});
+                assertThat(b.forward(ids, null, null).toFloatArray()).containsExactly(a.forward(ids, null, null).toFloatArray());
+            }
+        }
+        assertThat(dir).isDirectoryNotContaining(p -> p.getFileName().toString().contains(".partial-"));
+    }
+
     private static void assertInfo(SafeTensorsReader r, String name, SafeDType dtype, long... shape) {
         TensorInfo info = r.info(name);
         assertThat(info.dtype()).as(name).isEqualTo(dtype);
