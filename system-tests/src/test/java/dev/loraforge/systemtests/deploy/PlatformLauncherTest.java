@@ -243,6 +243,7 @@ class PlatformLauncherTest {
         assertThat(trainer).containsEntry("TRAINER_ARTIFACT_STORE_URL", store)
                 .containsEntry("TRAINER_WORK_DIR", home.resolve("work/trainer").toString())
                 .containsEntry("DJL_CACHE_DIR", home.resolve("djl-cache").toString());
+        assertThat(trainer.get("GLIBC_TUNABLES")).as("big tensors on huge pages").endsWith("glibc.malloc.hugetlb=1");
         assertThat(trainer.get("jvm")).contains("-Xmx2g");
         assertThat(readEnvDump(home.resolve("fake/artifact-store.env")))
                 .containsEntry("ARTIFACTS_STORAGE_DIR", home.resolve("data/artifacts").toString());

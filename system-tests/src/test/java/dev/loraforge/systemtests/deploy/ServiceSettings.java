@@ -40,15 +40,18 @@ final class ServiceSettings {
     /** Read by DJL itself in the services that load PyTorch. */
     static final String DJL_CACHE_DIR = "DJL_CACHE_DIR";
 
+    /** Read by glibc itself (malloc's tunables) in the services that load PyTorch: big tensors on huge pages. */
+    static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
+
     /** The service-specific settings of the deployment contract, by service. */
     static final Map<String, Set<String>> SPECIFIC = Map.of(
             "job-api", Set.of("JOBAPI_ADMIN_KEY", "JOBAPI_ARTIFACT_STORE_URL", "JOBAPI_INFERENCE_URL"),
             "artifact-store", Set.of("ARTIFACTS_STORAGE_DIR"),
             "trainer-service", Set.of("TRAINER_ARTIFACT_STORE_URL", "TRAINER_WORK_DIR", "TRAINER_THREADS",
-                    "TRAINER_DEVICE", "TRAINER_WORKER_ID", DJL_CACHE_DIR),
-            "quant-service", Set.of("QUANT_ARTIFACT_STORE_URL", "QUANT_WORK_DIR", DJL_CACHE_DIR),
+                    "TRAINER_DEVICE", "TRAINER_WORKER_ID", DJL_CACHE_DIR, GLIBC_TUNABLES),
+            "quant-service", Set.of("QUANT_ARTIFACT_STORE_URL", "QUANT_WORK_DIR", DJL_CACHE_DIR, GLIBC_TUNABLES),
             "inference-service", Set.of("INFERENCE_ARTIFACT_STORE_URL", "INFERENCE_WORK_DIR", "INFERENCE_THREADS",
-                    "INFERENCE_DEVICE", DJL_CACHE_DIR));
+                    "INFERENCE_DEVICE", DJL_CACHE_DIR, GLIBC_TUNABLES));
 
     /**
      * Settings a deployment must give each service (the worker id defaults to the host name; a
@@ -160,7 +163,7 @@ final class ServiceSettings {
             return where + " sets " + variable + " on " + service + ", which is not one of its settings "
                     + new TreeSet<>(SPECIFIC.get(service)) + " nor a common one " + new TreeSet<>(COMMON);
         }
-        if (DJL_CACHE_DIR.equals(variable) || readByService.contains(variable)) {
+        if (DJL_CACHE_DIR.equals(variable) || GLIBC_TUNABLES.equals(variable) || readByService.contains(variable)) {
             return null;
         }
         return where + " sets " + variable + " on " + service + ", but " + service

@@ -124,11 +124,15 @@ final class BenchCommand implements Callable<Integer> {
                 TrainConfig config = TrainConfig.builder().learningRate(1e-4).maxSteps(steps + warmupSteps).batchSize(batch)
                         .shuffle(false).seed(0).build();
                 long[] marks = new long[2];
+                long[] peakDevice = new long[1]; // device memory in use (driver's count), sampled after every step
                 try (LoraAdapter lora = LoraAdapter.create(model, loraConfig, 0);
                         FineTuneLoop loop = new FineTuneLoop(model, lora, config, data, List.of(), 0)) {
                     loop.listener(new ProgressListener() {
                         @Override
                         public void onStep(StepProgress p) {
+                            if (device.isGpu()) {
+                                peakDevice[0] = Math.max(peakDevice[0], ai.djl.util.cuda.CudaUtils.getGpuMemory(device).getUsed());
+                            }
                             if (p.step() == warmupSteps) {
                                 marks[0] = System.nanoTime();
                             }
@@ -146,7 +150,11 @@ final class BenchCommand implements Callable<Integer> {
                 long baseBytes = model.weights().values().stream().mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum()
                         + model.quantizedWeights().values().stream().mapToLong(w -> w.residentBytes()).sum();
                 // after training: a big matmul first can leave the allocator and threads in a state that slows training
-                double gflops = matmul > 0 ? matmulGflops(model.manager(), matmul) : Double.NaN;
+                double gflops = matmul > 0 ? matmulGflops(model.manager(), matmul, ai.djl.ndarray.types.DataType.FLOAT32) : Double.NaN;
+                // on a GPU the base computes in 16 bits there: MFU is against the bf16 matmul rate, as the issue asks
+                double bf16Gflops = matmul > 0 && device.isGpu()
+                        ? matmulGflops(model.manager(), matmul, ai.djl.ndarray.types.DataType.BFLOAT16) : Double.NaN;
+                double reference = device.isGpu() ? bf16Gflops : gflops;
                 double seconds = (marks[1] - marks[0]) / 1e9;
                 double tps = (double) steps * batch * seqLen / seconds;
                 double flopsPerToken = TrainingFlops.perToken(model.config(), seqLen, r, loraConfig.resolvedTargets(model.config()));
@@ -165,7 +173,12 @@ final class BenchCommand implements Callable<Integer> {
                 out.put("model_mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);
                 out.put("achieved_gflops", Math.round(tps * flopsPerToken / 1e8) / 10.0);
                 out.put("matmul_gflops", Double.isNaN(gflops) ? null : Math.round(gflops * 10) / 10.0);
-                out.put("mfu", Double.isNaN(gflops) ? null : Math.round(1000 * tps * flopsPerToken / (gflops * 1e9)) / 1000.0);
+                if (device.isGpu()) {
+                    out.put("matmul_bf16_gflops", Double.isNaN(bf16Gflops) ? null : Math.round(bf16Gflops * 10) / 10.0);
+                    out.put("peak_device_memory_bytes", peakDevice[0]);
+                }
+                out.put("mfu_reference", device.isGpu() ? "bf16 matmul" : "fp32 matmul");
+                out.put("mfu", Double.isNaN(reference) ? null : Math.round(1000 * tps * flopsPerToken / (reference * 1e9)) / 1000.0);
             }
         } finally {
             if (modelDir == null) {
@@ -191,16 +204,16 @@ final class BenchCommand implements Callable<Integer> {
         return out;
     }
 
-    /** fp32 GFLOP/s of an n x n x n matmul through DJL (best of 5 timed runs after 2 warmups). */
-    static double matmulGflops(NDManager parent, int n) {
+    /** GFLOP/s of an n x n x n matmul of {@code type} through DJL (best of 5 timed runs after 2 warmups). */
+    static double matmulGflops(NDManager parent, int n, ai.djl.ndarray.types.DataType type) {
         try (NDManager m = parent.newSubManager()) {
-            NDArray a = m.randomNormal(new Shape(n, n));
-            NDArray b = m.randomNormal(new Shape(n, n));
+            NDArray a = m.randomNormal(new Shape(n, n)).toType(type, false);
+            NDArray b = m.randomNormal(new Shape(n, n)).toType(type, false);
             double best = Double.MAX_VALUE;
             for (int i = 0; i < 7; i++) {
                 long t0 = System.nanoTime();
-                try (NDArray c = a.matMul(b)) {
-                    c.getFloat(0, 0); // force completion
+                try (NDArray c = a.matMul(b); NDArray corner = c.get(0, 0).toType(ai.djl.ndarray.types.DataType.FLOAT32, false)) {
+                    corner.getFloat(); // force completion (a GPU runs asynchronously)
                 }
                 double s = (System.nanoTime() - t0) / 1e9;
                 if (i >= 2) {

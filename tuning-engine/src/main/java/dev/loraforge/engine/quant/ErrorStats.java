@@ -9,17 +9,36 @@ final class ErrorStats {
     private double referenceSquaredSum;
     private double maxAbs;
 
+    /** Values per parallel task of {@link #add}; partial sums are combined in task order, so results do not vary. */
+    private static final int CHUNK = 1 << 20;
+
     /** Adds one tensor: its original values and their dequantized reconstruction. */
     void add(float[] original, float[] reconstructed) {
         if (original.length != reconstructed.length) {
             throw new IllegalArgumentException(original.length + " original values, " + reconstructed.length + " reconstructed");
         }
-        for (int i = 0; i < original.length; i++) {
-            double e = Math.abs((double) original[i] - reconstructed[i]);
-            absSum += e;
-            squaredSum += e * e;
-            referenceSquaredSum += (double) original[i] * original[i];
-            maxAbs = Math.max(maxAbs, e);
+        int tasks = (original.length + CHUNK - 1) / CHUNK;
+        double[][] partial = new double[tasks][4];
+        java.util.stream.IntStream range = java.util.stream.IntStream.range(0, tasks);
+        (tasks > 1 ? range.parallel() : range).forEach(t -> {
+            double abs = 0;
+            double squared = 0;
+            double reference = 0;
+            double max = 0;
+            for (int i = t * CHUNK, end = Math.min(original.length, (t + 1) * CHUNK); i < end; i++) {
+                double e = Math.abs((double) original[i] - reconstructed[i]);
+                abs += e;
+                squared += e * e;
+                reference += (double) original[i] * original[i];
+                max = Math.max(max, e);
+            }
+            partial[t] = new double[] {abs, squared, reference, max};
+        });
+        for (double[] p : partial) {
+            absSum += p[0];
+            squaredSum += p[1];
+            referenceSquaredSum += p[2];
+            maxAbs = Math.max(maxAbs, p[3]);
         }
         count += original.length;
     }

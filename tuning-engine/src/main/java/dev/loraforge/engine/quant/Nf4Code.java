@@ -34,29 +34,27 @@ public final class Nf4Code {
         return VALUES[code & 0x0F];
     }
 
-    /** bitsandbytes' dQuantizeNF4: the code of a normalised value (NaN gives 0, as on the GPU). */
+    /**
+     * The decision thresholds of bitsandbytes' dQuantizeNF4, ascending: the midpoints between neighbouring codes
+     * (float literals, as the kernel writes them: rounding the decimals through double would move one of them by an ulp).
+     */
+    private static final float[] THRESHOLDS = {
+        -0.8480964004993439f, -0.6106329262256622f, -0.4599952697753906f, -0.33967943489551544f,
+        -0.23460740596055984f, -0.13791173323988914f, -0.045525018125772476f, 0.03979014977812767f,
+        0.1202552504837513f, 0.2035212516784668f, 0.2920137718319893f, 0.3893125355243683f,
+        0.5016634166240692f, 0.6427869200706482f, 0.8614784181118011f,
+    };
+
+    /**
+     * bitsandbytes' dQuantizeNF4: the code of a normalised value, i.e. how many thresholds it exceeds (a value equal
+     * to a threshold takes the lower code; NaN exceeds none and gives 0, as on the GPU). Four steps of a branch-free
+     * binary search: the kernel's decision tree branches on random data and mispredicts about half the time.
+     */
     public static int encode(float x) {
-        if (x > 0.03979014977812767f) {
-            if (x > 0.3893125355243683f) {
-                if (x > 0.6427869200706482f) {
-                    return x > 0.8614784181118011f ? 0b1111 : 0b1110;
-                }
-                return x > 0.5016634166240692f ? 0b1101 : 0b1100;
-            }
-            if (x > 0.2035212516784668f) {
-                return x > 0.2920137718319893f ? 0b1011 : 0b1010;
-            }
-            return x > 0.1202552504837513f ? 0b1001 : 0b1000;
-        }
-        if (x > -0.33967943489551544f) {
-            if (x > -0.13791173323988914f) {
-                return x > -0.045525018125772476f ? 0b0111 : 0b0110;
-            }
-            return x > -0.23460740596055984f ? 0b0101 : 0b0100;
-        }
-        if (x > -0.6106329262256622f) {
-            return x > -0.4599952697753906f ? 0b0011 : 0b0010;
-        }
-        return x > -0.8480964004993439f ? 0b0001 : 0b0000;
+        int i = x > THRESHOLDS[7] ? 8 : 0;
+        i += x > THRESHOLDS[i + 3] ? 4 : 0;
+        i += x > THRESHOLDS[i + 1] ? 2 : 0;
+        i += x > THRESHOLDS[i] ? 1 : 0;
+        return i;
     }
 }

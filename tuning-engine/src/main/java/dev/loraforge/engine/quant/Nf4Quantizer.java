@@ -101,9 +101,19 @@ public final class Nf4Quantizer {
         float[] absmax = t.absmaxValues();
         float[] out = new float[(int) n];
         int bs = t.blocksize();
-        for (int i = 0; i < out.length; i++) {
-            out[i] = quantMap[t.code(i)] * absmax[i / bs];
-        }
+        int blocks = absmax.length;
+        int tasks = (blocks + BLOCKS_PER_TASK - 1) / BLOCKS_PER_TASK;
+        IntStream range = IntStream.range(0, tasks);
+        (tasks > 1 ? range.parallel() : range).forEach(task -> {
+            int last = Math.min(blocks, (task + 1) * BLOCKS_PER_TASK);
+            for (int b = task * BLOCKS_PER_TASK; b < last; b++) {
+                float scale = absmax[b];
+                int end = (int) Math.min(n, (long) (b + 1) * bs);
+                for (int i = b * bs; i < end; i++) {
+                    out[i] = quantMap[t.code(i)] * scale;
+                }
+            }
+        });
         return out;
     }
 }
