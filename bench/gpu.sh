@@ -9,7 +9,8 @@
 #     a QLoRA step, base dequantized on the device, against CPU autograd over the same weights) and DeviceSpecTest.
 #  3. Training on cuda:0 with a random model of Qwen2.5-0.5B's shape (bf16, tied), LoRA r 8 on q,v:
 #     LoRA (bf16 base kept 16-bit) and QLoRA (NF4-dq), seq ${GPU_SEQ:-512}, batch ${GPU_BATCH:-8}; each run prints
-#     tokens/s, the bf16 and fp32 2048^3 matmul rates of the same GPU, MFU against the bf16 rate, the device memory in
+#     tokens/s, the fp16 and fp32 2048^3 matmul rates of the same GPU, MFU against the fp16 rate (DJL has no bf16; the
+#     tensor cores run both at one rate), the device memory in
 #     use after each step (peak, as the driver counts it) and, sampled by nvidia-smi every 200 ms, the peak memory
 #     the GPU had in use during the run.
 # Record the printed figures in bench/README.md (section "GPU").

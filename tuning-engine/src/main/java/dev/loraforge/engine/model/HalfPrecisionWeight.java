@@ -1,5 +1,6 @@
 package dev.loraforge.engine.model;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -51,7 +52,11 @@ public final class HalfPrecisionWeight implements QuantizedWeight {
         if (info.byteLength() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor '" + name + "' is larger than 2 GiB; split it into shards");
         }
-        try (NDArray view = manager.create(reader.bytes(name), new Shape(info.byteLength()), DataType.UINT8)) {
+        // The bytes stay in host memory even for a model on a GPU: DJL's PyTorch binding has neither a bf16 type
+        // (converting to it aborts the JVM) nor a bit cast, so widening is done by the CPU and the float32 result
+        // copied to the device (widen).
+        NDManager host = manager.getDevice().isGpu() ? manager.newSubManager(Device.cpu()) : manager;
+        try (NDArray view = host.create(reader.bytes(name), new Shape(info.byteLength()), DataType.UINT8)) {
             NDArray owned = view.duplicate(); // the view reads the file mapping in place
             owned.setName(name);
             return new HalfPrecisionWeight(owned, info.shape(), info.dtype());
@@ -89,9 +94,9 @@ public final class HalfPrecisionWeight implements QuantizedWeight {
             throw new IllegalStateException("rows() needs a matrix, this weight has shape " + java.util.Arrays.toString(shape));
         }
         long cols = shape[1];
-        try (NDManager scratch = target.newSubManager()) {
+        try (NDManager scratch = bytes.getManager().newSubManager()) {                         // where the bytes are
             NDArray matrix = Ops.into(bytes.reshape(shape[0], 2 * cols), scratch);           // a view of the bytes
-            NDArray flat = Ops.into(ids.reshape(-1), scratch);
+            NDArray flat = Ops.into(ids.reshape(-1).toDevice(bytes.getDevice(), false), scratch);
             NDArray picked = Ops.into(matrix.get(flat), scratch);                            // (n, 2 * cols) uint8
             long[] outShape = java.util.Arrays.copyOf(ids.getShape().getShape(), ids.getShape().dimension() + 1);
             outShape[outShape.length - 1] = cols;
@@ -111,8 +116,22 @@ public final class HalfPrecisionWeight implements QuantizedWeight {
         }
     }
 
-    /** The contiguous 16-bit values of {@code src} (uint8, 2 bytes each) as a new float32 array of {@code shape}. */
+    /**
+     * The contiguous 16-bit values of {@code src} (uint8, 2 bytes each, in host memory) as a new float32 array of
+     * {@code shape} in {@code target}: widened by the CPU, then copied to the device when {@code target} is a GPU's.
+     */
     private static NDArray widen(NDArray src, long[] shape, SafeDType dtype, NDManager target) {
+        if (!target.getDevice().isGpu()) {
+            return widenOnHost(src, shape, dtype, target);
+        }
+        try (NDManager host = src.getManager().newSubManager()) {
+            NDArray out = widenOnHost(src, shape, dtype, host).toDevice(target.getDevice(), true);
+            out.attach(target);
+            return out;
+        }
+    }
+
+    private static NDArray widenOnHost(NDArray src, long[] shape, SafeDType dtype, NDManager target) {
         long count = src.size() / 2;
         if (count * 4 > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a float32 copy of " + count + " values would exceed 2 GiB; widen it a block"

@@ -181,7 +181,7 @@ class TuneCliTest {
         assertTrue(ok.out().contains("26 examples, format chat"), ok.out());
         Run preset = tune("init-model", "--preset", "huge", "--out", tmp.resolve("x").toString());
         assertEquals(2, preset.code());
-        assertTrue(preset.err().contains("known presets: [tiny, small, qwen2.5-0.5b]"), preset.err());
+        assertTrue(preset.err().contains("known presets: [tiny, small, qwen2.5-0.5b, llama3.1-8b]"), preset.err());
         Run ids = tune("logits", "--model", model.toString(), "--ids", "1,99999", "--out", tmp.resolve("l.npy").toString());
         assertEquals(2, ids.code());
         assertTrue(ids.err().contains("--ids[1] = 99999 is outside the vocabulary"), ids.err());
