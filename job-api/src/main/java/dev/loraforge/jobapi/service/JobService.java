@@ -75,6 +75,11 @@ public class JobService {
         if (request == null) {
             throw ApiException.invalid("The request body must be a JSON object.", null);
         }
+        // before anything is stored or looked up (the idempotency record keeps the request as jsonb)
+        plainText(request.model(), "model", "model names look like 'llama-3.1-8b' or 'ft:...'");
+        plainText(request.trainingFile(), "training_file", "file ids look like 'file-...'");
+        plainText(request.validationFile(), "validation_file", "file ids look like 'file-...'");
+        plainText(idempotencyKey, "Idempotency-Key", "a client-chosen key of printable characters");
         String jobId = Ids.next("ftjob");
         if (idempotencyKey != null) {
             var earlier = idempotency.claim(tenantId, idempotencyKey, write(request), jobId);
@@ -153,7 +158,23 @@ public class JobService {
         if (id == null || id.isBlank()) {
             throw ApiException.invalid(param + " is required: the id of a file uploaded with purpose 'fine-tune'", param);
         }
+        plainText(id, param, "file ids look like 'file-...'");
         return files.findForTenant(tenantId, id).orElseThrow(() -> ApiException.notFound("file", id, param));
+    }
+
+    /** Names and ids are at most 256 characters without control characters (PostgreSQL cannot hold a NUL). */
+    private static void plainText(String value, String param, String hint) {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > 256) {
+            throw ApiException.invalid(param + " is " + value.length() + " characters long; at most 256 (" + hint + ")", param);
+        }
+        int at = dev.loraforge.jobapi.rest.ControlCharacterFilter.firstControl(value);
+        if (at >= 0) {
+            throw ApiException.invalid(param + " contains the control character "
+                    + String.format("U+%04X", (int) value.charAt(at)) + " at character " + at + " (" + hint + ")", param);
+        }
     }
 
     private Hyperparameters resolveHyperparameters(CreateJobRequest request, int examples) {

@@ -102,6 +102,48 @@ class JobValidationTest {
         assertThat(fileCount()).isEqualTo(before);
     }
 
+    @Inject
+    dev.loraforge.jobapi.repository.JobRepository jobs;
+
+    @Transactional
+    long jobCount() {
+        return jobs.count();
+    }
+
+    @Test
+    void controlCharactersInIdsCursorsAndNamesGetA400ThatSaysWhereAndChangeNothing() {
+        long before = jobCount();
+        for (String path : List.of("/v1/fine_tuning/jobs/ftjob-%00x", "/v1/models/%00", "/v1/files/file-%01x",
+                "/v1/fine_tuning/jobs/ftjob-%00x/events", "/v1/fine_tuning/jobs/ftjob-%00x/checkpoints")) {
+            given().urlEncodingEnabled(false).get(path).then().statusCode(400).body("error.code", equalTo("invalid_characters"));
+        }
+        given().urlEncodingEnabled(false).post("/v1/fine_tuning/jobs/ftjob-x%7F/cancel").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.code", equalTo("invalid_characters"))
+                .body("error.message", containsString("U+007F"));
+        given().urlEncodingEnabled(false).get("/v1/models/%00").then().statusCode(400)
+                .body("error.message", containsString("control character U+0000 at character 11"));
+        given().queryParam("after", "ftjob-\u0000").get("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("after"))
+                .body("error.message", containsString("U+0000"));
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"file-\\u0000x\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("training_file"))
+                .body("error.message", containsString("U+0000"));
+        given().contentType(ContentType.JSON).header("Idempotency-Key", "k-" + fileId)
+                .body("{\"model\":\"tiny\\u0000llama\",\"training_file\":\"" + fileId + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("model"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"" + "m".repeat(10_000) + "\",\"training_file\":\"" + fileId + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("model"))
+                .body("error.message", containsString("at most 256"));
+        RestAssured.requestSpecification = null;
+        given().urlEncodingEnabled(false).get("/v1/models/%00").then().statusCode(401); // authentication comes first
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
     @Test
     void unknownModelAndFileAreNamed() {
         String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
