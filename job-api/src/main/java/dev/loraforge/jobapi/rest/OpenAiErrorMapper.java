@@ -53,6 +53,9 @@ public class OpenAiErrorMapper {
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
         int status = e.getResponse().getStatus();
+        if (status == 400 && e.getCause() instanceof com.fasterxml.jackson.core.JsonProcessingException json) {
+            return badJson(json, uri); // the framework wraps parse errors
+        }
         String type = status == 401 ? "authentication_error" : status == 404 ? "invalid_request_error"
                 : status >= 500 ? "server_error" : "invalid_request_error";
         String message = e.getMessage() == null || e.getMessage().isBlank()
@@ -61,6 +64,67 @@ public class OpenAiErrorMapper {
             message = "The request body could not be parsed: " + e.getCause().getMessage();
         }
         return response(uri, status, type, message, null, null);
+    }
+
+    /**
+     * A body that is not JSON, or JSON of the wrong shape for the request (an array for an object, an object for a
+     * string...): a 400 in the envelope naming the field, instead of the framework's empty 400.
+     */
+    @ServerExceptionMapper
+    public Response badJson(com.fasterxml.jackson.core.JsonProcessingException e, UriInfo uri) {
+        String param = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? path(m) : null;
+        String message;
+        if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+            message = "The request body has something after its JSON value; send exactly one JSON value.";
+        } else if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m && m.getTargetType() != null) {
+            message = (param == null ? "The request body" : "'" + param + "'") + " must be " + jsonKind(m.getTargetType()) + ".";
+        } else if (e instanceof com.fasterxml.jackson.core.JsonParseException || e instanceof com.fasterxml.jackson.core.io.JsonEOFException) {
+            message = "The request body is not valid JSON: " + e.getOriginalMessage();
+        } else {
+            message = "The request body could not be read" + (param == null ? "" : " at '" + param + "'") + ": "
+                    + e.getOriginalMessage();
+        }
+        return response(uri, 400, "invalid_request_error", message, param, null);
+    }
+
+    /** The exact type Quarkus maps itself (to an empty 400): named here so that this mapper wins. */
+    @ServerExceptionMapper
+    public Response mismatchedJson(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
+        return badJson(e, uri);
+    }
+
+    /** {@code hyperparameters.n_epochs}, {@code events[0]}; null at the top level. */
+    static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
+        StringBuilder out = new StringBuilder();
+        for (com.fasterxml.jackson.databind.JsonMappingException.Reference r : e.getPath()) {
+            if (r.getFieldName() != null) {
+                out.append(out.length() == 0 ? "" : ".").append(r.getFieldName());
+            } else if (r.getIndex() >= 0) {
+                out.append('[').append(r.getIndex()).append(']');
+            }
+        }
+        return out.length() == 0 ? null : out.toString();
+    }
+
+    /** What a JSON value for {@code type} looks like, in the API's words. */
+    static String jsonKind(Class<?> type) {
+        if (type == String.class || type == Character.class || type == char.class) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class
+                || type == Short.class || type == short.class) {
+            return "an integer";
+        }
+        if (Number.class.isAssignableFrom(type) || type == double.class || type == float.class) {
+            return "a number";
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        return "a JSON object";
     }
 
     @ServerExceptionMapper

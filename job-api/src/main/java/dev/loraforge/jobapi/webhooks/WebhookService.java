@@ -52,9 +52,9 @@ public class WebhookService {
         if (request == null) {
             throw ApiException.invalid("The request body is required: {\"url\": \"https://...\", \"events\": [...]}.", null);
         }
+        List<String> events = checkEvents(request.events()); // the cheap checks before any DNS lookup
         // resolving the host may take a while: before the transaction, not holding a connection
         String url = checkUrl(request.url()).toString();
-        List<String> events = checkEvents(request.events());
         String description = request.description();
         if (description != null && description.length() > MAX_DESCRIPTION) {
             throw ApiException.invalid("description is " + description.length() + " characters long; at most "
@@ -169,6 +169,10 @@ public class WebhookService {
         Set<String> chosen = new LinkedHashSet<>();
         for (int i = 0; i < events.size(); i++) {
             String type = events.get(i);
+            if (type == null) { // List.of(...).contains(null) throws: this was a 500
+                throw ApiException.invalid("events[" + i + "] is null; each entry is an event type of "
+                        + WebhookEventTypes.ALL + ".", "events");
+            }
             if (!WebhookEventTypes.ALL.contains(type)) {
                 throw ApiException.invalid("events[" + i + "] '" + type + "' is not an event type; valid types are "
                         + WebhookEventTypes.ALL + ".", "events");

@@ -145,6 +145,33 @@ class JobValidationTest {
     }
 
     @Test
+    void jsonOfTheWrongShapeGetsTheEnvelopeNamingTheField() {
+        long before = jobCount();
+        given().contentType(ContentType.JSON).body("[]").post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.message", equalTo("The request body must be a JSON object."))
+                .body("error.param", nullValue());
+        given().contentType(ContentType.JSON).body("{\"model\":{\"a\":1},\"training_file\":\"file-x\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("model"))
+                .body("error.message", equalTo("'model' must be a string."));
+        given().contentType(ContentType.JSON).body("{\"model\": ").post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.message", containsString("JSON"));
+        given().contentType(ContentType.JSON).body("[]").post("/v1/webhooks").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"))
+                .body("error.message", containsString("must be a JSON object"));
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"file-x\"} x")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.type", equalTo("invalid_request_error"));
+        given().contentType(ContentType.JSON).body("{\"url\":\"https://hooks.example.invalid/h\",\"events\":[null]}")
+                .post("/v1/webhooks").then().statusCode(400)
+                .body("error.param", equalTo("events"))
+                .body("error.message", containsString("events[0] is null"));
+        assertThat(jobCount()).isEqualTo(before);
+    }
+
+    @Test
     void unknownModelAndFileAreNamed() {
         String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
         given().contentType(ContentType.JSON).body("{\"model\":\"gpt-9\",\"training_file\":\"" + fileId + "\"}")
