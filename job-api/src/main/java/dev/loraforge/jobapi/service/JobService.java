@@ -80,6 +80,9 @@ public class JobService {
         plainText(request.trainingFile(), "training_file", "file ids look like 'file-...'");
         plainText(request.validationFile(), "validation_file", "file ids look like 'file-...'");
         plainText(idempotencyKey, "Idempotency-Key", "a client-chosen key of printable characters");
+        if (request.seed() != null && (request.seed() < 0 || request.seed() > Integer.MAX_VALUE)) {
+            throw ApiException.invalid("seed must be between 0 and " + Integer.MAX_VALUE + ", got " + request.seed(), "seed");
+        }
         String jobId = Ids.next("ftjob");
         if (idempotencyKey != null) {
             var earlier = idempotency.claim(tenantId, idempotencyKey, write(request), jobId);
@@ -183,13 +186,23 @@ public class JobService {
         if (method != null && method.path("supervised").path("hyperparameters").isObject()) {
             h = method.path("supervised").path("hyperparameters");
         }
-        int epochs = (int) number(h, "n_epochs", 3, 1, 50);
-        int batch = (int) number(h, "batch_size", 4, 1, 256);
+        int epochs = (int) whole(h, "n_epochs", 3, 1, 50);
+        int batch = (int) whole(h, "batch_size", 4, 1, 256);
         double multiplier = number(h, "learning_rate_multiplier", 1.0, 1e-3, 100);
         long steps = (long) Math.ceil(Math.max(1, examples) / (double) batch) * epochs;
-        int checkpointEvery = (int) number(h, "checkpoint_every", Math.max(1, Math.ceil(steps / 4.0)), 1, 1_000_000);
+        int checkpointEvery = (int) whole(h, "checkpoint_every", Math.max(1, Math.ceil(steps / 4.0)), 1, 1_000_000);
         return new Hyperparameters(epochs, batch, BASE_LEARNING_RATE * multiplier, 256, 0.1, "cosine", 1,
                 checkpointEvery);
+    }
+
+    /** As {@link #number}, for counts: 1.5 epochs is refused, not rounded down. */
+    private static double whole(JsonNode h, String name, double auto, double min, double max) {
+        double d = number(h, name, auto, min, max);
+        if (d != Math.rint(d)) {
+            throw ApiException.invalid("hyperparameters." + name + " must be a whole number or \"auto\", got " + d,
+                    "hyperparameters." + name);
+        }
+        return d;
     }
 
     private static double number(JsonNode h, String name, double auto, double min, double max) {
@@ -222,6 +235,14 @@ public class JobService {
         if (requested == null) {
             return family == null ? DEFAULT_TARGETS : LoraConfig.defaultTargets(family);
         }
+        for (int i = 0; i < requested.size(); i++) {
+            String t = requested.get(i);
+            if (t == null || !t.matches("[A-Za-z0-9_.-]{1,64}") || t.contains("..")) {
+                throw ApiException.invalid("adapter.target_modules[" + i + "] is not a module name: names are up to 64"
+                        + " letters, digits, '_', '.' or '-' (q_proj, model.layers.0.mlp.up_proj, all-linear)",
+                        "adapter.target_modules");
+            }
+        }
         if (family != null && !requested.isEmpty()) {
             try {
                 LoraConfig.of(8, 16, 0, requested).resolvedTargets(family);
@@ -243,6 +264,10 @@ public class JobService {
         int r = a.r() == null ? 8 : a.r();
         if (r < 1 || r > 256) {
             throw ApiException.invalid("adapter.r must be between 1 and 256, got " + r, "adapter.r");
+        }
+        if (a.alpha() != null && !(a.alpha() > 0 && a.alpha() <= 65536)) {
+            throw ApiException.invalid("adapter.alpha must be a positive number up to 65536 (PEFT's lora_alpha; default 2 r),"
+                    + " got " + a.alpha(), "adapter.alpha");
         }
         double dropout = a.dropout() == null ? 0.05 : a.dropout();
         if (dropout < 0 || dropout >= 1) {

@@ -164,6 +164,23 @@ class JobValidationTest {
         given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"file-x\"} x")
                 .post("/v1/fine_tuning/jobs").then().statusCode(400)
                 .body("error.type", equalTo("invalid_request_error"));
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        String job = "{\"model\":\"tiny-llama\",\"training_file\":\"" + fileId + "\"";
+        for (String seed : List.of("\"7\"", "1.5")) {
+            given().contentType(ContentType.JSON).body(job + ",\"seed\":" + seed + "}").post("/v1/fine_tuning/jobs").then()
+                    .statusCode(400).body("error.param", equalTo("seed")).body("error.message", equalTo("'seed' must be an integer."));
+        }
+        given().contentType(ContentType.JSON).body(job + ",\"seed\":-1}").post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("seed")).body("error.message", containsString("between 0 and 2147483647"));
+        given().contentType(ContentType.JSON).body(job + ",\"hyperparameters\":{\"n_epochs\":1.5}}").post("/v1/fine_tuning/jobs")
+                .then().statusCode(400).body("error.param", equalTo("hyperparameters.n_epochs"))
+                .body("error.message", containsString("whole number"));
+        given().contentType(ContentType.JSON).body(job + ",\"adapter\":{\"alpha\":-1}}").post("/v1/fine_tuning/jobs").then()
+                .statusCode(400).body("error.param", equalTo("adapter.alpha"));
+        given().contentType(ContentType.JSON).body(job + ",\"adapter\":{\"target_modules\":[\"q_proj\",\"../../x\"]}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("adapter.target_modules"))
+                .body("error.message", containsString("target_modules[1] is not a module name"));
         given().contentType(ContentType.JSON).body("{\"url\":\"https://hooks.example.invalid/h\",\"events\":[null]}")
                 .post("/v1/webhooks").then().statusCode(400)
                 .body("error.param", equalTo("events"))
