@@ -1,7 +1,7 @@
 package dev.loraforge.artifacts.mapping;
 
-import dev.loraforge.artifacts.model.ArtifactView;
-import dev.loraforge.artifacts.model.ParentRef;
+import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.ParentRef;
 import dev.loraforge.artifacts.repository.ArtifactEntity;
 import dev.loraforge.artifacts.repository.LineageEdgeEntity;
 import java.util.Collection;

@@ -16,7 +16,7 @@ public class ArtifactEntity {
 
     @Id
     public String id;
-    /** Wire name of an {@link dev.loraforge.artifacts.model.ArtifactKind}. */
+    /** Wire name of an {@link dev.loraforge.contracts.artifactstore.ArtifactKind}. */
     public String kind;
     public String name;
     /** The blob, {@code sha256:<hex>}. */

@@ -1,9 +1,9 @@
 package dev.loraforge.artifacts.rest;
 
-import dev.loraforge.artifacts.model.ArtifactKind;
-import dev.loraforge.artifacts.model.ArtifactView;
-import dev.loraforge.artifacts.model.Lineage;
-import dev.loraforge.artifacts.model.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.Lineage;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
 import dev.loraforge.artifacts.repository.ArtifactQuery;
 import dev.loraforge.artifacts.service.ArtifactService;
 import dev.loraforge.artifacts.service.InvalidRequestException;

@@ -1,7 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
-import dev.loraforge.artifacts.model.ArtifactView;
-import dev.loraforge.artifacts.model.BaseModelRequest;
+import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.BaseModelRequest;
 import dev.loraforge.artifacts.service.ArtifactService;
 import dev.loraforge.artifacts.service.BaseModelService;
 import jakarta.ws.rs.Consumes;

@@ -1,7 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
 import dev.loraforge.artifacts.config.ArtifactStoreConfig;
-import dev.loraforge.artifacts.model.BlobView;
+import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.artifacts.service.ResourceNotFoundException;
 import dev.loraforge.artifacts.storage.BlobInfo;
 import dev.loraforge.artifacts.storage.BlobStorage;

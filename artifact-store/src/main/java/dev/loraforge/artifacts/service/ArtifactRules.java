@@ -1,9 +1,9 @@
 package dev.loraforge.artifacts.service;
 
-import dev.loraforge.artifacts.model.ArtifactKind;
-import dev.loraforge.artifacts.model.NewArtifact;
-import dev.loraforge.artifacts.model.ParentRef;
-import dev.loraforge.artifacts.model.Relation;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ParentRef;
+import dev.loraforge.contracts.artifactstore.Relation;
 import dev.loraforge.artifacts.repository.ArtifactEntity;
 import dev.loraforge.artifacts.repository.ArtifactRepository;
 import dev.loraforge.artifacts.repository.LineageEdgeRepository;

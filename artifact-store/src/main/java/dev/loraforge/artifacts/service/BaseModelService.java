@@ -1,10 +1,10 @@
 package dev.loraforge.artifacts.service;
 
 import dev.loraforge.artifacts.config.ArtifactStoreConfig;
-import dev.loraforge.artifacts.model.ArtifactKind;
-import dev.loraforge.artifacts.model.ArtifactView;
-import dev.loraforge.artifacts.model.BaseModelRequest;
-import dev.loraforge.artifacts.model.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.BaseModelRequest;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
 import dev.loraforge.artifacts.repository.ArtifactQuery;
 import dev.loraforge.artifacts.storage.BlobStorage;
 import dev.loraforge.artifacts.storage.StoredBlob;

@@ -1,6 +1,6 @@
 package dev.loraforge.artifacts.service;
 
-import dev.loraforge.artifacts.model.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
 import dev.loraforge.artifacts.repository.CheckpointEventEntity;
 import dev.loraforge.artifacts.repository.CheckpointEventRepository;
 import dev.loraforge.events.CheckpointSaved;

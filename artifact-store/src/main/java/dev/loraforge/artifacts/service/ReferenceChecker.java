@@ -1,6 +1,6 @@
 package dev.loraforge.artifacts.service;
 
-import dev.loraforge.artifacts.model.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
 import dev.loraforge.artifacts.repository.ArtifactEntity;
 import dev.loraforge.artifacts.repository.ArtifactRepository;
 import dev.loraforge.artifacts.repository.WarningEntity;

@@ -1,5 +1,8 @@
-package dev.loraforge.artifacts.model;
+package dev.loraforge.contracts.artifactstore;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
@@ -8,9 +11,13 @@ import java.util.List;
  * @param direction {@code ancestors} or {@code descendants}
  * @param nodes     the root first, then the others newest first
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+@JsonIgnoreProperties(ignoreUnknown = true)
 public record Lineage(String root, String direction, List<ArtifactView> nodes, List<Edge> edges) {
 
     /** "child RELATION parent". */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonIgnoreProperties(ignoreUnknown = true)
     public record Edge(String child, String parent, String relation) {
     }
 }

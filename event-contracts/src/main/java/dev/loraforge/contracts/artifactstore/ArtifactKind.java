@@ -1,4 +1,4 @@
-package dev.loraforge.artifacts.model;
+package dev.loraforge.contracts.artifactstore;
 
 import java.util.Arrays;
 import java.util.Optional;

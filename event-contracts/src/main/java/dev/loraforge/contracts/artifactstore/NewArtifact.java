@@ -1,5 +1,7 @@
-package dev.loraforge.artifacts.model;
+package dev.loraforge.contracts.artifactstore;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +15,7 @@ import java.util.Map;
  * @param tenantId required for datasets, checkpoints and adapters; absent for shared base and quantized models
  * @param metadata free JSON object; some keys are required or typed per kind
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record NewArtifact(String id, String kind, String name, String digest, String tenantId, String jobId,
                           Map<String, Object> metadata, List<ParentRef> parents) {
 }

@@ -1,9 +1,9 @@
-package dev.loraforge.artifacts.model;
+package dev.loraforge.contracts.artifactstore;
 
-import static dev.loraforge.artifacts.model.ArtifactKind.ADAPTER;
-import static dev.loraforge.artifacts.model.ArtifactKind.CHECKPOINT;
-import static dev.loraforge.artifacts.model.ArtifactKind.DATASET;
-import static dev.loraforge.artifacts.model.ArtifactKind.QUANTIZED_MODEL;
+import static dev.loraforge.contracts.artifactstore.ArtifactKind.ADAPTER;
+import static dev.loraforge.contracts.artifactstore.ArtifactKind.CHECKPOINT;
+import static dev.loraforge.contracts.artifactstore.ArtifactKind.DATASET;
+import static dev.loraforge.contracts.artifactstore.ArtifactKind.QUANTIZED_MODEL;
 
 import java.util.Arrays;
 import java.util.Optional;

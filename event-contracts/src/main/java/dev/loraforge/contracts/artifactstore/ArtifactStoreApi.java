@@ -1,0 +1,78 @@
+package dev.loraforge.contracts.artifactstore;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+import org.eclipse.microprofile.rest.client.annotation.RegisterProvider;
+import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
+
+/**
+ * artifact-store's JSON API as a declarative REST client (config key {@code artifact-store}: each
+ * service sets {@code quarkus.rest-client.artifact-store.url}). Blobs, which are streamed, go
+ * through {@link BlobTransfer}. Every non-2xx answer is an {@link ArtifactStoreException}
+ * ({@link ArtifactStoreErrors}); callers wrap calls in an {@link ArtifactStoreGuard}.
+ *
+ * <p>The golden samples of every request and answer are {@link ContractSamples}; artifact-store's
+ * provider test checks its answers against them and the callers' stand-ins answer with them.
+ */
+@RegisterRestClient(configKey = "artifact-store")
+@RegisterProvider(ArtifactStoreErrors.class)
+@Path("/api/v1")
+@Produces(MediaType.APPLICATION_JSON)
+public interface ArtifactStoreApi {
+
+    /** The tenant a call acts for; reads of tenant-owned artifacts are scoped to it. */
+    String TENANT_HEADER = "X-Tenant-Id";
+
+    /**
+     * Registers an artifact whose blob is stored. 201 when created, 200 when the same client-chosen
+     * id was registered with the same content (a safe retry); 409 when the id is taken by other content.
+     */
+    @POST
+    @Path("/artifacts")
+    @Consumes(MediaType.APPLICATION_JSON)
+    ArtifactView create(NewArtifact artifact, @HeaderParam(TENANT_HEADER) String tenant);
+
+    /** One artifact; 404 when there is none (or it belongs to another tenant). */
+    @GET
+    @Path("/artifacts/{id}")
+    ArtifactView artifact(@PathParam("id") String id, @HeaderParam(TENANT_HEADER) String tenant);
+
+    /** Artifacts matching every filter given (null filters are left out), newest first. */
+    @GET
+    @Path("/artifacts")
+    List<ArtifactView> artifacts(@QueryParam("kind") String kind, @HeaderParam(TENANT_HEADER) String tenant,
+                                 @QueryParam("job_id") String jobId, @QueryParam("digest") String digest,
+                                 @QueryParam("parent") String parent, @QueryParam("parent_digest") String parentDigest,
+                                 @QueryParam("scheme") String scheme, @QueryParam("name") String name,
+                                 @QueryParam("limit") Integer limit);
+
+    /** The lineage graph around an artifact; {@code direction} is {@code ancestors} or {@code descendants}. */
+    @GET
+    @Path("/artifacts/{id}/lineage")
+    Lineage lineage(@PathParam("id") String id, @QueryParam("direction") String direction,
+                    @HeaderParam(TENANT_HEADER) String tenant);
+
+    /** Registers a base model from a model directory on artifact-store's machine. */
+    @POST
+    @Path("/base-models")
+    @Consumes(MediaType.APPLICATION_JSON)
+    ArtifactView registerBaseModel(BaseModelRequest request);
+
+    /** Every registered base model. */
+    @GET
+    @Path("/base-models")
+    List<ArtifactView> baseModels();
+
+    /** A base model by its registry name; 404 when there is none. */
+    @GET
+    @Path("/base-models/{name}")
+    ArtifactView baseModel(@PathParam("name") String name);
+}

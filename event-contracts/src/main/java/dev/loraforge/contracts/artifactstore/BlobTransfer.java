@@ -1,0 +1,233 @@
+package dev.loraforge.contracts.artifactstore;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.events.HashingInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * artifact-store's blobs, streamed: {@code PUT /api/v1/blobs} (answers a {@link BlobView}) and
+ * {@code GET /api/v1/blobs/{digest}} (the bytes). Bytes go between files, directories and the
+ * network without ever being whole in the heap, and their sha256 is checked both ways: an upload
+ * states its digest ({@value #DIGEST_HEADER}) so artifact-store refuses damaged bytes; a download
+ * that arrives with another digest is removed and reported as retryable (status 0).
+ *
+ * <p>Not a declarative REST client on purpose: those buffer streamed bodies. Failures are
+ * {@link ArtifactStoreException}s, which an {@link ArtifactStoreGuard} retries.
+ */
+public final class BlobTransfer {
+
+    /** The request header stating an upload's digest ({@code sha256:<hex>}). */
+    public static final String DIGEST_HEADER = "X-Content-Digest";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+    private final String base;
+    private final Duration timeout;
+
+    /** {@code baseUrl}: artifact-store's root URL; {@code timeout}: the most one transfer may take. */
+    public BlobTransfer(String baseUrl, Duration timeout) {
+        this.base = baseUrl.replaceAll("/+$", "");
+        this.timeout = timeout;
+    }
+
+    /** Stores a file; {@code digest}, when known, is checked by artifact-store against what arrived. */
+    public BlobView put(Path file, String digest) {
+        HttpRequest.BodyPublisher body;
+        try {
+            body = HttpRequest.BodyPublishers.ofFile(file);
+        } catch (FileNotFoundException e) {
+            throw new UncheckedIOException("cannot upload " + file + ": it is gone", e);
+        }
+        BlobView blob = put(body, digest);
+        checkStored(file.getFileName().toString(), digest, blob);
+        return blob;
+    }
+
+    /**
+     * Stores {@code dir} as one deterministic tar ({@link DirectoryArchive}), streamed through a
+     * pipe (no temporary file); the digest is computed first, so artifact-store checks what arrives.
+     */
+    public BlobView putDirectory(Path dir) {
+        String digest;
+        try {
+            digest = DirectoryArchive.digest(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot archive " + dir + ": " + e.getMessage(), e);
+        }
+        PipedInputStream in = new PipedInputStream(64 * 1024);
+        Thread writer;
+        try {
+            PipedOutputStream out = new PipedOutputStream(in);
+            writer = new Thread(() -> {
+                try (out) {
+                    DirectoryArchive.write(dir, out);
+                } catch (IOException e) {
+                    // the request ended early (the request reports it) or the directory changed
+                    // while being read (artifact-store's digest check refuses it)
+                }
+            }, "archive-" + dir.getFileName());
+            writer.setDaemon(true);
+            writer.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            BlobView blob = put(HttpRequest.BodyPublishers.ofInputStream(() -> in), digest);
+            checkStored(dir.getFileName().toString(), digest, blob);
+            return blob;
+        } finally {
+            try {
+                in.close();
+            } catch (IOException ignored) {
+                // nothing left to release
+            }
+            writer.interrupt();
+        }
+    }
+
+    /** Downloads a blob into {@code file} (replaced); a digest mismatch removes the file. */
+    public void download(String digest, Path file) {
+        try (HashingInputStream in = HashingInputStream.sha256(open(digest))) {
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            String actual = in.hex();
+            if (!actual.equals(digest)) {
+                Files.deleteIfExists(file);
+                throw new ArtifactStoreException("blob " + digest + " arrived with digest " + actual, 0);
+            }
+        } catch (IOException e) {
+            deleteQuietly(file);
+            throw new ArtifactStoreException("download of blob " + digest + " broke off: " + describe(e), 0, e);
+        }
+    }
+
+    /**
+     * Downloads a directory archive and extracts it into the new directory {@code dir}, checking the
+     * archive's digest; on any failure {@code dir} is removed again. A blob that is not a directory
+     * archive is a 422 {@link ArtifactStoreException} whose cause is the
+     * {@link DirectoryArchive.ArchiveException} (never retried).
+     */
+    public void downloadDirectory(String digest, Path dir) {
+        try (HashingInputStream in = HashingInputStream.sha256(open(digest))) {
+            try {
+                DirectoryArchive.extract(in, dir);
+            } catch (DirectoryArchive.ArchiveException e) {
+                deleteTree(dir);
+                throw new ArtifactStoreException("blob " + digest + " is not a directory archive: " + e.getMessage(),
+                        422, e);
+            }
+            in.transferTo(OutputStream.nullOutputStream()); // the rest counts for the digest
+            String actual = in.hex();
+            if (!actual.equals(digest)) {
+                deleteTree(dir);
+                // retryable: the transfer may have been damaged on the way
+                throw new ArtifactStoreException("blob " + digest + " arrived with digest " + actual, 0);
+            }
+        } catch (IOException e) {
+            deleteTree(dir);
+            throw new ArtifactStoreException("download of blob " + digest + " broke off: " + describe(e), 0, e);
+        }
+    }
+
+    /** The blob's bytes as a stream (not checked: the caller reads as far as it needs); the caller closes it. */
+    public InputStream open(String digest) {
+        try {
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest))
+                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() != 200) {
+                String body;
+                try (InputStream in = response.body()) {
+                    body = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
+                }
+                throw ArtifactStoreErrors.exception(response.statusCode(), body);
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new ArtifactStoreException("artifact-store at " + base + " did not answer: " + describe(e), 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactStoreException("interrupted while asking artifact-store", 0, e);
+        }
+    }
+
+    private BlobView put(HttpRequest.BodyPublisher body, String digest) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/v1/blobs")).timeout(timeout)
+                .header("Content-Type", "application/octet-stream").PUT(body);
+        if (digest != null) {
+            request.header(DIGEST_HEADER, digest);
+        }
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new ArtifactStoreException("artifact-store at " + base + " did not answer: " + describe(e), 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactStoreException("interrupted while storing a blob", 0, e);
+        }
+        if (response.statusCode() != 200 && response.statusCode() != 201) {
+            throw ArtifactStoreErrors.exception(response.statusCode(), response.body());
+        }
+        try {
+            JsonNode answer = JSON.readTree(response.body());
+            return new BlobView(answer.path("digest").asText(), answer.path("size").asLong());
+        } catch (IOException e) {
+            throw new ArtifactStoreException("PUT /api/v1/blobs answered unreadable JSON: " + e.getMessage(), 502, e);
+        }
+    }
+
+    private static void checkStored(String what, String digest, BlobView blob) {
+        if (digest != null && !blob.digest().equals(digest)) {
+            throw new ArtifactStoreException("artifact-store stored " + what + " as " + blob.digest()
+                    + " but it hashes to " + digest, 0);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create(base + path);
+    }
+
+    /** Removes a directory tree if it is there (quietly: a leftover in a work directory is harmless). */
+    public static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(BlobTransfer::deleteQuietly);
+        } catch (IOException | UncheckedIOException e) {
+            // best effort
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            // best effort
+        }
+    }
+
+    private static String describe(IOException e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+}
