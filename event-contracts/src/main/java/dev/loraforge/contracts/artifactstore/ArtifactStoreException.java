@@ -1,5 +1,8 @@
 package dev.loraforge.contracts.artifactstore;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * A call to artifact-store that did not succeed: {@link #status()} is the HTTP status it answered,
  * 0 when it did not answer at all (refused, reset, timed out, a damaged transfer).
@@ -7,6 +10,8 @@ package dev.loraforge.contracts.artifactstore;
  * itself (4xx other than 408 and 429) never will.
  */
 public class ArtifactStoreException extends RuntimeException {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final int status;
     private final String problemType;
@@ -49,5 +54,27 @@ public class ArtifactStoreException extends RuntimeException {
     /** A 404: what was asked for is not there. */
     public boolean notFound() {
         return status == 404;
+    }
+
+    /**
+     * The exception for an answer {@code status} with body {@code body}: artifact-store answers RFC
+     * 9457 problem+json, whose {@code detail} and {@code type} are kept; any other body is quoted.
+     */
+    public static ArtifactStoreException fromAnswer(int status, String body) {
+        String detail = body == null ? "" : body.length() > 300 ? body.substring(0, 300) + "..." : body;
+        String type = null;
+        try {
+            JsonNode problem = body == null || body.isBlank() ? null : JSON.readTree(body);
+            if (problem != null && problem.isObject()) {
+                type = problem.path("type").isTextual() ? problem.path("type").asText() : null;
+                if (problem.path("detail").isTextual()) {
+                    detail = problem.path("detail").asText();
+                }
+            }
+        } catch (java.io.IOException e) {
+            // not JSON: the abbreviated body is the detail
+        }
+        return new ArtifactStoreException("artifact-store answered HTTP " + status
+                + (detail.isBlank() ? "" : ": " + detail), status, type, null);
     }
 }

@@ -27,20 +27,21 @@ public final class ArtifactStoreGuard {
 
     /**
      * @param name     names the circuit breaker and the log lines ({@code trainer-artifact-store-calls})
-     * @param retryFor how long a failing call is retried (zero: never)
+     * @param retryFor how long a failing call is retried (under 100 ms: never)
      * @param timeout  the most one try may take, null for no limit (streamed transfers of any size)
      */
     public ArtifactStoreGuard(String name, Duration retryFor, Duration timeout) {
         Guard.Builder builder = Guard.create().withDescription(name);
         long retryMillis = retryFor.toMillis();
-        if (retryMillis > 1) {
-            long delay = Math.min(500, retryMillis / 2);
+        if (retryMillis >= 100) {
+            // SmallRye checks delay < maxDelay < maxDuration and jitter < delay
+            long delay = Math.min(500, retryMillis / 4);
             builder.withRetry()
                     .maxRetries(-1)
                     .maxDuration(retryMillis, ChronoUnit.MILLIS)
                     .delay(delay, ChronoUnit.MILLIS)
                     .jitter(delay / 5, ChronoUnit.MILLIS)
-                    .withExponentialBackoff().factor(2).maxDelay(Math.min(15_000, Math.max(delay, retryMillis / 2)), ChronoUnit.MILLIS).done()
+                    .withExponentialBackoff().factor(2).maxDelay(Math.min(15_000, retryMillis / 2), ChronoUnit.MILLIS).done()
                     .whenException(ArtifactStoreGuard::retryable)
                     .beforeRetry((Throwable e) -> LOG.log(System.Logger.Level.WARNING,
                             name + ": " + e.getMessage() + "; retrying"))

@@ -159,7 +159,7 @@ public final class BlobTransfer {
                 try (InputStream in = response.body()) {
                     body = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
                 }
-                throw ArtifactStoreErrors.exception(response.statusCode(), body);
+                throw ArtifactStoreException.fromAnswer(response.statusCode(), body);
             }
             return response.body();
         } catch (IOException e) {
@@ -186,7 +186,7 @@ public final class BlobTransfer {
             throw new ArtifactStoreException("interrupted while storing a blob", 0, e);
         }
         if (response.statusCode() != 200 && response.statusCode() != 201) {
-            throw ArtifactStoreErrors.exception(response.statusCode(), response.body());
+            throw ArtifactStoreException.fromAnswer(response.statusCode(), response.body());
         }
         try {
             JsonNode answer = JSON.readTree(response.body());

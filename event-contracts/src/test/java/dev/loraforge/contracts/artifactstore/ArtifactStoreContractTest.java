@@ -23,6 +23,8 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ArtifactStoreContractTest {
 
@@ -154,21 +156,31 @@ class ArtifactStoreContractTest {
         assertThat(nowhere).doesNotExist();
     }
 
-    @Test
-    void aStoreThatNeverAnswersFailsWithTheReasonOnceTheRetryTimeIsSpent() throws Exception {
+    @ParameterizedTest
+    @ValueSource(longs = {0, 50, 100, 1000, 1500})
+    void aStoreThatNeverAnswersFailsWithTheReasonOnceTheRetryTimeIsSpent(long retryMillis) throws Exception {
         int port;
         try (var socket = new java.net.ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        ArtifactStoreGuard guard = new ArtifactStoreGuard("test-down", Duration.ofMillis(1500), null);
+        AtomicInteger tries = new AtomicInteger();
+        ArtifactStoreGuard guard = new ArtifactStoreGuard("test-down-" + retryMillis,
+                Duration.ofMillis(retryMillis), Duration.ofSeconds(5));
         BlobTransfer blobs = new BlobTransfer("http://127.0.0.1:" + port, Duration.ofSeconds(5));
         long start = System.nanoTime();
-        assertThatThrownBy(() -> guard.call(() -> blobs.open("sha256:" + "0".repeat(64))))
-                .isInstanceOfSatisfying(ArtifactStoreException.class, e -> {
-                    assertThat(e.status()).isZero();
-                    assertThat(e.getMessage()).contains("did not answer");
-                });
+        assertThatThrownBy(() -> guard.call(() -> {
+            tries.incrementAndGet();
+            return blobs.open("sha256:" + "0".repeat(64));
+        })).isInstanceOfSatisfying(ArtifactStoreException.class, e -> {
+            assertThat(e.status()).isZero();
+            assertThat(e.getMessage()).contains("did not answer");
+        });
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        if (retryMillis >= 1000) {
+            assertThat(tries.get()).isGreaterThan(1);
+        } else if (retryMillis < 100) {
+            assertThat(tries).hasValue(1);
+        }
     }
 
     private record Answer(int status, byte[] body) {

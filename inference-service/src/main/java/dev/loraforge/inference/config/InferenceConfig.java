@@ -12,6 +12,10 @@ public interface InferenceConfig {
     @WithDefault("http://127.0.0.1:8081")
     String artifactStoreUrl();
 
+    /** How long a failing download from artifact-store is retried (no answer, 5xx, a damaged transfer). */
+    @WithDefault("10s")
+    java.time.Duration artifactStoreRetry();
+
     /** Where downloaded model and adapter directories are unpacked, one sub-directory per digest. */
     @WithDefault("${java.io.tmpdir}/loraforge-inference")
     String workDir();

@@ -1,10 +1,10 @@
 package dev.loraforge.inference.service;
 
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import dev.loraforge.inference.client.ArtifactStoreClient;
-import dev.loraforge.inference.client.ArtifactStoreException;
 import dev.loraforge.inference.config.InferenceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;

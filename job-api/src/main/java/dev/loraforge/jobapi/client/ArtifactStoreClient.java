@@ -2,29 +2,34 @@ package dev.loraforge.jobapi.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreApi;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreGuard;
+import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.BlobTransfer;
+import dev.loraforge.contracts.artifactstore.BlobView;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ParentRef;
 import dev.loraforge.jobapi.config.JobApiConfig;
 import dev.loraforge.jobapi.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
- * artifact-store over HTTP (its contract: artifact-store/README.md). Blobs stream from and to files
- * and streams, never whole into the heap. When the store cannot be reached the caller gets a 503
- * in OpenAI's shape and nothing is recorded.
+ * artifact-store through its contract (event-contracts' {@code dev.loraforge.contracts.artifactstore}):
+ * JSON calls through the declarative {@link ArtifactStoreApi}, blobs streamed from and to files by
+ * {@link BlobTransfer}, never whole in the heap. A failure that may pass is retried briefly
+ * ({@code jobapi.artifact-store-retry}, a request is waiting) behind a circuit breaker; then the
+ * caller gets a 503 in OpenAI's shape and nothing is recorded. A refusal by artifact-store (a 4xx)
+ * is passed on as a 400 with its reason.
  */
 @ApplicationScoped
 public class ArtifactStoreClient {
@@ -37,70 +42,55 @@ public class ArtifactStoreClient {
     public record Blob(String digest, long size) {
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ObjectMapper json;
-    private final String base;
-
-    public ArtifactStoreClient(JobApiConfig config, ObjectMapper json) {
-        this.json = json;
-        this.base = config.artifactStoreUrl().replaceAll("/+$", "");
-    }
-
-    public Blob putBlob(Path file) {
-        JsonNode body = call(HttpRequest.newBuilder(uri("/api/v1/blobs")).timeout(Duration.ofMinutes(10))
-                .header("Content-Type", "application/octet-stream")
-                .PUT(publisher(file)).build(), 200, 201);
-        return new Blob(body.path("digest").asText(), body.path("size").asLong());
-    }
-
-    /** Registers an artifact; returns its id. */
-    public String registerArtifact(String kind, String name, String digest, String tenantId, String jobId,
-                                   Map<String, Object> metadata, List<Map<String, String>> parents) {
-        ObjectNode request = json.createObjectNode();
-        request.put("kind", kind).put("name", name).put("digest", digest);
-        request.put("tenant_id", tenantId);
-        request.put("job_id", jobId);
-        request.set("metadata", json.valueToTree(metadata == null ? Map.of() : metadata));
-        request.set("parents", json.valueToTree(parents == null ? List.of() : parents));
-        JsonNode body = call(HttpRequest.newBuilder(uri("/api/v1/artifacts")).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(request.toString())).build(), 200, 201);
-        return body.path("id").asText();
-    }
-
-    public Optional<BaseModel> baseModel(String name) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(
-                uri("/api/v1/base-models/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20")))
-                .timeout(Duration.ofSeconds(10)).GET().build());
-        if (response.statusCode() == 404) {
-            return Optional.empty();
-        }
-        return Optional.of(baseModel(check(response, 200)));
-    }
-
-    public List<BaseModel> baseModels() {
-        JsonNode body = call(HttpRequest.newBuilder(uri("/api/v1/base-models")).timeout(Duration.ofSeconds(10))
-                .GET().build(), 200);
-        List<BaseModel> models = new ArrayList<>();
-        (body.isArray() ? body : body.path("data")).forEach(n -> models.add(baseModel(n)));
-        return models;
-    }
-
     /** An artifact of the registry, as far as job-api needs it. */
     public record Artifact(String id, String digest) {
     }
 
+    private final ArtifactStoreApi api;
+    private final BlobTransfer blobs;
+    private final ArtifactStoreGuard calls;
+    private final ArtifactStoreGuard transfers;
+    private final ObjectMapper json;
+
+    public ArtifactStoreClient(@RestClient ArtifactStoreApi api, JobApiConfig config, ObjectMapper json) {
+        this.api = api;
+        this.json = json;
+        this.blobs = new BlobTransfer(config.artifactStoreUrl(), Duration.ofMinutes(10));
+        this.calls = new ArtifactStoreGuard("jobapi-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(10));
+        this.transfers = new ArtifactStoreGuard("jobapi-artifact-store-transfers", config.artifactStoreRetry(), null);
+    }
+
+    public Blob putBlob(Path file) {
+        BlobView blob = guarded(transfers, () -> blobs.put(file, null));
+        return new Blob(blob.digest(), blob.size());
+    }
+
+    /**
+     * Registers an artifact under the client-chosen {@code id} (so a retried call answers the same
+     * artifact instead of making a second one); returns its id.
+     */
+    public String registerArtifact(String id, String kind, String name, String digest, String tenantId, String jobId,
+                                   Map<String, Object> metadata, List<Map<String, String>> parents) {
+        String prefix = ArtifactKind.fromWire(kind).map(ArtifactKind::idPrefix)
+                .orElseThrow(() -> new IllegalArgumentException("no artifact kind " + kind));
+        NewArtifact body = new NewArtifact(prefix + "-" + id, kind, name, digest, tenantId, jobId,
+                metadata == null ? Map.of() : metadata,
+                parents == null ? List.of() : parents.stream().map(p -> new ParentRef(p.get("id"), p.get("relation"))).toList());
+        return guarded(calls, () -> api.create(body, tenantId)).id();
+    }
+
+    public Optional<BaseModel> baseModel(String name) {
+        return lookup(() -> api.baseModel(name)).map(ArtifactStoreClient::baseModel);
+    }
+
+    public List<BaseModel> baseModels() {
+        return guarded(calls, api::baseModels).stream().map(ArtifactStoreClient::baseModel).toList();
+    }
+
     /** The quantized variant of a base model with a scheme, if artifact-store has it. */
     public Optional<Artifact> quantizedVariant(String baseId, String scheme) {
-        JsonNode body = call(HttpRequest.newBuilder(uri("/api/v1/artifacts?kind=quantized_model&parent="
-                        + URLEncoder.encode(baseId, StandardCharsets.UTF_8) + "&scheme="
-                        + URLEncoder.encode(scheme, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(10)).GET().build(), 200);
-        JsonNode list = body.isArray() ? body : body.path("data");
-        if (list.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new Artifact(list.get(0).path("id").asText(), list.get(0).path("digest").asText()));
+        return guarded(calls, () -> api.artifacts(ArtifactKind.QUANTIZED_MODEL.wireName(), null, null, null, baseId,
+                null, scheme, null, null)).stream().findFirst().map(a -> new Artifact(a.id(), a.digest()));
     }
 
     /**
@@ -108,97 +98,47 @@ public class ArtifactStoreClient {
      * {@code edges}; ancestors), read as {@code tenantId} (another tenant's artifact is empty).
      */
     public Optional<JsonNode> lineage(String artifactId, String tenantId) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(uri("/api/v1/artifacts/"
-                        + URLEncoder.encode(artifactId, StandardCharsets.UTF_8) + "/lineage?direction=ancestors"))
-                .header("X-Tenant-Id", tenantId).timeout(Duration.ofSeconds(10)).GET().build());
-        if (response.statusCode() == 404) {
-            return Optional.empty();
-        }
-        return Optional.of(check(response, 200));
+        return lookup(() -> api.lineage(artifactId, "ancestors", tenantId)).map(json::valueToTree);
     }
 
     /** The blob's bytes as a stream; the caller closes it. */
     public InputStream openBlob(String digest) {
+        return guarded(transfers, () -> blobs.open(digest));
+    }
+
+    /** A lookup that answers empty on 404. */
+    private <T> Optional<T> lookup(Supplier<T> call) {
         try {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest))
-                    .timeout(Duration.ofMinutes(10)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
-                response.body().close();
-                throw unavailable("blob " + digest + " answered HTTP " + response.statusCode());
+            return Optional.of(calls.call(call));
+        } catch (ArtifactStoreException e) {
+            if (e.notFound()) {
+                return Optional.empty();
             }
-            return response.body();
-        } catch (IOException e) {
-            throw unavailable(e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable("interrupted");
+            throw refusedOrUnavailable(e);
         }
     }
 
-    private static BaseModel baseModel(JsonNode n) {
-        JsonNode type = n.path("metadata").path("model_type");
-        return new BaseModel(n.path("id").asText(), n.path("name").asText(), n.path("digest").asText(),
-                parseTime(n.path("created_at")), type.isTextual() ? type.asText() : null);
-    }
-
-    private static long parseTime(JsonNode t) {
-        if (t.isNumber()) {
-            return t.asLong();
-        }
+    private static <T> T guarded(ArtifactStoreGuard guard, Supplier<T> call) {
         try {
-            return java.time.OffsetDateTime.parse(t.asText()).toEpochSecond();
-        } catch (RuntimeException e) {
-            return 0;
+            return guard.call(call);
+        } catch (ArtifactStoreException e) {
+            throw refusedOrUnavailable(e);
         }
     }
 
-    private URI uri(String path) {
-        return URI.create(base + path);
-    }
-
-    private JsonNode call(HttpRequest request, int... ok) {
-        return check(send(request), ok);
-    }
-
-    private JsonNode check(HttpResponse<String> response, int... ok) {
-        for (int code : ok) {
-            if (response.statusCode() == code) {
-                try {
-                    return json.readTree(response.body());
-                } catch (IOException e) {
-                    throw unavailable("unreadable answer: " + e.getMessage());
-                }
-            }
+    private static ApiException refusedOrUnavailable(ArtifactStoreException e) {
+        if (!e.retryable() && !e.notFound()) {
+            return new ApiException(400, "invalid_request_error", "The artifact store refused the request: "
+                    + e.getMessage() + ". Nothing was stored.", null, "artifact_store_refused");
         }
-        throw unavailable(response.request().method() + " " + response.request().uri().getPath() + " answered HTTP "
-                + response.statusCode() + ": " + abbreviate(response.body()));
-    }
-
-    private HttpResponse<String> send(HttpRequest request) {
-        try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable("interrupted");
-        }
-    }
-
-    private static HttpRequest.BodyPublisher publisher(Path file) {
-        try {
-            return HttpRequest.BodyPublishers.ofFile(file);
-        } catch (java.io.FileNotFoundException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String abbreviate(String s) {
-        return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
-    }
-
-    private ApiException unavailable(String detail) {
-        return new ApiException(503, "server_error", "The artifact store is unavailable (" + detail
+        // unreachable, failing, or missing what job-api recorded it has: not the caller's doing
+        return new ApiException(503, "server_error", "The artifact store is unavailable (" + e.getMessage()
                 + "); nothing was stored. Retry shortly.", null, "artifact_store_unavailable");
+    }
+
+    private static BaseModel baseModel(ArtifactView a) {
+        Object type = a.metadata() == null ? null : a.metadata().get("model_type");
+        return new BaseModel(a.id(), a.name(), a.digest(), a.createdAt() == null ? 0 : a.createdAt().toEpochSecond(),
+                type instanceof String s ? s : null);
     }
 }

@@ -36,6 +36,10 @@ public interface JobApiConfig {
     /** Base URL of artifact-store. */
     String artifactStoreUrl();
 
+    /** How long a failing call to artifact-store is retried while a request waits (no answer, 5xx, 408, 429). */
+    @WithDefault("5s")
+    Duration artifactStoreRetry();
+
     /** Base URL of inference-service (chat completions and completions are served there). */
     @WithDefault("http://127.0.0.1:8084")
     String inferenceUrl();

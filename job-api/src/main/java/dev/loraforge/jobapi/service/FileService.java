@@ -65,7 +65,7 @@ public class FileService {
         metadata.put("purpose", purpose);
         metadata.put("format", checked.format().name().toLowerCase());
         metadata.put("examples", checked.examples().size());
-        String artifactId = store.registerArtifact("dataset", filename, blob.digest(), tenantId, null, metadata,
+        String artifactId = store.registerArtifact(fileId, "dataset", filename, blob.digest(), tenantId, null, metadata,
                 List.of());
 
         FileEntity file = new FileEntity();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.artifactstore.ContractSamples;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -84,7 +86,8 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                 }
                 String hex = HexFormat.of().formatHex(sha.digest());
                 Files.move(tmp, dir.resolve(hex), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                reply(ex, 201, JSON.createObjectNode().put("digest", "sha256:" + hex).put("size", size));
+                reply(ex, 201, check(ContractSamples.BLOB, JSON.createObjectNode().put("digest", "sha256:" + hex)
+                        .put("size", size)));
             } else if (path.startsWith("/api/v1/blobs/") && method.equals("GET")) {
                 Path blob = dir.resolve(path.substring("/api/v1/blobs/sha256:".length()));
                 if (!Files.exists(blob)) {
@@ -96,11 +99,19 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                     Files.copy(blob, out);
                 }
             } else if (path.equals("/api/v1/artifacts") && method.equals("POST")) {
-                ObjectNode artifact = (ObjectNode) JSON.readTree(ex.getRequestBody());
-                String id = artifact.path("kind").asText() + "-" + IDS.incrementAndGet();
-                artifact.put("id", id);
-                ARTIFACTS.put(id, artifact);
-                reply(ex, 201, artifact);
+                JsonNode request = JSON.readTree(ex.getRequestBody());
+                check(ContractSamples.NEW_ARTIFACT, request);
+                ObjectNode artifact = request.deepCopy();
+                String id = artifact.path("id").isTextual() ? artifact.path("id").asText()
+                        : artifact.path("kind").asText() + "-" + IDS.incrementAndGet();
+                String digest = artifact.path("digest").asText();
+                Path stored = digest.startsWith("sha256:") ? dir.resolve(digest.substring(7)) : null;
+                ObjectNode view = JSON.createObjectNode().put("id", id);
+                view.setAll(artifact);
+                view.put("id", id).put("size", stored != null && Files.exists(stored) ? Files.size(stored) : 0);
+                view.put("created_at", java.time.Instant.now().toString());
+                ARTIFACTS.put(id, view);
+                reply(ex, 201, check(ContractSamples.ARTIFACT, view));
             } else if (path.equals("/api/v1/artifacts") && method.equals("GET")) {
                 Map<String, String> q = new java.util.HashMap<>();
                 String raw = ex.getRequestURI().getRawQuery();
@@ -114,7 +125,7 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                         .filter(a -> !q.containsKey("scheme") || a.path("metadata").path("scheme").asText().equals(q.get("scheme")))
                         .filter(a -> !q.containsKey("parent") || a.path("parents").findValuesAsText("id").contains(q.get("parent")))
                         .forEach(list::add);
-                reply(ex, 200, list);
+                reply(ex, 200, check(ContractSamples.ARTIFACTS, list));
             } else if (path.startsWith("/api/v1/artifacts/") && path.endsWith("/lineage") && method.equals("GET")) {
                 // the adapter with its base model; the root carries the tenant the caller scoped the read to
                 String id = path.substring("/api/v1/artifacts/".length(), path.length() - "/lineage".length());
@@ -124,15 +135,18 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                     return;
                 }
                 ObjectNode lineage = JSON.createObjectNode().put("root", id).put("direction", "ancestors");
-                lineage.putArray("nodes").add(JSON.createObjectNode().put("id", id).put("kind", "adapter")
-                        .put("name", "ft:" + BASE_MODEL).put("tenant_id", tenant)).add(baseModel());
+                ObjectNode adapter = (ObjectNode) ContractSamples.json(ContractSamples.ARTIFACT);
+                adapter.put("id", id).put("name", "ft:" + BASE_MODEL).put("tenant_id", tenant);
+                ((ObjectNode) adapter.get("parents").get(0)).put("id", BASE_ID);
+                ((ArrayNode) adapter.get("parents")).remove(1);
+                lineage.putArray("nodes").add(adapter).add(baseModel());
                 lineage.putArray("edges").add(JSON.createObjectNode().put("child", id).put("parent", BASE_ID)
                         .put("relation", "base_model"));
-                reply(ex, 200, lineage);
+                reply(ex, 200, check(ContractSamples.LINEAGE, lineage));
             } else if (path.equals("/api/v1/base-models") && method.equals("GET")) {
                 ArrayNode list = JSON.createArrayNode();
                 list.add(baseModel());
-                reply(ex, 200, list);
+                reply(ex, 200, check(ContractSamples.ARTIFACTS, list));
             } else if (path.startsWith("/api/v1/base-models/") && method.equals("GET")) {
                 String name = path.substring("/api/v1/base-models/".length());
                 reply(ex, name.equals(BASE_MODEL) ? 200 : 404,
@@ -140,14 +154,31 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
             } else {
                 reply(ex, 404, JSON.createObjectNode().put("detail", "not in the fake: " + method + " " + path));
             }
+        } catch (IllegalStateException e) { // a contract violation: loud, as a 500 naming it
+            reply(ex, 500, JSON.createObjectNode().put("detail", e.getMessage()));
+            throw e;
         } catch (Exception e) {
             throw new IOException(e);
         }
     }
 
+    /** The contract's base-model sample, as this stand-in's one base model. */
     private static ObjectNode baseModel() {
-        return JSON.createObjectNode().put("id", BASE_ID).put("kind", "base_model").put("name", BASE_MODEL)
-                .put("digest", BASE_DIGEST).put("created_at", "2026-11-24T10:00:00Z");
+        ObjectNode model = (ObjectNode) ContractSamples.json(ContractSamples.BASE_MODEL);
+        return model.put("id", BASE_ID).put("name", BASE_MODEL).put("digest", BASE_DIGEST)
+                .put("created_at", "2026-11-24T10:00:00Z");
+    }
+
+    /**
+     * {@code json} when it has the shape of the contract's sample (so that this stand-in cannot
+     * drift from what artifact-store answers, which its provider test checks against the same samples).
+     */
+    private static JsonNode check(String sample, JsonNode json) {
+        List<String> differences = ContractSamples.shapeDifferences(ContractSamples.json(sample), json);
+        if (!differences.isEmpty()) {
+            throw new IllegalStateException("not the shape of " + sample + ": " + differences);
+        }
+        return json;
     }
 
     private static void reply(HttpExchange ex, int status, JsonNode body) throws IOException {

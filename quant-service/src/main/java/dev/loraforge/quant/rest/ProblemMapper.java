@@ -5,7 +5,7 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
-import dev.loraforge.quant.client.ArtifactStoreException;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.quant.service.InvalidRequestException;
 import dev.loraforge.quant.service.NotFoundException;
 import dev.loraforge.quant.service.Violation;

@@ -2,15 +2,16 @@ package dev.loraforge.quant.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loraforge.events.ArtifactRef;
-import dev.loraforge.events.DirectoryArchive;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
+import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.engine.io.SafeTensorsReader;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.quant.ModelQuantizer;
 import dev.loraforge.engine.quant.QuantScheme;
 import dev.loraforge.engine.quant.QuantizationReport;
+import dev.loraforge.events.ArtifactRef;
+import dev.loraforge.events.DirectoryArchive;
 import dev.loraforge.quant.client.ArtifactStoreClient;
-import dev.loraforge.quant.client.ArtifactStoreException;
 import dev.loraforge.quant.config.QuantConfig;
 import dev.loraforge.quant.config.WorkerIdentity;
 import dev.loraforge.quant.mapping.QuantizedArtifactMapper;
@@ -73,10 +74,9 @@ public class QuantizationPipeline {
             Path baseDir = work.resolve("base");
             download(pair, baseDir);
             QuantizationReport report = quantize(pair, baseDir, work.resolve("quantized"));
-            ArtifactStoreClient.Blob blob;
+            BlobView blob;
             try {
-                blob = call(() -> uncheck(() -> store.uploadDirectory(work.resolve("quantized"), work.resolve("quantized.tar"))),
-                        "storing the quantized model");
+                blob = call(() -> store.uploadDirectory(work.resolve("quantized")), "storing the quantized model");
             } catch (UncheckedIOException e) {
                 throw new QuantizationFailure(QuantizationFailure.INTERNAL, "cannot pack the quantized model in "
                         + config.workDir() + ": " + e.getCause().getMessage(), true, e);
@@ -210,17 +210,5 @@ public class QuantizationPipeline {
     private static QuantizationFailure storeFailure(ArtifactStoreException e, String what) {
         return new QuantizationFailure(QuantizationFailure.ARTIFACT_STORE_UNAVAILABLE, what + " failed: " + e.getMessage(),
                 true, e);
-    }
-
-    private interface IoCall<T> {
-        T get() throws IOException;
-    }
-
-    private static <T> T uncheck(IoCall<T> call) {
-        try {
-            return call.get();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

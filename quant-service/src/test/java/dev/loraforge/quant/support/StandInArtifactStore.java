@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.artifactstore.ContractSamples;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.DirectoryArchive;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
@@ -168,7 +169,7 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 if (a == null) {
                     problem(ex, 404, "no artifact");
                 } else {
-                    reply(ex, 200, a);
+                    reply(ex, 200, view(a));
                 }
             } else if (path.startsWith("/api/v1/base-models/") && method.equals("GET")) {
                 String name = URLDecoder.decode(path.substring("/api/v1/base-models/".length()), StandardCharsets.UTF_8);
@@ -177,7 +178,7 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 if (a == null) {
                     problem(ex, 404, "no base model named " + name);
                 } else {
-                    reply(ex, 200, a);
+                    reply(ex, 200, view(a));
                 }
             } else {
                 problem(ex, 404, "not in the stand-in: " + method + " " + path);
@@ -226,6 +227,11 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
             problem(ex, 400, "tenant_id: must be absent for a " + kind);
             return;
         }
+        List<String> violations = ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.NEW_ARTIFACT), a);
+        if (!violations.isEmpty()) {
+            problem(ex, 400, "not the shape of the contract's " + ContractSamples.NEW_ARTIFACT + ": " + violations);
+            return;
+        }
         if (kind.equals("quantized_model")) {
             if (a.path("metadata").path("scheme").asText().isBlank()) {
                 problem(ex, 400, "metadata.scheme: is required for a quantized_model");
@@ -250,7 +256,7 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         ObjectNode existing = ARTIFACTS.get(id);
         if (existing != null) {
             if (existing.equals(a)) {
-                reply(ex, 200, existing);
+                reply(ex, 200, view(existing));
             } else {
                 problem(ex, 409, "id " + id + " is already registered with different content");
             }
@@ -258,7 +264,43 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         }
         ARTIFACTS.put(id, a);
         CREATED.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet();
-        reply(ex, 201, a);
+        reply(ex, 201, view(a));
+    }
+
+    /**
+     * A stored artifact as artifact-store answers it: the registration plus its size and creation
+     * time, checked to have the shape of the contract's sample (artifact-store's provider test checks
+     * its real answers against the same sample).
+     */
+    private static JsonNode view(JsonNode stored) {
+        ObjectNode v = stored.deepCopy();
+        if (!v.has("size")) {
+            Path blob = v.path("digest").asText().startsWith("sha256:") ? blob(v.path("digest").asText()) : dir.resolve("none");
+            try {
+                v.put("size", Files.exists(blob) ? Files.size(blob) : 0);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        for (String field : new String[] {"tenant_id", "job_id"}) {
+            if (!v.has(field)) {
+                v.putNull(field);
+            }
+        }
+        if (!v.has("metadata")) {
+            v.putObject("metadata");
+        }
+        if (!v.has("parents")) {
+            v.putArray("parents");
+        }
+        if (!v.has("created_at")) {
+            v.put("created_at", "2026-12-06T00:00:00Z");
+        }
+        List<String> differences = ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.ARTIFACT), v);
+        if (!differences.isEmpty()) {
+            throw new IllegalStateException("the stand-in's answer is not the shape of the contract: " + differences);
+        }
+        return v;
     }
 
     private static void problem(HttpExchange ex, int status, String detail) throws IOException {

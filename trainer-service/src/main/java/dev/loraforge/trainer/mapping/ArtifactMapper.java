@@ -2,10 +2,10 @@ package dev.loraforge.trainer.mapping;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ParentRef;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.JobDispatched;
-import dev.loraforge.trainer.client.ArtifactStoreClient.NewArtifact;
-import dev.loraforge.trainer.client.ArtifactStoreClient.Parent;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -71,18 +71,18 @@ public class ArtifactMapper {
                 + ":" + id;
     }
 
-    private static List<Parent> parents(JobDispatched job, RunFacts facts) {
-        List<Parent> parents = new ArrayList<>();
-        parents.add(new Parent(job.baseModel().id(), "base_model"));
+    private static List<ParentRef> parents(JobDispatched job, RunFacts facts) {
+        List<ParentRef> parents = new ArrayList<>();
+        parents.add(new ParentRef(job.baseModel().id(), "base_model"));
         if (job.quantizedModel() != null) {
-            parents.add(new Parent(job.quantizedModel().id(), "quantized_base"));
+            parents.add(new ParentRef(job.quantizedModel().id(), "quantized_base"));
         }
-        parents.add(new Parent(job.trainingFile().id(), "trained_on"));
+        parents.add(new ParentRef(job.trainingFile().id(), "trained_on"));
         if (job.validationFile() != null) {
-            parents.add(new Parent(job.validationFile().id(), "validated_on"));
+            parents.add(new ParentRef(job.validationFile().id(), "validated_on"));
         }
         if (facts.resumedFrom() != null) {
-            parents.add(new Parent(facts.resumedFrom().id(), "resumed_from"));
+            parents.add(new ParentRef(facts.resumedFrom().id(), "resumed_from"));
         }
         return parents;
     }

@@ -1,5 +1,7 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
+import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.engine.model.DeviceSpec;
 import dev.loraforge.engine.train.TrainResult;
 import dev.loraforge.events.ArtifactRef;
@@ -7,7 +9,6 @@ import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.trainer.client.ArtifactStoreClient;
-import dev.loraforge.trainer.client.ArtifactStoreException;
 import dev.loraforge.trainer.client.FileTrees;
 import dev.loraforge.trainer.mapping.ArtifactMapper;
 import dev.loraforge.trainer.mapping.EventMapper;
@@ -200,7 +201,7 @@ final class AttemptRun {
             if (why == RunControl.Stop.SUPERSEDED || why == RunControl.Stop.CANCEL || (!plan.periodicCheckpoints() && !atStop)) {
                 return; // nobody will resume from it
             }
-            ArtifactStoreClient.Blob blob = services.store().uploadDirectory(checkpointDir);
+            BlobView blob = services.store().uploadDirectory(checkpointDir);
             ArtifactRef ref = services.store().register(services.artifacts().checkpoint(job, facts(), (int) step,
                     blob.digest(), metrics));
             latestCheckpoint = new CheckpointStored(ref, (int) step);
@@ -232,7 +233,7 @@ final class AttemptRun {
         metrics.put("steps", (double) result.steps());
         long trainedTokens = reporter.trainedTokens();
         try {
-            ArtifactStoreClient.Blob blob = services.store().uploadDirectory(adapterDir);
+            BlobView blob = services.store().uploadDirectory(adapterDir);
             ArtifactRef adapter = services.store().register(services.artifacts().adapter(job, facts(), blob.digest(),
                     metrics, trainedTokens, result.steps()));
             return new Succeeded(adapter, trainedTokens, metrics, result.steps(), result.totalSteps());

@@ -1,11 +1,11 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.trainer.client.ArtifactStoreClient;
-import dev.loraforge.trainer.client.ArtifactStoreException;
 import dev.loraforge.trainer.client.FileTrees;
 import dev.loraforge.trainer.config.EngineSetup;
 import dev.loraforge.trainer.config.TrainerConfig;

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.artifactstore.ContractSamples;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -169,8 +170,15 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                     problem(ex, 400, "invalid-request", "the body must be a JSON object");
                     return;
                 }
+                List<String> violations = ContractSamples.shapeDifferences(
+                        ContractSamples.json(ContractSamples.NEW_ARTIFACT), object);
+                if (!violations.isEmpty()) {
+                    problem(ex, 400, "contract-violation", "not the shape of the contract's "
+                            + ContractSamples.NEW_ARTIFACT + ": " + violations);
+                    return;
+                }
                 Answer a = register(object, ex.getRequestHeaders().getFirst("X-Tenant-Id"));
-                reply(ex, a.status, a.body);
+                reply(ex, a.status, a.status < 300 ? answerOf(ContractSamples.ARTIFACT, a.body) : a.body);
             } else {
                 problem(ex, 404, "not-found", "the stand-in has no " + method + " " + path);
             }
@@ -190,7 +198,8 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
             problem(ex, 400, "digest-mismatch", "the body does not hash to " + stated);
             return;
         }
-        reply(ex, stored.created ? 201 : 200, JSON.createObjectNode().put("digest", stored.digest).put("size", stored.size));
+        reply(ex, stored.created ? 201 : 200, answerOf(ContractSamples.BLOB,
+                JSON.createObjectNode().put("digest", stored.digest).put("size", stored.size)));
     }
 
     private static void handleGet(HttpExchange ex, String digest) throws IOException {
@@ -371,6 +380,15 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
 
     private static Path blobFile(String digest) {
         return blobs.resolve(digest.substring("sha256:".length()));
+    }
+
+    /** {@code body}, checked to have the shape of the contract's sample (which artifact-store's provider test checks too). */
+    private static JsonNode answerOf(String sample, JsonNode body) {
+        List<String> differences = ContractSamples.shapeDifferences(ContractSamples.json(sample), body);
+        if (!differences.isEmpty()) {
+            throw new IllegalStateException("the stand-in's answer is not the shape of " + sample + ": " + differences);
+        }
+        return body;
     }
 
     private static ObjectNode problemBody(String type, String detail) {
