@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.repository;
 
+import dev.loraforge.jobapi.service.JobStatus;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -29,7 +30,11 @@ public class JobEntity {
     public String quantizedModelId;
     @Column(name = "quantized_model_digest")
     public String quantizedModelDigest;
-    /** OpenAI status: validating_files, queued, running, succeeded, failed, cancelled. */
+    /**
+     * OpenAI status: validating_files, queued, running, succeeded, failed, cancelled, and paused; the
+     * wire name of a {@link JobStatus}, written only by
+     * {@link dev.loraforge.jobapi.service.JobLifecycle}.
+     */
     public String status;
     @Column(name = "training_file")
     public String trainingFile;
@@ -85,10 +90,16 @@ public class JobEntity {
 
     /** Dispatched (or training) jobs hold one of their tenant's running slots. */
     public boolean holdsSlot() {
-        return "running".equals(status) || ("queued".equals(status) && dispatchedAt != null);
+        return status() == JobStatus.RUNNING
+                || (status() == JobStatus.QUEUED && dispatchedAt != null);
     }
 
     public boolean isTerminal() {
-        return "succeeded".equals(status) || "failed".equals(status) || "cancelled".equals(status);
+        return status().terminal();
+    }
+
+    /** The status as its type. */
+    public JobStatus status() {
+        return JobStatus.fromWire(status);
     }
 }

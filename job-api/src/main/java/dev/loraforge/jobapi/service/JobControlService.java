@@ -34,11 +34,11 @@ public class JobControlService {
     @Transactional
     public JobEntity cancel(String tenantId, String jobId) {
         JobEntity job = lock(tenantId, jobId);
-        if (job.isTerminal()) {
+        if (!job.status().allows(JobStatus.CANCELLED)) {
             throw conflict(job, "cancel");
         }
-        boolean atTrainer = job.dispatchedAt != null || "paused".equals(job.status);
-        job.status = "cancelled";
+        boolean atTrainer = job.dispatchedAt != null || job.status() == JobStatus.PAUSED;
+        JobLifecycle.move(job, JobStatus.CANCELLED, "cancelled by the tenant");
         job.statusDetail = null;
         job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.estimatedFinish = null;
@@ -53,10 +53,10 @@ public class JobControlService {
     @Transactional
     public JobEntity pause(String tenantId, String jobId) {
         JobEntity job = lock(tenantId, jobId);
-        if (!"running".equals(job.status)) {
+        if (job.status() != JobStatus.RUNNING) { // a queued job has nothing to pause yet
             throw conflict(job, "pause");
         }
-        job.status = "paused";
+        JobLifecycle.move(job, JobStatus.PAUSED, "paused by the tenant");
         job.statusDetail = "pausing";
         events.add(job.id, "info", "message", "Pausing the job: the trainer saves a checkpoint and stops", null);
         outbox.add(Topics.JOB_CONTROL, job.id, new JobControl(job.id, JobControl.Action.PAUSE, "paused by the tenant"));
@@ -66,7 +66,7 @@ public class JobControlService {
     @Transactional
     public JobEntity resume(String tenantId, String jobId) {
         JobEntity job = lock(tenantId, jobId);
-        if (!"paused".equals(job.status)) {
+        if (job.status() != JobStatus.PAUSED) {
             throw conflict(job, "resume");
         }
         retry(job, "resumed by the tenant");
@@ -76,8 +76,10 @@ public class JobControlService {
     /** Starts a new attempt of the job; the dispatcher sends it with the latest checkpoint. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void retry(JobEntity job, String why) {
+        if (!JobLifecycle.move(job, JobStatus.QUEUED, why)) {
+            return;
+        }
         job.attempt++;
-        job.status = "queued";
         job.statusDetail = "waiting_for_dispatch";
         job.dispatchedAt = null;
         job.lastHeartbeatAt = null;

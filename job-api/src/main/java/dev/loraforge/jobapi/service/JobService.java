@@ -111,7 +111,7 @@ public class JobService {
         job.id = jobId;
         job.tenantId = tenantId;
         job.model = request.model();
-        job.status = "queued";
+        JobLifecycle.start(job);
         job.statusDetail = "waiting_for_dispatch";
         job.baseModelId = base.id();
         job.baseModelDigest = base.digest();

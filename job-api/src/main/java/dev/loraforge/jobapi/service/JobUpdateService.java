@@ -70,15 +70,13 @@ public class JobUpdateService {
         }
         switch (progress.kind()) {
             case STARTED -> {
-                if (live && !"paused".equals(job.status)) {
-                    job.status = "running";
+                if (live && job.status() != JobStatus.PAUSED && JobLifecycle.move(job, JobStatus.RUNNING, "started")) {
                     job.statusDetail = null;
                 }
                 events.add(job.id, "info", "message", "Fine-tuning job started on " + progress.workerId(), null);
             }
             case STEP, VALIDATION -> {
-                if (live && !"paused".equals(job.status)) {
-                    job.status = "running";
+                if (live && job.status() != JobStatus.PAUSED && JobLifecycle.move(job, JobStatus.RUNNING, "progress")) {
                     job.statusDetail = null;
                 }
                 if (live) {
@@ -102,8 +100,7 @@ public class JobUpdateService {
             }
             case MESSAGE -> events.add(job.id, "info", "message", progress.message(), null);
             case PAUSED -> {
-                if (live) {
-                    job.status = "paused";
+                if (live && JobLifecycle.move(job, JobStatus.PAUSED, "the trainer paused")) {
                     job.statusDetail = null;
                     job.estimatedFinish = null;
                 }
@@ -167,8 +164,7 @@ public class JobUpdateService {
                 job.statusDetail = "waiting_for_dispatch";
                 events.add(job.id, "info", "message", "The " + outcome.scheme() + " base is ready ("
                         + outcome.bytesBefore() + " -> " + outcome.bytesAfter() + " bytes)", null);
-            } else {
-                job.status = "failed";
+            } else if (JobLifecycle.move(job, JobStatus.FAILED, "quantization failed")) {
                 job.statusDetail = null;
                 job.errorCode = "quantization_failed";
                 job.errorMessage = "The base model could not be quantized (" + outcome.scheme() + "): "
@@ -188,6 +184,14 @@ public class JobUpdateService {
         if (job == null) {
             return false;
         }
+        JobStatus end = switch (outcome.status()) {
+            case SUCCEEDED -> JobStatus.SUCCEEDED;
+            case FAILED -> JobStatus.FAILED;
+            case CANCELLED -> JobStatus.CANCELLED;
+        };
+        if (!JobLifecycle.move(job, end, "outcome of attempt " + outcome.attempt())) {
+            return false;
+        }
         job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.estimatedFinish = null;
         job.statusDetail = null;
@@ -196,7 +200,6 @@ public class JobUpdateService {
         }
         switch (outcome.status()) {
             case SUCCEEDED -> {
-                job.status = "succeeded";
                 job.adapterId = outcome.adapter().id();
                 job.adapterDigest = outcome.adapter().digest();
                 job.fineTunedModel = "ft:" + job.model + ":" + (job.suffix == null ? job.tenantId : job.suffix)
@@ -204,13 +207,11 @@ public class JobUpdateService {
                 events.add(job.id, "info", "message", "The job has successfully completed", null);
             }
             case FAILED -> {
-                job.status = "failed";
                 job.errorCode = outcome.error().code();
                 job.errorMessage = outcome.error().message();
                 events.add(job.id, "error", "message", "The job failed: " + outcome.error().message(), null);
             }
             case CANCELLED -> {
-                job.status = "cancelled";
                 events.add(job.id, "info", "message", "The job was cancelled", null);
             }
         }
