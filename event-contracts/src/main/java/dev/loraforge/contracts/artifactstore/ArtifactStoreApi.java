@@ -19,7 +19,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  * through {@link BlobTransfer}. Every non-2xx answer is an {@link ArtifactStoreException}
  * ({@link ArtifactStoreErrors}); callers wrap calls in an {@link ArtifactStoreGuard}.
  *
- * <p>The golden samples of every request and answer are {@link ContractSamples}; artifact-store's
+ * <p>The golden samples of every request and answer are {@link dev.loraforge.contracts.ContractSamples}; artifact-store's
  * provider test checks its answers against them and the callers' stand-ins answer with them.
  */
 @RegisterRestClient(configKey = "artifact-store")

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.ContractSamples;
 import dev.loraforge.events.DirectoryArchive;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,7 +1,9 @@
 package dev.loraforge.inference.rest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.contracts.inference.GenerateRequest;
+import dev.loraforge.contracts.inference.Generation;
+import dev.loraforge.contracts.inference.GenerationEvent;
 import dev.loraforge.engine.data.ChatMessage;
 import dev.loraforge.inference.service.GenerationRequest;
 import dev.loraforge.inference.service.GenerationResult;
@@ -34,7 +36,7 @@ import org.jboss.logging.Logger;
  * {@code {"type":"error","code","message"}} when generation fails midway). Errors before generation
  * are {@code application/problem+json} with a {@code code}.
  */
-@Path("/internal/v1/generate")
+@Path(Generation.PATH)
 public class GenerateResource {
 
     private static final Logger LOG = Logger.getLogger(GenerateResource.class);
@@ -59,28 +61,29 @@ public class GenerateResource {
         GenerationService.Generation run = generation.prepare(request);
         if (!Boolean.TRUE.equals(body.stream())) {
             try (run) {
-                return Response.ok(run.run(piece -> { }), MediaType.APPLICATION_JSON).build();
+                GenerationResult result = run.run(piece -> { });
+                return Response.ok(new Generation(result.text(), result.finishReason(), result.promptTokens(),
+                        result.completionTokens()), MediaType.APPLICATION_JSON).build();
             }
         }
         StreamingOutput events = out -> {
             try (run) {
-                GenerationResult result = run.run(piece -> send(out, json.createObjectNode().put("type", "delta").put("text", piece)));
-                send(out, json.createObjectNode().put("type", "done").put("finish_reason", result.finishReason())
-                        .put("prompt_tokens", result.promptTokens()).put("completion_tokens", result.completionTokens()));
+                GenerationResult result = run.run(piece -> send(out, GenerationEvent.delta(piece)));
+                send(out, GenerationEvent.done(result.finishReason(), result.promptTokens(), result.completionTokens()));
             } catch (UncheckedIOException e) {
                 LOG.debugf("stream ended by the client: %s", e.getMessage());
             } catch (RuntimeException e) {
                 LOG.warn("generation failed while streaming", e);
                 String code = e instanceof InferenceException ie ? ie.code() : "internal_error";
-                send(out, json.createObjectNode().put("type", "error").put("code", code).put("message", String.valueOf(e.getMessage())));
+                send(out, GenerationEvent.error(code, String.valueOf(e.getMessage())));
             }
         };
         return Response.ok(events, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
     }
 
-    private static void send(OutputStream out, ObjectNode event) {
+    private void send(OutputStream out, GenerationEvent event) {
         try {
-            out.write(("data: " + event + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.write(("data: " + json.writeValueAsString(event) + "\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -2,11 +2,14 @@ package dev.loraforge.jobapi.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.contracts.inference.GenerateRequest;
+import dev.loraforge.contracts.inference.Generation;
+import dev.loraforge.contracts.inference.GenerationEvent;
 import dev.loraforge.jobapi.config.JobApiConfig;
 import dev.loraforge.jobapi.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,15 +20,17 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * inference-service over HTTP ({@code POST /internal/v1/generate}; its contract is in
- * inference-service/README.md). Its refusals become OpenAI-shaped {@link ApiException}s: its 400s
+ * inference-service over HTTP ({@code POST /internal/v1/generate}; the contract is event-contracts'
+ * {@code dev.loraforge.contracts.inference}: {@link GenerateRequest} in, {@link Generation} or a
+ * stream of {@link GenerationEvent}s out, golden samples checked by inference-service's provider
+ * test). Plain {@code java.net.http}, not a declarative REST client: the streamed answer is relayed
+ * event by event as it is generated, and generations are never retried (they are not idempotent and
+ * a tenant is waiting). Its refusals become OpenAI-shaped {@link ApiException}s: its 400s
  * name the parameter, a model whose files are gone is 404, an adapter that does not fit its base is
  * a 500 with the reason, and an unreachable or saturated service is 503.
  */
 @ApplicationScoped
 public class InferenceClient {
-
-    private static final String PATH = "/internal/v1/generate";
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -39,26 +44,26 @@ public class InferenceClient {
         this.timeout = config.inferenceTimeout();
     }
 
-    /** A whole generation: {@code {"text","finish_reason","prompt_tokens","completion_tokens"}}. */
-    public JsonNode generate(ObjectNode request) {
-        HttpResponse<String> response = send(request.put("stream", false), HttpResponse.BodyHandlers.ofString());
+    /** A whole generation. */
+    public Generation generate(GenerateRequest request) {
+        HttpResponse<String> response = send(streaming(request, false), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw refusal(response.statusCode(), response.body());
         }
         try {
-            return json.readTree(response.body());
+            return json.readValue(response.body(), Generation.class);
         } catch (IOException e) {
             throw unavailable("unreadable answer: " + e.getMessage());
         }
     }
 
     /**
-     * A streamed generation: the lines of its Server-Sent Events, once inference-service has accepted
+     * A streamed generation: the data of its Server-Sent Events, once inference-service has accepted
      * the request (every refusal comes before the first event). The caller closes the stream, which
      * ends the generation when it is closed early.
      */
-    public Stream<String> stream(ObjectNode request) {
-        HttpResponse<Stream<String>> response = send(request.put("stream", true), HttpResponse.BodyHandlers.ofLines());
+    public Stream<GenerationEvent> stream(GenerateRequest request) {
+        HttpResponse<Stream<String>> response = send(streaming(request, true), HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() != 200) {
             String body;
             try (Stream<String> lines = response.body()) {
@@ -66,14 +71,29 @@ public class InferenceClient {
             }
             throw refusal(response.statusCode(), body);
         }
-        return response.body();
+        return response.body().filter(line -> line.startsWith("data:")).map(this::event)
+                .filter(e -> e.type() != null);
     }
 
-    private <T> HttpResponse<T> send(ObjectNode request, HttpResponse.BodyHandler<T> handler) {
+    private GenerationEvent event(String line) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + PATH)).timeout(timeout)
+            return json.readValue(line.substring(5).trim(), GenerationEvent.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("inference-service sent an unreadable event: " + line, e);
+        }
+    }
+
+    private static GenerateRequest streaming(GenerateRequest r, boolean stream) {
+        return new GenerateRequest(r.baseDigest(), r.baseModel(), r.adapterDigest(), r.messages(), r.prompt(),
+                r.maxTokens(), r.temperature(), r.topP(), r.seed(), r.stop(), stream, r.chatTemplateKwargs());
+    }
+
+    private <T> HttpResponse<T> send(GenerateRequest request, HttpResponse.BodyHandler<T> handler) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(base + Generation.PATH)).timeout(timeout)
                     .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(request.toString(), StandardCharsets.UTF_8)).build(), handler);
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request), StandardCharsets.UTF_8))
+                    .build(), handler);
         } catch (IOException e) {
             throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         } catch (InterruptedException e) {

@@ -1,8 +1,9 @@
 package dev.loraforge.jobapi.mapping;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.contracts.inference.Generation;
+import dev.loraforge.contracts.inference.GenerationEvent;
 
 /**
  * OpenAI's completion objects, built from inference-service's answers: {@code chat.completion},
@@ -27,19 +28,19 @@ public final class CompletionObjects {
         this.object = chat ? "chat.completion" : "text_completion";
     }
 
-    /** The whole answer from {@code {"text","finish_reason","prompt_tokens","completion_tokens"}}. */
-    public ObjectNode complete(JsonNode generated) {
+    /** The whole answer from inference-service's {@link Generation}. */
+    public ObjectNode complete(Generation generated) {
         ObjectNode out = head(object);
         ObjectNode choice = out.putArray("choices").addObject().put("index", 0);
         if (chat) {
-            choice.putObject("message").put("role", "assistant").put("content", generated.path("text").asText())
+            choice.putObject("message").put("role", "assistant").put("content", generated.text())
                     .putNull("refusal");
         } else {
-            choice.put("text", generated.path("text").asText());
+            choice.put("text", generated.text());
         }
         choice.putNull("logprobs");
-        choice.put("finish_reason", generated.path("finish_reason").asText());
-        out.set("usage", usage(generated));
+        choice.put("finish_reason", generated.finishReason());
+        out.set("usage", usage(generated.promptTokens(), generated.completionTokens()));
         return out;
     }
 
@@ -79,10 +80,11 @@ public final class CompletionObjects {
     }
 
     /** With {@code stream_options.include_usage}: a last chunk with no choices and the usage. */
-    public ObjectNode usageChunk(JsonNode done) {
+    public ObjectNode usageChunk(GenerationEvent done) {
         ObjectNode out = head(chat ? "chat.completion.chunk" : "text_completion");
         out.putArray("choices");
-        out.set("usage", usage(done));
+        out.set("usage", usage(done.promptTokens() == null ? 0 : done.promptTokens(),
+                done.completionTokens() == null ? 0 : done.completionTokens()));
         return out;
     }
 
@@ -92,9 +94,7 @@ public final class CompletionObjects {
         return out;
     }
 
-    private ObjectNode usage(JsonNode g) {
-        int prompt = g.path("prompt_tokens").asInt();
-        int completion = g.path("completion_tokens").asInt();
+    private ObjectNode usage(int prompt, int completion) {
         return json.createObjectNode().put("prompt_tokens", prompt).put("completion_tokens", completion)
                 .put("total_tokens", prompt + completion);
     }

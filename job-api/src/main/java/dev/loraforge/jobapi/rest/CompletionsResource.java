@@ -1,8 +1,11 @@
 package dev.loraforge.jobapi.rest;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.contracts.inference.GenerateRequest;
+import dev.loraforge.contracts.inference.GenerationEvent;
 import dev.loraforge.jobapi.auth.CallerTenant;
 import dev.loraforge.jobapi.client.InferenceClient;
 import dev.loraforge.jobapi.mapping.CompletionObjects;
@@ -21,6 +24,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.jboss.logging.Logger;
@@ -65,65 +70,48 @@ public class CompletionsResource {
 
     private Response serve(CompletionRequest request, String idPrefix) {
         ModelResolver.Resolved model = models.resolve(caller.id(), request.model());
-        ObjectNode generate = json.createObjectNode().put("base_digest", model.baseDigest()).put("base_model", model.baseName())
-                .put("adapter_digest", model.adapterDigest()).put("max_tokens", request.maxTokens());
-        if (request.chat()) {
-            generate.set("messages", json.valueToTree(request.messages()));
-            if (request.chatTemplateKwargs() != null) {
-                generate.set("chat_template_kwargs", request.chatTemplateKwargs());
-            }
-        } else {
-            generate.put("prompt", request.prompt());
-        }
-        if (request.temperature() != null) {
-            generate.put("temperature", request.temperature());
-        }
-        if (request.topP() != null) {
-            generate.put("top_p", request.topP());
-        }
-        if (request.seed() != null) {
-            generate.put("seed", request.seed());
-        }
-        generate.set("stop", json.valueToTree(request.stop()));
+        List<GenerateRequest.Message> messages = request.chat() ? request.messages().stream()
+                .map(m -> new GenerateRequest.Message(m.get("role"), m.get("content"))).toList() : null;
+        Map<String, Object> kwargs = request.chat() && request.chatTemplateKwargs() != null
+                ? json.convertValue(request.chatTemplateKwargs(), new TypeReference<Map<String, Object>>() { }) : null;
+        GenerateRequest generate = new GenerateRequest(model.baseDigest(), model.baseName(), model.adapterDigest(),
+                messages, request.chat() ? null : request.prompt(), request.maxTokens(), request.temperature(),
+                request.topP(), request.seed(), request.stop(), request.stream(), kwargs);
         CompletionObjects objects = new CompletionObjects(json, request.chat(),
                 idPrefix + UUID.randomUUID().toString().replace("-", ""), request.model(), System.currentTimeMillis() / 1000);
         if (!request.stream()) {
             return Response.ok(objects.complete(inference.generate(generate)), MediaType.APPLICATION_JSON).build();
         }
-        Stream<String> events = inference.stream(generate);
+        Stream<GenerationEvent> events = inference.stream(generate);
         StreamingOutput out = os -> relay(events, objects, request, os);
         return Response.ok(out, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
     }
 
     /** inference-service's events as OpenAI chunks; closing the upstream early ends the generation. */
-    private void relay(Stream<String> events, CompletionObjects objects, CompletionRequest request, OutputStream os) {
+    private void relay(Stream<GenerationEvent> events, CompletionObjects objects, CompletionRequest request, OutputStream os) {
         try (events) {
             if (request.chat()) {
                 send(os, objects.roleChunk().toString());
             }
-            for (Iterator<String> it = events.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                if (!line.startsWith("data:")) {
-                    continue;
-                }
-                JsonNode event = json.readTree(line.substring(5).trim());
-                switch (event.path("type").asText()) {
-                    case "delta" -> send(os, objects.textChunk(event.path("text").asText()).toString());
-                    case "done" -> {
-                        send(os, objects.finishChunk(event.path("finish_reason").asText()).toString());
+            for (Iterator<GenerationEvent> it = events.iterator(); it.hasNext(); ) {
+                GenerationEvent event = it.next();
+                switch (event.type()) {
+                    case GenerationEvent.DELTA -> send(os, objects.textChunk(event.text() == null ? "" : event.text()).toString());
+                    case GenerationEvent.DONE -> {
+                        send(os, objects.finishChunk(event.finishReason()).toString());
                         if (request.includeUsage()) {
                             send(os, objects.usageChunk(event).toString());
                         }
                     }
-                    case "error" -> send(os, json.createObjectNode().set("error", json.createObjectNode()
-                            .put("message", "The generation failed: " + event.path("message").asText())
-                            .put("type", "server_error").putNull("param").put("code", event.path("code").asText(null)))
+                    case GenerationEvent.ERROR -> send(os, json.createObjectNode().set("error", json.createObjectNode()
+                            .put("message", "The generation failed: " + event.message())
+                            .put("type", "server_error").putNull("param").put("code", event.code()))
                             .toString());
-                    default -> LOG.debugf("ignored inference event %s", line);
+                    default -> LOG.debugf("ignored inference event %s", event);
                 }
             }
             send(os, "[DONE]");
-        } catch (UncheckedIOException | IOException e) {
+        } catch (UncheckedIOException e) {
             LOG.debugf("completion stream ended early: %s", e.getMessage());
         }
     }

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.ContractSamples;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 
@@ -66,29 +68,48 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
         try (ex) {
             JsonNode request = JSON.readTree(ex.getRequestBody());
             lastRequest = request;
+            List<String> violations = ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.GENERATE_REQUEST),
+                    request);
+            if (!violations.isEmpty()) { // loud: a contract violation must fail the test, not look like a refusal
+                reply(ex, 500, "application/problem+json", JSON.createObjectNode().put("status", 500)
+                        .put("code", "contract_violation").put("detail", "not the shape of the contract's "
+                                + ContractSamples.GENERATE_REQUEST + ": " + violations).toString());
+                return;
+            }
             if (request.toString().contains(TOO_LONG)) {
-                ObjectNode problem = JSON.createObjectNode().put("status", 400).put("code", "context_length_exceeded")
-                        .put("param", request.has("messages") ? "messages" : "prompt")
+                ObjectNode problem = JSON.createObjectNode().put("type", "about:blank").put("title", "Bad Request")
+                        .put("status", 400).put("code", "context_length_exceeded")
+                        .put("param", request.hasNonNull("messages") ? "messages" : "prompt")
                         .put("detail", "the prompt is 9000 tokens; this model's context is 512 tokens");
-                reply(ex, 400, "application/problem+json", problem.toString());
+                reply(ex, 400, "application/problem+json", checked(ContractSamples.INFERENCE_PROBLEM, problem).toString());
                 return;
             }
             if (!request.path("stream").asBoolean()) {
                 ObjectNode answer = JSON.createObjectNode().put("text", text()).put("finish_reason", "stop")
                         .put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", PIECES.length);
-                reply(ex, 200, "application/json", answer.toString());
+                reply(ex, 200, "application/json", checked(ContractSamples.GENERATION, answer).toString());
                 return;
             }
             ex.getResponseHeaders().set("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
                 for (String piece : PIECES) {
-                    event(out, JSON.createObjectNode().put("type", "delta").put("text", piece));
+                    event(out, checked(ContractSamples.EVENT_DELTA, JSON.createObjectNode().put("type", "delta").put("text", piece)));
                 }
-                event(out, JSON.createObjectNode().put("type", "done").put("finish_reason", "length")
-                        .put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", PIECES.length));
+                event(out, checked(ContractSamples.EVENT_DONE, JSON.createObjectNode().put("type", "done")
+                        .put("finish_reason", "length").put("prompt_tokens", PROMPT_TOKENS)
+                        .put("completion_tokens", PIECES.length)));
             }
         }
+    }
+
+    /** {@code answer}, checked to have the shape of the contract's sample (inference-service's provider test checks the same). */
+    private static ObjectNode checked(String sample, ObjectNode answer) {
+        List<String> differences = ContractSamples.shapeDifferences(ContractSamples.json(sample), answer);
+        if (!differences.isEmpty()) {
+            throw new IllegalStateException("the fake's answer is not the shape of " + sample + ": " + differences);
+        }
+        return answer;
     }
 
     private static void event(OutputStream out, ObjectNode event) throws IOException {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.loraforge.contracts.artifactstore.ContractSamples;
+import dev.loraforge.contracts.ContractSamples;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.DirectoryArchive;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;

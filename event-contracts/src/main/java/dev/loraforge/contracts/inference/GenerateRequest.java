@@ -1,9 +1,11 @@
-package dev.loraforge.inference.rest;
+package dev.loraforge.contracts.inference;
 
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.annotation.JsonNaming;
 import java.util.List;
 
 /**
- * The body of {@code POST /internal/v1/generate} (snake_case JSON). The caller (job-api) has
+ * The body of {@code POST /internal/v1/generate} ({@link Generation#PATH}; snake_case JSON). The caller (job-api) has
  * already resolved the public model name to digests and checked the tenant.
  *
  * @param baseDigest    the base model's archive in artifact-store, {@code sha256:<hex>} (required)
@@ -19,11 +21,13 @@ import java.util.List;
  * @param stream        Server-Sent Events with the text as it is generated
  * @param chatTemplateKwargs extra chat template variables (e.g. {@code enable_thinking}), chat only, or null
  */
+@JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record GenerateRequest(String baseDigest, String baseModel, String adapterDigest, List<Message> messages,
                               String prompt, Integer maxTokens, Double temperature, Double topP, Long seed,
                               List<String> stop, Boolean stream, java.util.Map<String, Object> chatTemplateKwargs) {
 
     /** One chat message. */
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Message(String role, String content) {
     }
 }

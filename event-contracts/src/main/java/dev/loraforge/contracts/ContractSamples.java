@@ -1,4 +1,4 @@
-package dev.loraforge.contracts.artifactstore;
+package dev.loraforge.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,36 +14,50 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Golden JSON samples of artifact-store's HTTP contract, one per request and answer shape, shipped
- * beside the records. artifact-store's provider test checks that its real answers have the samples'
- * shape ({@link #shapeDifferences}); callers' tests answer with the samples, so a change on either
- * side breaks a build instead of production.
+ * Golden JSON samples of the internal HTTP contracts (artifact-store's in {@code artifactstore/},
+ * inference-service's in {@code inference/}), one per request and answer shape, shipped beside the
+ * records. Each provider's test checks that its real answers have the samples' shape
+ * ({@link #shapeDifferences}); the callers' stand-ins check what they receive and answer against the
+ * same samples, so a change on either side breaks a build instead of production.
  */
 public final class ContractSamples {
 
     /** {@code POST /api/v1/artifacts} body ({@link NewArtifact}). */
-    public static final String NEW_ARTIFACT = "new-artifact.json";
+    public static final String NEW_ARTIFACT = "artifactstore/new-artifact.json";
     /** An artifact ({@link ArtifactView}): answer of create and of {@code GET /api/v1/artifacts/{id}}. */
-    public static final String ARTIFACT = "artifact.json";
+    public static final String ARTIFACT = "artifactstore/artifact.json";
     /** {@code GET /api/v1/artifacts?...}: a list of {@link ArtifactView}. */
-    public static final String ARTIFACTS = "artifacts.json";
+    public static final String ARTIFACTS = "artifactstore/artifacts.json";
     /** {@code POST /api/v1/base-models} body ({@link BaseModelRequest}). */
-    public static final String BASE_MODEL_REQUEST = "base-model-request.json";
+    public static final String BASE_MODEL_REQUEST = "artifactstore/base-model-request.json";
     /** A base model ({@link ArtifactView} of kind {@code base_model}). */
-    public static final String BASE_MODEL = "base-model.json";
+    public static final String BASE_MODEL = "artifactstore/base-model.json";
     /** {@code PUT /api/v1/blobs} answer ({@link BlobView}). */
-    public static final String BLOB = "blob.json";
+    public static final String BLOB = "artifactstore/blob.json";
     /** {@code GET /api/v1/artifacts/{id}/lineage} answer ({@link Lineage}). */
-    public static final String LINEAGE = "lineage.json";
+    public static final String LINEAGE = "artifactstore/lineage.json";
     /** Every refusal: RFC 9457 problem+json, {@code errors} naming the fields of an invalid request. */
-    public static final String PROBLEM = "problem.json";
+    public static final String PROBLEM = "artifactstore/problem.json";
+
+    /** {@code POST /internal/v1/generate} body (inference's {@code GenerateRequest}), a chat. */
+    public static final String GENERATE_REQUEST = "inference/generate-request.json";
+    /** Its answer without {@code stream} ({@code Generation}). */
+    public static final String GENERATION = "inference/generation.json";
+    /** With {@code stream: true}, each Server-Sent Event's data: a piece of text ... */
+    public static final String EVENT_DELTA = "inference/event-delta.json";
+    /** ... then the end, with the finish reason and token counts ... */
+    public static final String EVENT_DONE = "inference/event-done.json";
+    /** ... or a failure midway. */
+    public static final String EVENT_ERROR = "inference/event-error.json";
+    /** inference-service's refusals: problem+json with the OpenAI-style {@code code} and {@code param}. */
+    public static final String INFERENCE_PROBLEM = "inference/problem.json";
 
     /** Every sample. */
     public static final List<String> ALL = List.of(NEW_ARTIFACT, ARTIFACT, ARTIFACTS, BASE_MODEL_REQUEST, BASE_MODEL,
-            BLOB, LINEAGE, PROBLEM);
+            BLOB, LINEAGE, PROBLEM, GENERATE_REQUEST, GENERATION, EVENT_DELTA, EVENT_DONE, EVENT_ERROR, INFERENCE_PROBLEM);
 
-    /** Objects under these keys are free-form (their keys vary per artifact kind): only their type is checked. */
-    private static final Set<String> FREE_FORM = Set.of("metadata");
+    /** Objects under these keys are free-form (their keys vary): only their type is checked. */
+    private static final Set<String> FREE_FORM = Set.of("metadata", "chat_template_kwargs");
 
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -53,7 +67,7 @@ public final class ContractSamples {
 
     /** The sample's text. */
     public static String text(String name) {
-        try (InputStream in = ContractSamples.class.getResourceAsStream(name)) {
+        try (InputStream in = ContractSamples.class.getResourceAsStream("/dev/loraforge/contracts/" + name)) {
             if (in == null) {
                 throw new IllegalArgumentException("no contract sample " + name + "; there are " + ALL);
             }

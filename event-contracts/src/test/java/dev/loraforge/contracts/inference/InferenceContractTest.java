@@ -1,0 +1,40 @@
+package dev.loraforge.contracts.inference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.loraforge.contracts.ContractSamples;
+import org.junit.jupiter.api.Test;
+
+class InferenceContractTest {
+
+    private static void roundTrip(String sample, Class<?> type) {
+        Object value = ContractSamples.read(sample, type);
+        assertThat(ContractSamples.shapeDifferences(ContractSamples.json(sample), ContractSamples.toJson(value)))
+                .as(sample).isEmpty();
+    }
+
+    @Test
+    void everySampleReadsAsItsRecordAndWritesBackInTheSameShape() {
+        roundTrip(ContractSamples.GENERATE_REQUEST, GenerateRequest.class);
+        roundTrip(ContractSamples.GENERATION, Generation.class);
+        roundTrip(ContractSamples.EVENT_DELTA, GenerationEvent.class);
+        roundTrip(ContractSamples.EVENT_DONE, GenerationEvent.class);
+        roundTrip(ContractSamples.EVENT_ERROR, GenerationEvent.class);
+        GenerateRequest request = ContractSamples.read(ContractSamples.GENERATE_REQUEST, GenerateRequest.class);
+        assertThat(request.messages()).extracting(GenerateRequest.Message::role).containsExactly("system", "user");
+        assertThat(request.chatTemplateKwargs()).containsEntry("enable_thinking", false);
+        assertThat(ContractSamples.json(ContractSamples.INFERENCE_PROBLEM).path("code").asText())
+                .isEqualTo("context_length_exceeded");
+    }
+
+    @Test
+    void theEventFactoriesWriteExactlyTheSampleFields() {
+        assertThat(ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.EVENT_DELTA),
+                ContractSamples.toJson(GenerationEvent.delta("Arr")))).isEmpty();
+        assertThat(ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.EVENT_DONE),
+                ContractSamples.toJson(GenerationEvent.done("stop", 3, 4)))).isEmpty();
+        assertThat(ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.EVENT_ERROR),
+                ContractSamples.toJson(GenerationEvent.error("internal_error", "boom")))).isEmpty();
+        assertThat(ContractSamples.toJson(GenerationEvent.delta("Arr")).has("finish_reason")).isFalse();
+    }
+}
