@@ -47,7 +47,13 @@ public final class TopicProbe {
      * @return the matching values (fewer than {@code count} on timeout)
      */
     public List<String> await(String topic, Predicate<String> match, int count, Duration timeout) {
-        List<String> found = new ArrayList<>();
+        return awaitRecords(topic, match, count, timeout).stream().map(ConsumerRecord::value).toList();
+    }
+
+    /** As {@link #await}, the whole records (headers, key, partition). */
+    public List<ConsumerRecord<String, String>> awaitRecords(String topic, Predicate<String> match, int count,
+                                                             Duration timeout) {
+        List<ConsumerRecord<String, String>> found = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
                 "bootstrap.servers", bootstrapServers, "group.id", "probe-" + UUID.randomUUID(),
                 "auto.offset.reset", "earliest", "enable.auto.commit", "false"),
@@ -57,7 +63,7 @@ public final class TopicProbe {
             while (found.size() < count && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(250))) {
                     if (record.value() != null && match.test(record.value())) {
-                        found.add(record.value());
+                        found.add(record);
                     }
                 }
             }

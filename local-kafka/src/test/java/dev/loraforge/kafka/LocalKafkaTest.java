@@ -24,7 +24,7 @@ class LocalKafkaTest {
         try (LocalKafka kafka = LocalKafka.startOnFreePorts();
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("t1", 2, (short) 1))).all().get();
-            assertThat(admin.listTopics().names().get()).contains("t1");
+            assertThat(topicsSeen(admin, "t1")).contains("t1");
 
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
                     "bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
@@ -62,7 +62,22 @@ class LocalKafkaTest {
 
         try (LocalKafka second = LocalKafka.start(dir, "127.0.0.1", port, controller);
              Admin admin = Admin.create(Map.of("bootstrap.servers", second.bootstrapServers()))) {
-            assertThat(admin.listTopics().names().get()).contains("kept");
+            assertThat(topicsSeen(admin, "kept")).contains("kept");
         }
+    }
+
+    /**
+     * The topics the broker lists once it lists {@code name}, or after 10 s. createTopics completes
+     * when the controller has the topic; the broker that answers listTopics learns it from the
+     * metadata log a moment later (the cause of this test's rare failures before it waited).
+     */
+    private static Set<String> topicsSeen(Admin admin, String name) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        Set<String> names = admin.listTopics().names().get();
+        while (!names.contains(name) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            names = admin.listTopics().names().get();
+        }
+        return names;
     }
 }

@@ -31,8 +31,4 @@ public interface ArtifactStoreConfig {
      * service can read.
      */
     Optional<List<Path>> baseModelRoots();
-
-    /** Create the platform's Kafka topics at start when they are missing. */
-    @WithDefault("true")
-    boolean createTopics();
 }

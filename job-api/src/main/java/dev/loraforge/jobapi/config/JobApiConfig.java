@@ -63,9 +63,4 @@ public interface JobApiConfig {
     /** How often leases are checked. */
     @WithDefault("5s")
     Duration leaseCheckInterval();
-
-    /** Create the platform's Kafka topics at start when they are missing. */
-    @WithDefault("true")
-    boolean createTopics();
-
 }

@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.messaging;
 
+import dev.loraforge.events.EventHeaders;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
@@ -28,7 +29,8 @@ public class OutboxPublisher {
     public void publish(String topic, String key, String payload) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
         emitter.send(Message.of(payload)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(key).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(EventHeaders.structured())
+                        .withTopic(topic).withKey(key).build())
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -10,6 +10,7 @@ import static org.hamcrest.Matchers.startsWith;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.EventCodec;
+import dev.loraforge.events.EventHeaders;
 import dev.loraforge.events.JobControl;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
@@ -62,10 +63,13 @@ class JobLifecycleTest {
     }
 
     private JobDispatched awaitDispatch(String jobId, int attempt) {
-        List<String> found = kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId)
+        var found = kafka.awaitRecords(Topics.JOB_DISPATCH, v -> v.contains(jobId)
                 && EventCodec.decode(v, JobDispatched.class).data().attempt() == attempt, 1, Duration.ofSeconds(30));
         assertThat(found).as("dispatch of " + jobId + " attempt " + attempt).hasSize(1);
-        return EventCodec.decode(found.get(0), JobDispatched.class).data();
+        // structured-mode CloudEvents: the binding's content-type header, for consumers outside the platform
+        assertThat(EventHeaders.isStructured(found.get(0).headers())).as("content-type header of " + found.get(0))
+                .isTrue();
+        return EventCodec.decode(found.get(0).value(), JobDispatched.class).data();
     }
 
     private boolean dispatched(String jobId, Duration within) {

@@ -38,8 +38,4 @@ public interface QuantConfig {
     /** How often pending rows and rows with an expired lease are looked for (also once at start). */
     @WithDefault("30s")
     Duration sweepInterval();
-
-    /** Create the platform's Kafka topics at start when they are missing. */
-    @WithDefault("true")
-    boolean createTopics();
 }

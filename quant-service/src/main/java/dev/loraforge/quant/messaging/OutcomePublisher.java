@@ -1,6 +1,7 @@
 package dev.loraforge.quant.messaging;
 
 import dev.loraforge.events.EventCodec;
+import dev.loraforge.events.EventHeaders;
 import dev.loraforge.events.QuantizationOutcome;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +26,8 @@ public class OutcomePublisher {
         String json = EventCodec.encode(EventCodec.envelope("/loraforge/quant-service", key, outcome));
         CompletableFuture<Void> acked = new CompletableFuture<>();
         outcomes.send(Message.of(json)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(EventHeaders.structured())
+                        .withKey(key).build())
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -49,8 +49,4 @@ public interface TrainerConfig {
     /** How long an upload or registration in artifact-store is retried before the attempt gives up. */
     @WithDefault("2m")
     Duration artifactStoreRetry();
-
-    /** Create the platform's Kafka topics at start when they are missing. */
-    @WithDefault("true")
-    boolean createTopics();
 }

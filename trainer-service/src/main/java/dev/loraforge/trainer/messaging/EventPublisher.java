@@ -2,6 +2,7 @@ package dev.loraforge.trainer.messaging;
 
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.EventCodec;
+import dev.loraforge.events.EventHeaders;
 import dev.loraforge.events.EventType;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
@@ -100,7 +101,8 @@ public class EventPublisher {
 
     private static Message<String> message(String key, String json, CompletableFuture<Void> acked) {
         return Message.of(json)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(EventHeaders.structured())
+                        .withKey(key).build())
                 .withAck(() -> {
                     if (acked != null) {
                         acked.complete(null);

@@ -2,6 +2,7 @@ package dev.loraforge.trainer.support;
 
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.EventCodec;
+import dev.loraforge.events.EventHeaders;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.Topics;
@@ -110,6 +111,10 @@ public final class JobEvents {
                 }
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     if (jobId.equals(r.key()) && r.value() != null) {
+                        if (!EventHeaders.isStructured(r.headers())) { // every trainer event, in every test
+                            throw new AssertionError("a record on " + topic + " without the CloudEvents content-type"
+                                    + " header (structured mode): " + r);
+                        }
                         values.add(r.value());
                     }
                 }

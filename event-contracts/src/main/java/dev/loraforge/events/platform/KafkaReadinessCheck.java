@@ -1,4 +1,4 @@
-package dev.loraforge.jobapi.health;
+package dev.loraforge.events.platform;
 
 import dev.loraforge.events.KafkaProbe;
 import jakarta.annotation.PreDestroy;
@@ -8,7 +8,10 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Readiness DOWN within a few seconds when no Kafka broker answers. */
+/**
+ * Readiness DOWN within a few seconds when no Kafka broker answers. One bean for every service that
+ * uses Kafka: a service gets it by indexing this jar ({@code quarkus.index-dependency.contracts.*}).
+ */
 @Readiness
 @ApplicationScoped
 public class KafkaReadinessCheck implements HealthCheck {

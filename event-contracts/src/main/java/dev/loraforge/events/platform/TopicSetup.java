@@ -1,6 +1,5 @@
-package dev.loraforge.artifacts.messaging;
+package dev.loraforge.events.platform;
 
-import dev.loraforge.artifacts.config.ArtifactStoreConfig;
 import dev.loraforge.events.TopicProvisioner;
 import dev.loraforge.events.Topics;
 import io.quarkus.runtime.StartupEvent;
@@ -11,16 +10,20 @@ import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-/** Creates the platform's topics at start (before the consumers subscribe) when they are missing. */
+/**
+ * Creates the platform's topics at start (before the consumers subscribe) when they are missing and
+ * {@code loraforge.kafka.create-topics} is true (the default; a deployment that provisions its topics
+ * itself turns it off). One bean for every service that uses Kafka (see {@link KafkaReadinessCheck}).
+ */
 @ApplicationScoped
 public class TopicSetup {
 
     private static final Logger LOG = Logger.getLogger(TopicSetup.class);
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event,
-                 ArtifactStoreConfig config,
+                 @ConfigProperty(name = "loraforge.kafka.create-topics", defaultValue = "true") boolean createTopics,
                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
-        if (!config.createTopics()) {
+        if (!createTopics) {
             return;
         }
         try {
