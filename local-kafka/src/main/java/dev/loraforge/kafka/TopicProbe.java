@@ -26,12 +26,23 @@ public final class TopicProbe {
         this.bootstrapServers = bootstrapServers;
     }
 
-    /** Publishes one record and waits for the broker's acknowledgement. */
+    /** The content type of a structured-mode JSON CloudEvent (event-contracts' {@code EventHeaders}). */
+    static final String CLOUDEVENTS_JSON = "application/cloudevents+json; charset=UTF-8";
+
+    /**
+     * Publishes one record and waits for the broker's acknowledgement. A CloudEvent (a value with a
+     * {@code specversion}) goes out as the platform's producers send it, with the structured-mode
+     * {@code content-type} header, so that consumers are tested on what they really receive.
+     */
     public void publish(String topic, String key, String value) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", bootstrapServers, "acks", "all"),
                 new StringSerializer(), new StringSerializer())) {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
+            ProducerRecord<String, String> record = new ProducerRecord<>(topic, key, value);
+            if (value != null && value.contains("\"specversion\"")) {
+                record.headers().add("content-type", CLOUDEVENTS_JSON.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            producer.send(record).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

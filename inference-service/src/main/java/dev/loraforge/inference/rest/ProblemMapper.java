@@ -1,50 +1,55 @@
 package dev.loraforge.inference.rest;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.loraforge.contracts.Problem;
+import dev.loraforge.contracts.inference.Generation;
 import dev.loraforge.inference.service.InferenceException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Map;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** The one error-mapping layer: {@code application/problem+json} with a machine-readable {@code code}, no stack traces. */
+/**
+ * The one error-mapping layer: the internal services' one shape, event-contracts'
+ * {@link Problem} ({@code application/problem+json} with a machine-readable {@code code} and the
+ * {@code param} at fault), no stack traces.
+ */
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
-    static final String PROBLEM_JSON = "application/problem+json";
+    static final String PROBLEM_JSON = Problem.MEDIA_TYPE;
 
-    /** RFC 9457 problem details plus {@code code} and {@code param}. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Problem(String type, String title, int status, String detail, String code, String param) {
-    }
+    /** How to fix a refusal of the framework itself, by status. */
+    private static final Map<Integer, String> HINTS = Map.of(
+            404, "no resource at this path; the API is POST " + Generation.PATH + " (see /q/openapi)");
 
-    static Response problem(int status, String code, String param, String detail) {
-        Response.Status known = Response.Status.fromStatusCode(status);
-        return Response.status(status).type(PROBLEM_JSON)
-                .entity(new Problem("about:blank", known == null ? code : known.getReasonPhrase(), status, detail, code, param))
-                .build();
+    /** {@code code} is the machine-readable reason job-api maps to OpenAI's ({@code context_length_exceeded}, ...). */
+    static Response problem(int status, String code, String param, String detail, UriInfo uri) {
+        return Problem.of(status, code.replace('_', '-'), detail).withCode(code, param).at(uri).response();
     }
 
     @ServerExceptionMapper
-    public Response inference(InferenceException e) {
+    public Response inference(InferenceException e, UriInfo uri) {
         if (e.status() >= 500) {
             LOG.warnf("generation refused: %s", e.getMessage());
         }
-        return problem(e.status(), e.code(), e.param(), e.getMessage());
+        return problem(e.status(), e.code(), e.param(), e.getMessage(), uri);
     }
 
     @ServerExceptionMapper
-    public Response web(WebApplicationException e) {
-        int status = e.getResponse().getStatus();
-        String detail = status == 400 && e.getCause() != null
-                ? "the request body could not be parsed: " + e.getCause().getMessage() : e.getMessage();
-        return problem(status, status == 404 ? "not_found" : status >= 500 ? "internal_error" : "invalid_request", null, detail);
+    public Response web(WebApplicationException e, UriInfo uri) {
+        Problem p = Problem.framework(e, HINTS);
+        if (p.status() == 400 && !"invalid_json".equals(p.code())) {
+            p = p.withCode("invalid_request", null);
+        }
+        return p.at(uri).response();
     }
 
     @ServerExceptionMapper
-    public Response unexpected(RuntimeException e) {
+    public Response unexpected(RuntimeException e, UriInfo uri) {
         LOG.error("unexpected error", e);
         return problem(500, "internal_error", null, "the inference service had an error: " + e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+                + (e.getMessage() == null ? "" : ": " + e.getMessage()), uri);
     }
 }

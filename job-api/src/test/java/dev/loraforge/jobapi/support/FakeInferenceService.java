@@ -77,8 +77,9 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
                 return;
             }
             if (request.toString().contains(TOO_LONG)) {
-                ObjectNode problem = JSON.createObjectNode().put("type", "about:blank").put("title", "Bad Request")
-                        .put("status", 400).put("code", "context_length_exceeded")
+                ObjectNode problem = JSON.createObjectNode().put("type", "urn:loraforge:problem:context-length-exceeded")
+                        .put("title", "Bad Request").put("status", 400).put("instance", "/internal/v1/generate")
+                        .put("code", "context_length_exceeded")
                         .put("param", request.hasNonNull("messages") ? "messages" : "prompt")
                         .put("detail", "the prompt is 9000 tokens; this model's context is 512 tokens");
                 reply(ex, 400, "application/problem+json", checked(ContractSamples.INFERENCE_PROBLEM, problem).toString());

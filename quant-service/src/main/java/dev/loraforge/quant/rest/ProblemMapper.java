@@ -1,10 +1,9 @@
 package dev.loraforge.quant.rest;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.loraforge.contracts.Problem;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.quant.service.InvalidRequestException;
 import dev.loraforge.quant.service.NotFoundException;
@@ -13,31 +12,31 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
- * The one error-mapping layer: every error leaves as {@code application/problem+json} (RFC 9457)
- * with {@code type} ({@code urn:loraforge:problem:<slug>}), {@code title}, {@code status},
- * {@code detail} (what, where, how to fix), {@code instance} (the request path) and, for invalid
- * requests, {@code errors}: [{@code field}, {@code message}]. Never a stack trace.
+ * The one error-mapping layer: every error leaves in the internal services' one shape, event-contracts'
+ * {@link dev.loraforge.contracts.Problem} ({@code application/problem+json}, RFC 9457, with {@code code}
+ * and, for invalid requests, {@code errors}: [{@code field}, {@code message}]). Never a stack trace.
  */
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
-    public static final String PROBLEM_JSON = "application/problem+json";
-    public static final String TYPE_PREFIX = "urn:loraforge:problem:";
+    public static final String PROBLEM_JSON = Problem.MEDIA_TYPE;
 
-    /** RFC 9457 problem details. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Problem(String type, String title, int status, String detail, String instance, List<Violation> errors) {
-    }
+    /** How to fix a refusal of the framework itself, by status. */
+    private static final Map<Integer, String> HINTS = Map.of(
+            404, "no resource at this path; the API is under /api/v1/quantizations (see /q/openapi)",
+            415, "unsupported Content-Type; send application/json");
 
     static Response problem(int status, String slug, String title, String detail, UriInfo uri, List<Violation> errors) {
-        String instance = uri == null ? null : "/" + uri.getPath().replaceFirst("^/", "");
-        return Response.status(status).type(PROBLEM_JSON)
-                .entity(new Problem(TYPE_PREFIX + slug, title, status, detail, instance, errors)).build();
+        return Problem.of(status, slug, detail).titled(title).withCode(slug.replace('-', '_'), null)
+                .withErrors(errors == null ? null : errors.stream().map(v -> new Problem.Violation(v.field(), v.message()))
+                        .toList())
+                .at(uri).response();
     }
 
     @ServerExceptionMapper
@@ -75,51 +74,19 @@ public class ProblemMapper {
     }
 
     private static Response invalidJson(JsonProcessingException e, UriInfo uri) {
-        String field = e instanceof JsonMappingException m ? path(m) : null;
-        String detail = "the body is not the expected JSON" + (field == null || field.isEmpty() ? "" : " at '" + field + "'")
-                + ": " + e.getOriginalMessage() + "; send {\"base_model_name\": \"...\", \"scheme\": \"nf4\"}"
-                + " or {\"base_model\": {\"id\": \"...\", \"digest\": \"sha256:...\"}, \"scheme\": \"nf4\"}";
-        List<Violation> errors = field == null || field.isEmpty() ? null : List.of(new Violation(field, detail));
-        return problem(400, "invalid-json", "Invalid JSON body", detail, uri, errors);
-    }
-
-    /** Jackson's path as {@code base_model.id}. */
-    private static String path(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
-                if (b.length() > 0) {
-                    b.append('.');
-                }
-                b.append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                b.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return b.toString();
+        return withUsage(Problem.invalidJson(e)).at(uri).response();
     }
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e, UriInfo uri) {
-        Throwable cause = e.getCause();
-        while (cause != null && !(cause instanceof JsonProcessingException)) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof JsonProcessingException j) {
-            return invalidJson(j, uri);
-        }
-        int status = e.getResponse().getStatus();
-        Response.Status known = Response.Status.fromStatusCode(status);
-        String title = known == null ? "HTTP " + status : known.getReasonPhrase();
-        String slug = title.toLowerCase().replaceAll("[^a-z0-9]+", "-");
-        String detail = switch (status) {
-            case 404 -> "no resource at this path; the API is under /api/v1/quantizations (see /q/openapi)";
-            case 405 -> "this method is not allowed on this path; see /q/openapi";
-            case 415 -> "unsupported Content-Type; send application/json";
-            case 406 -> "cannot produce a representation the Accept header allows";
-            default -> e.getMessage() == null || e.getMessage().isBlank() ? title : e.getMessage();
-        };
-        return problem(status, slug, title, detail, uri, null);
+        Problem p = Problem.framework(e, HINTS);
+        return ("invalid_json".equals(p.code()) ? withUsage(p) : p).at(uri).response();
+    }
+
+    /** A JSON refusal with the two request forms this API takes. */
+    private static Problem withUsage(Problem p) {
+        return p.withDetail(p.detail() + "; send {\"base_model_name\": \"...\", \"scheme\": \"nf4\"} or"
+                + " {\"base_model\": {\"id\": \"...\", \"digest\": \"sha256:...\"}, \"scheme\": \"nf4\"}");
     }
 
     @ServerExceptionMapper
