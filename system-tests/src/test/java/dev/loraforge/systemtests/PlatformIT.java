@@ -11,6 +11,7 @@ import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.PeftAdapters;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.LlamaModel;
+import dev.loraforge.engine.settings.JobSettings;
 import dev.loraforge.events.DirectoryArchive;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -145,8 +146,16 @@ class PlatformIT {
         try (InputStream tar = alice.download("/v1/fine_tuning/jobs/" + jobId + "/adapter")) {
             DirectoryArchive.extract(tar, adapterDir);
         }
-        assertThat(adapterDir.resolve("adapter_config.json")).exists();
         assertThat(adapterDir.resolve("adapter_model.safetensors")).exists();
+        // the job was created without adapter settings: it trained with the documented defaults (2 r for alpha),
+        // resolved once by job-api and carried through Kafka to the trainer, not a trainer-side default
+        JsonNode peft = ApiClient.JSON.readTree(adapterDir.resolve("adapter_config.json").toFile());
+        assertThat(peft.path("r").asInt()).isEqualTo(JobSettings.DEFAULT_R);
+        assertThat(peft.path("lora_alpha").asDouble()).isEqualTo(JobSettings.defaultAlpha(JobSettings.DEFAULT_R)).isEqualTo(16.0);
+        assertThat(peft.path("lora_dropout").asDouble()).isEqualTo(JobSettings.DEFAULT_DROPOUT);
+        List<String> targets = new ArrayList<>();
+        peft.path("target_modules").forEach(t -> targets.add(t.asText()));
+        assertThat(targets).containsExactlyInAnyOrder("q_proj", "v_proj");
         try (LlamaModel base = LlamaModel.load(baseModelDir);
              NDManager manager = NDManager.newBaseManager();
              Adapter adapter = PeftAdapters.load(base, adapterDir)) {

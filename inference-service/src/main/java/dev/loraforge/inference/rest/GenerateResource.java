@@ -103,7 +103,7 @@ public class GenerateResource {
             throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs takes at most 16 variables");
         }
         for (String name : kwargs.keySet()) {
-            String problem = dev.loraforge.engine.data.ChatTemplate.variableProblem(name);
+            String problem = dev.loraforge.engine.data.TemplateVariables.problem(name);
             if (problem != null) {
                 throw InferenceException.invalid("chat_template_kwargs", "chat_template_kwargs key '" + name + "' " + problem);
             }

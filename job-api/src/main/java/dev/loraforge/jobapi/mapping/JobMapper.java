@@ -45,8 +45,16 @@ public class JobMapper {
         return new JobObject(j.id, "fine_tuning.job", j.model, j.createdAt.toEpochSecond(),
                 j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId, List.of(),
                 j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
-                j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), Map.of(), method,
+                j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), metadata(j), method,
                 adapter, j.statusDetail, j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));
+    }
+
+    private Map<String, String> metadata(JobEntity j) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (j.metadata != null) {
+            read(j.metadata).fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        }
+        return out;
     }
 
     public CheckpointObject checkpoint(JobEntity job, CheckpointEntity c) {

@@ -52,6 +52,9 @@ public class JobEntity {
     @JdbcTypeCode(SqlTypes.JSON)
     @Column(name = "chat_template_kwargs")
     public String chatTemplateKwargs;
+    /** OpenAI's metadata: a JSON object of up to 16 string values, or null when none was given. */
+    @JdbcTypeCode(SqlTypes.JSON)
+    public String metadata;
     /** The current attempt; events of other attempts are stale. */
     public int attempt;
     @Column(name = "trained_tokens")

@@ -17,6 +17,35 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
         return find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional();
     }
 
+    /**
+     * A page of a tenant's jobs, newest first: those after {@code cursor} (null: from the newest), whose metadata
+     * contains every pair of {@code metadata} (a JSON object; null: any), or, with {@code withoutMetadata}, that
+     * have none. At most {@code max} rows.
+     */
+    @SuppressWarnings("unchecked")
+    public List<JobEntity> page(String tenantId, JobEntity cursor, String metadata, boolean withoutMetadata, int max) {
+        StringBuilder sql = new StringBuilder("select * from jobs where tenant_id = :tenant");
+        if (cursor != null) {
+            sql.append(" and (created_at < :at or (created_at = :at and id < :id))");
+        }
+        if (metadata != null) {
+            sql.append(" and metadata @> cast(:metadata as jsonb)");
+        }
+        if (withoutMetadata) {
+            sql.append(" and metadata is null");
+        }
+        sql.append(" order by created_at desc, id desc limit :max");
+        var query = getEntityManager().createNativeQuery(sql.toString(), JobEntity.class)
+                .setParameter("tenant", tenantId).setParameter("max", max);
+        if (cursor != null) {
+            query.setParameter("at", cursor.createdAt).setParameter("id", cursor.id);
+        }
+        if (metadata != null) {
+            query.setParameter("metadata", metadata);
+        }
+        return query.getResultList();
+    }
+
     /** Jobs waiting for dispatch, oldest first, locked; rows another replica holds are skipped. */
     public List<JobEntity> lockWaiting(int max) {
         return getEntityManager().createQuery(

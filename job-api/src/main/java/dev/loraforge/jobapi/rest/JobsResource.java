@@ -18,6 +18,10 @@ import dev.loraforge.jobapi.service.JobEventStream;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.UriInfo;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.loraforge.jobapi.service.JobMetadata;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 import dev.loraforge.jobapi.service.JobService;
@@ -54,11 +58,13 @@ public class JobsResource {
     private final CheckpointRepository checkpointRepository;
     private final ArtifactStoreClient store;
     private final JobEventStream eventStream;
+    private final ObjectMapper json;
 
     public JobsResource(JobService service, JobRepository jobs, JobEventRepository events, JobMapper mapper,
                         CallerTenant caller, JobControlService control, CheckpointRepository checkpointRepository,
-                        ArtifactStoreClient store, JobEventStream eventStream) {
+                        ArtifactStoreClient store, JobEventStream eventStream, ObjectMapper json) {
         this.eventStream = eventStream;
+        this.json = json;
         this.caller = caller;
         this.control = control;
         this.checkpointRepository = checkpointRepository;
@@ -163,23 +169,45 @@ public class JobsResource {
                 .orElseThrow(() -> ApiException.notFound("adapter", job.adapterId, "fine_tuning_job_id"));
     }
 
-    /** Newest first; {@code after} is the id of the last job of the previous page. */
+    /**
+     * Newest first; {@code after} is the id of the last job of the previous page. OpenAI's metadata filter:
+     * {@code metadata[k]=v} (repeatable: every pair must match), or {@code metadata=null} for jobs without metadata.
+     */
     @GET
     @Transactional
     public ListObject<JobObject> list(@QueryParam("after") String after,
-                                      @QueryParam("limit") @DefaultValue("20") int limit) {
+                                      @QueryParam("limit") @DefaultValue("20") int limit,
+                                      @Context UriInfo uri) {
         int size = checkLimit(limit);
-        List<JobEntity> page;
-        if (after == null) {
-            page = jobs.find("tenantId = ?1 order by createdAt desc, id desc", caller.id())
-                    .page(Page.ofSize(size + 1)).list();
-        } else {
-            JobEntity cursor = jobs.findForTenant(caller.id(), after)
-                    .orElseThrow(() -> ApiException.notFound("fine-tuning job", after, "after"));
-            page = jobs.find("tenantId = ?1 and (createdAt < ?2 or (createdAt = ?2 and id < ?3)) "
-                            + "order by createdAt desc, id desc", caller.id(), cursor.createdAt, cursor.id)
-                    .page(Page.ofSize(size + 1)).list();
+        JobEntity cursor = after == null ? null : jobs.findForTenant(caller.id(), after)
+                .orElseThrow(() -> ApiException.notFound("fine-tuning job", after, "after"));
+        ObjectNode filter = json.createObjectNode();
+        boolean withoutMetadata = false;
+        for (var e : uri.getQueryParameters().entrySet()) {
+            String name = e.getKey();
+            if (name.equals("metadata")) {
+                if (!e.getValue().equals(List.of("null"))) {
+                    throw ApiException.invalid("metadata filters are metadata[key]=value, or metadata=null for jobs"
+                            + " without metadata", "metadata");
+                }
+                withoutMetadata = true;
+            } else if (name.startsWith("metadata[") && name.endsWith("]")) {
+                String key = name.substring("metadata[".length(), name.length() - 1);
+                JobMetadata.checkKey(key, "metadata");
+                if (e.getValue().size() != 1) {
+                    throw ApiException.invalid("metadata[" + key + "] is given " + e.getValue().size()
+                            + " times; give each key once", "metadata");
+                }
+                JobMetadata.checkValue(e.getValue().get(0), "metadata[" + key + "]", "metadata");
+                filter.put(key, e.getValue().get(0));
+            }
         }
+        if (withoutMetadata && !filter.isEmpty()) {
+            throw ApiException.invalid("metadata=null (jobs without metadata) cannot be combined with metadata[key]"
+                    + " filters", "metadata");
+        }
+        List<JobEntity> page = jobs.page(caller.id(), cursor, filter.isEmpty() ? null : filter.toString(),
+                withoutMetadata, size + 1);
         boolean more = page.size() > size;
         List<JobObject> data = page.stream().limit(size).map(mapper::job).toList();
         return ListObject.of(data, more, JobObject::id);

@@ -1,7 +1,7 @@
 package dev.loraforge.jobapi.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.loraforge.engine.data.ChatTemplate;
+import dev.loraforge.engine.data.TemplateVariables;
 import dev.loraforge.jobapi.rest.ApiException;
 import java.util.Iterator;
 
@@ -34,7 +34,7 @@ public final class ChatTemplateKwargs {
         }
         for (Iterator<String> it = kwargs.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            String problem = ChatTemplate.variableProblem(name);
+            String problem = TemplateVariables.problem(name);
             if (problem != null) {
                 throw ApiException.invalid(param + " key '" + printable(name) + "' " + problem, param);
             }

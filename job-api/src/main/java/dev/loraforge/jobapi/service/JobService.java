@@ -8,8 +8,8 @@ import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.QuantizationRequested;
 import dev.loraforge.events.Topics;
 import dev.loraforge.events.Hyperparameters;
-import dev.loraforge.engine.lora.LoraConfig;
-import dev.loraforge.engine.model.Family;
+import dev.loraforge.engine.settings.JobSettings;
+import dev.loraforge.engine.settings.SettingsException;
 import dev.loraforge.events.MethodSpec;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.repository.FileEntity;
@@ -33,18 +33,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * when the tenant has a free slot, so a job accepted while Kafka is down is dispatched once it is
  * back. An {@code Idempotency-Key} makes a retried create answer the job it created first.
  *
- * <p>"auto" rules: {@code n_epochs} 3, {@code batch_size} 4, {@code learning_rate_multiplier} 1
- * (times the base learning rate {@value #BASE_LEARNING_RATE}); extension {@code checkpoint_every}:
- * a quarter of the training steps (examples / batch size x epochs); adapter LoRA r 8, alpha 16,
- * dropout 0.05 on PEFT's default modules for the base's family ({@code q_proj,v_proj}; phi3 {@code qkv_proj});
- * named target_modules must exist in that family.
+ * <p>Defaults ("auto") and rules of the settings are {@link JobSettings}' (tuning-config, the engine's own
+ * checks): resolved here once, so the dispatched job carries every value and the trainer only translates it.
  */
 @ApplicationScoped
 public class JobService {
-
-    static final double BASE_LEARNING_RATE = 2e-4;
-    static final List<String> DEFAULT_TARGETS = List.of("q_proj", "v_proj");
-    static final List<String> QUANT_SCHEMES = List.of("nf4", "nf4-dq", "int8");
 
     private final JobRepository jobs;
     private final TenantRepository tenants;
@@ -100,9 +93,12 @@ public class JobService {
         FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
         FileEntity validation = request.validationFile() == null ? null
                 : resolveFile(tenantId, request.validationFile(), "validation_file");
+        checkMethodType(request.method());
         Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
         MethodSpec method = resolveAdapter(request.adapter(), base.modelType());
         JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
+        JsonNode metadata = JobMetadata.check(request.metadata());
+        checkIntegrations(request.integrations());
         if (request.suffix() != null && (request.suffix().length() > 64 || !request.suffix().matches("[A-Za-z0-9_.-]*"))) {
             throw ApiException.invalid("suffix may have up to 64 letters, digits, '-', '_' or '.'", "suffix");
         }
@@ -129,6 +125,7 @@ public class JobService {
         job.validationFile = validation == null ? null : validation.id;
         job.method = write(method);
         job.chatTemplateKwargs = templateKwargs == null ? null : templateKwargs.toString();
+        job.metadata = metadata == null ? null : metadata.toString();
         job.hyperparameters = write(hyper);
         job.seed = request.seed() != null ? request.seed() : ThreadLocalRandom.current().nextLong(0, 1L << 31);
         job.suffix = request.suffix();
@@ -180,109 +177,110 @@ public class JobService {
         }
     }
 
+    /** The fine-tuning methods of OpenAI's API; only {@code supervised} trains here (for now). */
+    static final List<String> METHOD_TYPES = List.of("supervised", "dpo", "reinforcement");
+
+    /**
+     * OpenAI's {@code method}: absent, or an object whose {@code type} is {@code supervised}. {@code dpo} and
+     * {@code reinforcement} are refused with a 400 saying so, never trained as supervised.
+     */
+    private static void checkMethodType(JsonNode method) {
+        if (method == null || method.isNull()) {
+            return;
+        }
+        if (!method.isObject()) {
+            throw ApiException.invalid("method must be an object such as {\"type\": \"supervised\"}", "method");
+        }
+        JsonNode type = method.get("type");
+        if (type == null || type.isNull()) {
+            throw ApiException.invalid("method.type is required: \"supervised\"", "method.type");
+        }
+        if (!type.isTextual() || !METHOD_TYPES.contains(type.asText())) {
+            throw ApiException.invalid("method.type must be one of " + METHOD_TYPES + ", got " + printable(type),
+                    "method.type");
+        }
+        if (!type.asText().equals("supervised")) {
+            throw new ApiException(400, "invalid_request_error", "method.type '" + type.asText() + "' is not supported by"
+                    + " this platform yet; only 'supervised' fine-tuning is available", "method.type",
+                    "unsupported_method");
+        }
+        for (String other : List.of("dpo", "reinforcement")) {
+            if (method.has(other)) {
+                throw ApiException.invalid("method." + other + " goes with method.type '" + other + "'; a supervised"
+                        + " job takes method.supervised", "method." + other);
+            }
+        }
+    }
+
+    /** OpenAI's {@code integrations} (Weights and Biases): none are offered, so any given is refused, not dropped. */
+    private static void checkIntegrations(JsonNode integrations) {
+        if (integrations == null || integrations.isNull() || (integrations.isArray() && integrations.isEmpty())) {
+            return;
+        }
+        if (!integrations.isArray()) {
+            throw ApiException.invalid("integrations must be an array", "integrations");
+        }
+        JsonNode type = integrations.get(0).path("type");
+        throw new ApiException(400, "invalid_request_error", "integrations[0]"
+                + (type.isTextual() ? " of type " + printable(type) : "") + " is not supported: this platform has no"
+                + " integrations; leave integrations out (follow a job with its events or a webhook)", "integrations",
+                "unsupported_integration");
+    }
+
+    private static String printable(JsonNode value) {
+        String text = value.toString();
+        return (text.length() > 40 ? text.substring(0, 40) + "..." : text).replaceAll("\\p{Cntrl}", "?");
+    }
+
+    /**
+     * The training settings: OpenAI's {@code hyperparameters} (or {@code method.supervised.hyperparameters}), each a
+     * number or {@code "auto"}, resolved by {@link JobSettings#training}.
+     */
     private Hyperparameters resolveHyperparameters(CreateJobRequest request, int examples) {
         JsonNode h = request.hyperparameters();
         JsonNode method = request.method();
         if (method != null && method.path("supervised").path("hyperparameters").isObject()) {
             h = method.path("supervised").path("hyperparameters");
         }
-        int epochs = (int) whole(h, "n_epochs", 3, 1, 50);
-        int batch = (int) whole(h, "batch_size", 4, 1, 256);
-        double multiplier = number(h, "learning_rate_multiplier", 1.0, 1e-3, 100);
-        long steps = (long) Math.ceil(Math.max(1, examples) / (double) batch) * epochs;
-        int checkpointEvery = (int) whole(h, "checkpoint_every", Math.max(1, Math.ceil(steps / 4.0)), 1, 1_000_000);
-        return new Hyperparameters(epochs, batch, BASE_LEARNING_RATE * multiplier, 256, 0.1, "cosine", 1,
-                checkpointEvery);
-    }
-
-    /** As {@link #number}, for counts: 1.5 epochs is refused, not rounded down. */
-    private static double whole(JsonNode h, String name, double auto, double min, double max) {
-        double d = number(h, name, auto, min, max);
-        if (d != Math.rint(d)) {
-            throw ApiException.invalid("hyperparameters." + name + " must be a whole number or \"auto\", got " + d,
-                    "hyperparameters." + name);
+        JobSettings.Training t;
+        try {
+            t = JobSettings.training(new JobSettings.TrainingRequest(number(h, "n_epochs"), number(h, "batch_size"),
+                    number(h, "learning_rate_multiplier"), number(h, "checkpoint_every")), examples);
+        } catch (SettingsException e) {
+            throw ApiException.invalid(e.getMessage(), e.field());
         }
-        return d;
+        return new Hyperparameters(t.nEpochs(), t.batchSize(), t.learningRate(), t.seqLen(), t.warmupRatio(),
+                t.schedule().name().toLowerCase(java.util.Locale.ROOT), t.gradientAccumulation(), t.checkpointEvery());
     }
 
-    private static double number(JsonNode h, String name, double auto, double min, double max) {
+    /** A hyperparameter's value: null for absent, JSON null or {@code "auto"}; anything but a number is a 400. */
+    private static Double number(JsonNode h, String name) {
         JsonNode v = h == null ? null : h.get(name);
         if (v == null || v.isNull() || (v.isTextual() && "auto".equals(v.asText()))) {
-            return auto;
+            return null;
         }
         if (!v.isNumber()) {
             throw ApiException.invalid("hyperparameters." + name + " must be a number or \"auto\"", "hyperparameters." + name);
         }
-        double d = v.asDouble();
-        if (d < min || d > max || Double.isNaN(d)) {
-            throw ApiException.invalid("hyperparameters." + name + " must be between " + min + " and " + max + ", got " + d,
-                    "hyperparameters." + name);
-        }
-        return d;
+        return v.asDouble();
     }
 
-    /**
-     * target_modules for a base model: as given, checked against the model's family (phi3's fused modules, say),
-     * or PEFT's default for the family when omitted.
-     */
-    static List<String> resolveTargets(List<String> requested, String modelType) {
-        Family family = null;
+    /** The adapter extension, resolved by {@link JobSettings#adapter} for the base model's family. */
+    static MethodSpec resolveAdapter(CreateJobRequest.AdapterOptions a, String modelType) {
+        JobSettings.Adapter adapter;
         try {
-            family = modelType == null ? null : Family.of(modelType);
-        } catch (IllegalArgumentException e) {
-            family = null; // an unknown family is refused where the model is loaded; nothing to check here
-        }
-        if (requested == null) {
-            return family == null ? DEFAULT_TARGETS : LoraConfig.defaultTargets(family);
-        }
-        for (int i = 0; i < requested.size(); i++) {
-            String t = requested.get(i);
-            if (t == null || !t.matches("[A-Za-z0-9_.-]{1,64}") || t.contains("..")) {
-                throw ApiException.invalid("adapter.target_modules[" + i + "] is not a module name: names are up to 64"
-                        + " letters, digits, '_', '.' or '-' (q_proj, model.layers.0.mlp.up_proj, all-linear)",
-                        "adapter.target_modules");
-            }
-        }
-        if (family != null && !requested.isEmpty()) {
-            try {
-                LoraConfig.of(8, 16, 0, requested).resolvedTargets(family);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("adapter.target_modules: " + e.getMessage(), "adapter.target_modules");
-            }
-        }
-        return requested;
-    }
-
-    private static MethodSpec resolveAdapter(CreateJobRequest.AdapterOptions a, String modelType) {
-        if (a == null) {
-            return new MethodSpec("lora", 8, 16.0, 0.05, resolveTargets(null, modelType), false, null, null);
-        }
-        String type = a.type() == null ? "lora" : a.type();
-        if (!MethodSpec.TYPES.contains(type)) {
-            throw ApiException.invalid("adapter.type must be one of " + MethodSpec.TYPES + ", got '" + type + "'", "adapter.type");
-        }
-        int r = a.r() == null ? 8 : a.r();
-        if (r < 1 || r > 256) {
-            throw ApiException.invalid("adapter.r must be between 1 and 256, got " + r, "adapter.r");
-        }
-        if (a.alpha() != null && !(a.alpha() > 0 && a.alpha() <= 65536)) {
-            throw ApiException.invalid("adapter.alpha must be a positive number up to 65536 (PEFT's lora_alpha; default 2 r),"
-                    + " got " + a.alpha(), "adapter.alpha");
-        }
-        double dropout = a.dropout() == null ? 0.05 : a.dropout();
-        if (dropout < 0 || dropout >= 1) {
-            throw ApiException.invalid("adapter.dropout must be in [0, 1), got " + dropout, "adapter.dropout");
-        }
-        String scheme = "qlora".equals(type) ? (a.quantization() == null ? "nf4-dq" : a.quantization()) : null;
-        if (scheme != null && !QUANT_SCHEMES.contains(scheme)) {
-            throw ApiException.invalid("adapter.quantization must be one of " + QUANT_SCHEMES + ", got '" + scheme + "'",
-                    "adapter.quantization");
+            adapter = JobSettings.adapter(a == null ? null : new JobSettings.AdapterRequest(a.type(), a.r(), a.alpha(),
+                    a.dropout(), a.targetModules(), a.useRslora(), a.quantization(), a.numVirtualTokens()), modelType);
+        } catch (SettingsException e) {
+            throw ApiException.invalid(e.getMessage(), e.field());
         }
         try {
-            return new MethodSpec(type, r, a.alpha() == null ? 2.0 * r : a.alpha(), dropout,
-                    resolveTargets(a.targetModules(), modelType),
-                    Boolean.TRUE.equals(a.useRslora()), "qlora".equals(type)
-                            ? (a.quantization() == null ? "nf4-dq" : a.quantization()) : null, null);
+            if (adapter.lora() == null) {
+                return new MethodSpec(adapter.method(), null, null, null, null, null, null, adapter.numVirtualTokens());
+            }
+            var lora = adapter.lora();
+            return new MethodSpec(adapter.method(), lora.r(), lora.alpha(), lora.dropout(), lora.targetModules(),
+                    lora.useRslora(), adapter.quantization() == null ? null : adapter.quantization().id(), null);
         } catch (EventFormatException e) {
             throw ApiException.invalid(e.getMessage(), "adapter");
         }

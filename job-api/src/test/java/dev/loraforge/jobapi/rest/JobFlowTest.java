@@ -8,11 +8,14 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loraforge.engine.settings.JobSettings;
 import dev.loraforge.events.ErrorInfo;
 import dev.loraforge.events.EventCodec;
+import dev.loraforge.events.Hyperparameters;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
+import dev.loraforge.events.MethodSpec;
 import dev.loraforge.events.Topics;
 import dev.loraforge.jobapi.support.FakeArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
@@ -116,6 +119,14 @@ class JobFlowTest {
         assertThat(job.baseModel().id()).isEqualTo(FakeArtifactStore.BASE_ID);
         assertThat(job.baseModel().digest()).isEqualTo(FakeArtifactStore.BASE_DIGEST);
         assertThat(job.hyperparameters().nEpochs()).isEqualTo(2);
+        // no adapter and no other hyperparameters were given: the dispatch carries every default, resolved here
+        assertThat(job.method()).isEqualTo(new MethodSpec(JobSettings.LORA, JobSettings.DEFAULT_R,
+                JobSettings.defaultAlpha(JobSettings.DEFAULT_R), JobSettings.DEFAULT_DROPOUT, List.of("q_proj", "v_proj"),
+                false, null, null));
+        assertThat(job.method().alpha()).as("the documented default, 2 r").isEqualTo(16.0);
+        assertThat(job.hyperparameters()).isEqualTo(new Hyperparameters(2, JobSettings.DEFAULT_BATCH_SIZE,
+                JobSettings.BASE_LEARNING_RATE, JobSettings.SEQ_LEN, JobSettings.WARMUP_RATIO, "cosine",
+                JobSettings.GRADIENT_ACCUMULATION, 1));
         assertThat(job.seed()).isEqualTo(7);
         assertThat(job.attempt()).isEqualTo(1);
         assertThat(job.chatTemplateKwargs()).as("none given").isNull();

@@ -2,13 +2,13 @@ package dev.loraforge.trainer.mapping;
 
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.quant.QuantScheme;
+import dev.loraforge.engine.settings.JobSettings;
 import dev.loraforge.engine.train.LrSchedule;
 import dev.loraforge.engine.train.TrainConfig;
 import dev.loraforge.events.Hyperparameters;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.MethodSpec;
 import dev.loraforge.trainer.service.JobFailure;
-import java.util.List;
 
 /**
  * A dispatched job translated into the engine's terms, checked before anything is downloaded:
@@ -17,8 +17,9 @@ import java.util.List;
  * {@value JobFailure#INVALID_METHOD} or {@value JobFailure#INVALID_HYPERPARAMETERS} and the engine's
  * message, which names the field.
  *
- * <p>Defaults for options job-api left out are PEFT's: r 8, alpha 8, dropout 0, {@code q_proj} and
- * {@code v_proj}; QLoRA quantizes with {@code nf4-dq} (NF4 with double quantization, the QLoRA recipe).
+ * <p>Nothing is defaulted here: job-api resolves every setting with tuning-config's {@code JobSettings} when the
+ * job is created, and a dispatch that lacks one fails the attempt naming it (never a silent default that
+ * differs from the documented one). The engine's run configuration comes from the same {@code JobSettings}.
  *
  * @param method        {@code lora}, {@code qlora} or {@code prefix}
  * @param lora          LoRA settings (lora, qlora), else null
@@ -36,7 +37,6 @@ public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, Qu
     public static final String LORA = "lora";
     public static final String QLORA = "qlora";
     public static final String PREFIX = "prefix";
-    public static final QuantScheme DEFAULT_QLORA_SCHEME = QuantScheme.NF4_DQ;
 
     /** Checks and translates a dispatched job. */
     public static TrainingPlan of(JobDispatched job) {
@@ -48,27 +48,29 @@ public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, Qu
         try {
             switch (m.type()) {
                 case LORA, QLORA -> {
-                    int r = m.r() == null ? 8 : m.r();
-                    lora = LoraConfig.of(r, m.alpha() == null ? 8.0 : m.alpha(), m.dropout() == null ? 0.0 : m.dropout(),
-                                    m.targetModules() == null || m.targetModules().isEmpty() ? List.of("q_proj", "v_proj") : m.targetModules())
-                            .withRslora(Boolean.TRUE.equals(m.useRslora()));
+                    lora = LoraConfig.of(present(m.r(), "r"), present(m.alpha(), "alpha"), present(m.dropout(), "dropout"),
+                                    present(m.targetModules(), "target_modules"))
+                            .withRslora(present(m.useRslora(), "use_rslora"));
                     if (m.type().equals(QLORA)) {
-                        scheme = m.quantization() == null || m.quantization().isBlank()
-                                ? DEFAULT_QLORA_SCHEME : QuantScheme.parse(m.quantization());
+                        scheme = QuantScheme.parse(present(m.quantization(), "quantization"));
                     }
                 }
                 case PREFIX -> {
-                    if (m.numVirtualTokens() == null || m.numVirtualTokens() < 1) {
-                        throw new IllegalArgumentException("num_virtual_tokens is " + m.numVirtualTokens()
+                    virtualTokens = present(m.numVirtualTokens(), "num_virtual_tokens");
+                    if (virtualTokens < 1) {
+                        throw new IllegalArgumentException("num_virtual_tokens is " + virtualTokens
                                 + "; prefix tuning needs at least 1");
                     }
-                    virtualTokens = m.numVirtualTokens();
                 }
                 default -> throw new JobFailure(JobFailure.METHOD_NOT_SUPPORTED, "method '" + m.type()
                         + "' is not supported by this trainer; use lora, qlora or prefix");
             }
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_METHOD, "method " + m.type() + ": " + e.getMessage());
+        }
+        if (h.scheduler() == null) {
+            throw new JobFailure(JobFailure.INVALID_HYPERPARAMETERS, "scheduler is missing from the dispatched job;"
+                    + " job-api resolves it (linear, cosine or constant)");
         }
         if (h.checkpointEvery() < 0) {
             throw new JobFailure(JobFailure.INVALID_HYPERPARAMETERS, "checkpoint_every is " + h.checkpointEvery()
@@ -90,34 +92,32 @@ public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, Qu
 
     /** Optimizer updates for the job's epochs over {@code examples} examples, as the Hugging Face Trainer counts them. */
     public long steps(int examples) {
-        return TrainConfig.stepsForEpochs(hyperparameters.nEpochs(), examples, hyperparameters.batchSize(),
-                hyperparameters.gradientAccumulation());
+        return training().steps(examples);
     }
 
-    /**
-     * The engine's settings for {@code examples} training examples. Warmup is
-     * {@code ceil(warmup_ratio * steps)} updates (the Hugging Face Trainer's rule). The engine always
-     * gets a checkpoint interval (the job's, or the whole run when the job asked for none) so that a
-     * pause or a shutdown can save the step it reached; validation runs at each requested checkpoint
-     * and at the end.
-     */
+    /** The engine's settings for {@code examples} training examples ({@link JobSettings.Training#trainConfig}). */
     public TrainConfig trainConfig(int examples) {
-        long steps = steps(examples);
         try {
-            return TrainConfig.builder()
-                    .learningRate(hyperparameters.learningRate())
-                    .maxSteps(steps)
-                    .batchSize(hyperparameters.batchSize())
-                    .gradAccumulation(hyperparameters.gradientAccumulation())
-                    .warmupSteps((long) Math.ceil(hyperparameters.warmupRatio() * steps))
-                    .schedule(LrSchedule.Kind.parse(hyperparameters.scheduler() == null ? "linear" : hyperparameters.scheduler()))
-                    .seed(seed)
-                    .checkpointEvery(engineCheckpointEvery(steps))
-                    .evalEvery(Math.max(0, hyperparameters.checkpointEvery()))
-                    .build();
+            return training().trainConfig(examples, seed);
         } catch (IllegalArgumentException e) {
             throw new JobFailure(JobFailure.INVALID_HYPERPARAMETERS, e.getMessage());
         }
+    }
+
+    private JobSettings.Training training() {
+        return new JobSettings.Training(hyperparameters.nEpochs(), hyperparameters.batchSize(),
+                hyperparameters.learningRate(), hyperparameters.seqLen(), hyperparameters.warmupRatio(),
+                LrSchedule.Kind.parse(hyperparameters.scheduler()), hyperparameters.gradientAccumulation(),
+                hyperparameters.checkpointEvery());
+    }
+
+    /** A value the dispatched job must carry: job-api resolved it. */
+    private static <T> T present(T value, String field) {
+        if (value == null) {
+            throw new IllegalArgumentException(field + " is missing from the dispatched job; job-api resolves every"
+                    + " setting when the job is created (was it dispatched by an older job-api?)");
+        }
+        return value;
     }
 
     /** The checkpoint interval handed to the engine (see {@link #trainConfig}). */

@@ -159,7 +159,7 @@ final class BenchCommand implements Callable<Integer> {
                 double reference = device.isGpu() ? halfGflops : gflops;
                 double seconds = (marks[1] - marks[0]) / 1e9;
                 double tps = (double) steps * batch * seqLen / seconds;
-                double flopsPerToken = TrainingFlops.perToken(model.config(), seqLen, r, loraConfig.resolvedTargets(model.config()));
+                double flopsPerToken = TrainingFlops.perToken(model.config(), seqLen, r, loraConfig.resolvedTargets(model.config().family()));
                 out.put("method", method);
                 out.put("base", QloraBase.schemeOf(model).orElse(model.config().torchDtype()));
                 out.put("layerwise_recompute", model.layerwiseRecompute());
@@ -169,7 +169,7 @@ final class BenchCommand implements Callable<Integer> {
                 out.put("base_share_of_peak_rss", peakRss > 0 ? Math.round(1000.0 * baseBytes / peakRss) / 1000.0 : null);
                 out.put("seq_len", seqLen);
                 out.put("batch", batch);
-                out.put("lora", "r=" + r + " on " + String.join(",", loraConfig.resolvedTargets(model.config())));
+                out.put("lora", "r=" + r + " on " + String.join(",", loraConfig.resolvedTargets(model.config().family())));
                 out.put("measured_steps", steps);
                 out.put("tokens_per_second", Math.round(tps * 10) / 10.0);
                 out.put("model_mflop_per_token", Math.round(flopsPerToken / 1e5) / 10.0);

@@ -36,7 +36,7 @@ final class ChatTemplateKwargs {
         }
         for (java.util.Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
             String name = it.next();
-            String problem = dev.loraforge.engine.data.ChatTemplate.variableProblem(name);
+            String problem = dev.loraforge.engine.data.TemplateVariables.problem(name);
             if (problem != null) {
                 throw new IllegalArgumentException("--chat-template-kwargs key '" + name + "' " + problem);
             }

@@ -30,22 +30,6 @@ public final class ChatTemplate {
     /** Names of the special-token variables a template may read, as in {@code tokenizer_config.json}. */
     public static final List<String> SPECIAL_TOKENS = List.of("bos_token", "eos_token", "unk_token", "pad_token");
 
-    /** Variables the renderer sets itself; extra template arguments (chat_template_kwargs) may not replace them. */
-    public static final java.util.Set<String> RESERVED_VARIABLES = java.util.Set.of("messages", "add_generation_prompt",
-            "tools", "documents", "bos_token", "eos_token", "unk_token", "pad_token", "raise_exception", "strftime_now");
-    private static final java.util.regex.Pattern VARIABLE = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}");
-
-    /**
-     * Why {@code name} cannot be an extra template argument (not a variable name of at most 64 characters, or one the
-     * renderer sets), or null when it can.
-     */
-    public static String variableProblem(String name) {
-        if (!VARIABLE.matcher(name).matches()) {
-            return "is not a template variable name (letters, digits and '_', not starting with a digit, at most 64)";
-        }
-        return RESERVED_VARIABLES.contains(name) ? "is set by the chat template's renderer and cannot be given" : null;
-    }
-
     private final String template;
     private final Map<String, String> specialTokens;
     private final String bosToken;

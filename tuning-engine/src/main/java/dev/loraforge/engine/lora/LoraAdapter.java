@@ -69,7 +69,7 @@ public final class LoraAdapter implements Adapter {
      */
     public static LoraAdapter create(LlamaModel model, LoraConfig config, long seed) {
         LlamaConfig c = model.config();
-        config = config.resolvedFor(c);
+        config = config.resolvedFor(c.family());
         NDManager manager = model.manager().newSubManager();
         Pair[][] pairs = new Pair[c.numHiddenLayers()][WeightLayout.ALL_PROJECTIONS.size()];
         Random random = new Random(seed);

@@ -16,15 +16,13 @@ import java.util.Map;
 public final class WeightLayout {
 
     /** The seven projection modules of separate-projection families, in PEFT/transformers order. */
-    public static final List<String> PROJECTIONS =
-            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+    public static final List<String> PROJECTIONS = Projections.SEPARATE;
 
     /** phi3's four projection modules: fused q/k/v and fused gate/up. */
-    public static final List<String> FUSED_PROJECTIONS = List.of("qkv_proj", "o_proj", "gate_up_proj", "down_proj");
+    public static final List<String> FUSED_PROJECTIONS = Projections.FUSED;
 
     /** Every projection module name of any family (the index space of per-projection tables). */
-    public static final List<String> ALL_PROJECTIONS =
-            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj", "qkv_proj", "gate_up_proj");
+    public static final List<String> ALL_PROJECTIONS = Projections.ALL;
 
     private WeightLayout() {
     }

@@ -70,7 +70,7 @@ public enum Family {
 
     /** The projection modules of a layer, in PEFT/transformers order. */
     public List<String> projections() {
-        return fusedProjections() ? WeightLayout.FUSED_PROJECTIONS : WeightLayout.PROJECTIONS;
+        return fusedProjections() ? Projections.FUSED : Projections.SEPARATE;
     }
 
     /** All model_type values, sorted. */

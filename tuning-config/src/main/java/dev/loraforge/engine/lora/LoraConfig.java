@@ -1,8 +1,7 @@
 package dev.loraforge.engine.lora;
 
 import dev.loraforge.engine.model.Family;
-import dev.loraforge.engine.model.LlamaConfig;
-import dev.loraforge.engine.model.WeightLayout;
+import dev.loraforge.engine.model.Projections;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -34,9 +33,9 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         }
         targetModules = List.copyOf(targetModules);
         for (String t : targetModules) {
-            if (t.equals(ALL_LINEAR) ? targetModules.size() != 1 : !WeightLayout.ALL_PROJECTIONS.contains(t)) {
+            if (t.equals(ALL_LINEAR) ? targetModules.size() != 1 : !Projections.ALL.contains(t)) {
                 throw new IllegalArgumentException("target_modules entry '" + t + "' is not valid; use any of "
-                        + WeightLayout.PROJECTIONS + " (phi3: " + WeightLayout.FUSED_PROJECTIONS + ") or " + ALL_LINEAR
+                        + Projections.SEPARATE + " (phi3: " + Projections.FUSED + ") or " + ALL_LINEAR
                         + " alone");
             }
         }
@@ -51,13 +50,13 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     }
 
     /**
-     * The projection names targeted, in {@link WeightLayout#ALL_PROJECTIONS} order; {@code all-linear} stands
-     * for the seven separate projections here (see {@link #resolvedTargets(LlamaConfig)} for a given model).
+     * The projection names targeted, in {@link Projections#ALL} order; {@code all-linear} stands
+     * for the seven separate projections here (see {@link #resolvedTargets(Family)} for a given model).
      */
     public List<String> resolvedTargets() {
         List<String> out = new ArrayList<>();
-        for (String p : WeightLayout.ALL_PROJECTIONS) {
-            if ((targetModules.contains(ALL_LINEAR) && WeightLayout.PROJECTIONS.contains(p)) || targetModules.contains(p)) {
+        for (String p : Projections.ALL) {
+            if ((targetModules.contains(ALL_LINEAR) && Projections.SEPARATE.contains(p)) || targetModules.contains(p)) {
                 out.add(p);
             }
         }
@@ -65,14 +64,9 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
     }
 
     /**
-     * The projections of {@code model} that this config targets: all of them for {@code all-linear}; a named
-     * module the model does not have (q_proj in phi3's fused layout, say) is an error naming the model's modules.
+     * The projections of a model of {@code family} that this config targets: all of them for {@code all-linear};
+     * a named module the family does not have (q_proj in phi3's fused layout, say) is an error naming its modules.
      */
-    public List<String> resolvedTargets(LlamaConfig model) {
-        return resolvedTargets(model.family());
-    }
-
-    /** As {@link #resolvedTargets(LlamaConfig)}, for any model of {@code family}. */
     public List<String> resolvedTargets(Family family) {
         List<String> available = family.projections();
         if (targetModules.contains(ALL_LINEAR)) {
@@ -95,9 +89,9 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
         return family.fusedProjections() ? List.of("qkv_proj") : List.of("q_proj", "v_proj");
     }
 
-    /** This config with {@code target_modules} spelled out for {@code model} (as PEFT saves it). */
-    public LoraConfig resolvedFor(LlamaConfig model) {
-        return new LoraConfig(r, alpha, dropout, resolvedTargets(model), useRslora, init);
+    /** This config with {@code target_modules} spelled out for a model of {@code family} (as PEFT saves it). */
+    public LoraConfig resolvedFor(Family family) {
+        return new LoraConfig(r, alpha, dropout, resolvedTargets(family), useRslora, init);
     }
 
     /** alpha / r, or alpha / sqrt(r) with rsLoRA. */
