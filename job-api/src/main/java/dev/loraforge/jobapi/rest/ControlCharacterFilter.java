@@ -25,19 +25,19 @@ public class ControlCharacterFilter {
         }
         int at = firstControl(path);
         if (at >= 0) {
-            return Optional.of(refused("The request path contains the control character " + codePoint(path, at)
+            return Optional.of(refused(request, "The request path contains the control character " + codePoint(path, at)
                     + " at character " + at + "; ids and names never contain control characters: remove it.", null));
         }
         MultivaluedMap<String, String> query = request.getUriInfo().getQueryParameters(true);
         for (Map.Entry<String, List<String>> e : query.entrySet()) {
             if (firstControl(e.getKey()) >= 0) {
-                return Optional.of(refused("A query parameter name contains the control character "
+                return Optional.of(refused(request, "A query parameter name contains the control character "
                         + codePoint(e.getKey(), firstControl(e.getKey())) + ": remove it.", null));
             }
             for (String value : e.getValue()) {
                 int i = firstControl(value);
                 if (i >= 0) {
-                    return Optional.of(refused("Query parameter '" + e.getKey() + "' contains the control character "
+                    return Optional.of(refused(request, "Query parameter '" + e.getKey() + "' contains the control character "
                             + codePoint(value, i) + " at character " + i + "; ids, cursors and filters never contain"
                             + " control characters: remove it.", e.getKey()));
                 }
@@ -61,7 +61,8 @@ public class ControlCharacterFilter {
         return String.format("U+%04X", (int) s.charAt(i));
     }
 
-    private static Response refused(String message, String param) {
-        return OpenAiErrorMapper.response(400, "invalid_request_error", message, param, "invalid_characters");
+    private static Response refused(ContainerRequestContext request, String message, String param) {
+        return OpenAiErrorMapper.response(request.getUriInfo(), 400, "invalid_request_error", message, param,
+                "invalid_characters");
     }
 }

@@ -20,6 +20,9 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 @Produces(MediaType.APPLICATION_JSON)
 public class FilesResource {
 
+    /** Longest filename kept, as file systems allow. */
+    static final int MAX_FILENAME = 255;
+
     private final FileService service;
     private final FileRepository files;
     private final JobMapper mapper;
@@ -37,6 +40,17 @@ public class FilesResource {
     public FileObject upload(@RestForm("file") FileUpload file, @RestForm("purpose") String purpose) {
         if (file == null) {
             throw ApiException.invalid("a 'file' part is required (multipart/form-data)", "file");
+        }
+        if (file.fileName() == null || file.fileName().isBlank()) {
+            throw ApiException.invalid("the 'file' part needs a filename (Content-Disposition: form-data; name=\"file\";"
+                    + " filename=\"train.jsonl\")", "file");
+        }
+        if (file.fileName().length() > MAX_FILENAME) {
+            throw ApiException.invalid("the filename is " + file.fileName().length() + " characters long; at most "
+                    + MAX_FILENAME + " are kept: shorten it", "file");
+        }
+        if (ControlCharacterFilter.firstControl(file.fileName()) >= 0) {
+            throw ApiException.invalid("the filename contains a control character: remove it", "file");
         }
         if (purpose == null || purpose.isBlank()) {
             throw ApiException.invalid("'purpose' is required; use 'fine-tune'", "purpose");

@@ -127,6 +127,17 @@ public class OpenAiErrorMapper {
         return "a JSON object";
     }
 
+    /**
+     * A request body that ended before it was whole (a multipart body cut short, framed with another boundary than
+     * its Content-Type names, or empty): the client's fault, a 400.
+     */
+    @ServerExceptionMapper
+    public Response unreadable(java.io.IOException e, UriInfo uri) {
+        return response(uri, 400, "invalid_request_error", "The request body could not be read: " + e.getMessage()
+                + ". A multipart body needs the boundary its Content-Type names, each part framed by it, and the"
+                + " closing boundary.", null, null);
+    }
+
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e, UriInfo uri) {
         LOG.error("unexpected error", e);

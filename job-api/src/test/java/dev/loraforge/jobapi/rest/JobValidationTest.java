@@ -256,4 +256,32 @@ class JobValidationTest {
         given().get("/v1/fine_tuning/jobs?limit=0").then().statusCode(400).body("error.param", equalTo("limit"));
         given().get("/v1/fine_tuning/jobs/" + created.get(0)).then().body("error", nullValue());
     }
+
+    @Test
+    void brokenMultipartAndMissingFilenamesAre400sInTheEnvelopeAndStoreNothing() {
+        long before = fileCount();
+        String part = "--b1\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nfine-tune\r\n"
+                + "--b1\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n{\"text\":\"hi\"}\n\r\n--b1--\r\n";
+        given().contentType("multipart/form-data; boundary=b1").body(part.getBytes(StandardCharsets.UTF_8)).post("/v1/files").then().statusCode(400)
+                .body("error.param", equalTo("file")).body("error.message", containsString("needs a filename"));
+        given().contentType("multipart/form-data; boundary=b1").body(part.substring(0, 60).getBytes(StandardCharsets.UTF_8)).post("/v1/files")
+                .then().statusCode(400).body("error.type", equalTo("invalid_request_error"))
+                .body("error.message", containsString("could not be read"));
+        given().contentType("multipart/form-data; boundary=other").body(part.getBytes(StandardCharsets.UTF_8)).post("/v1/files").then().statusCode(400)
+                .body("error.message", containsString("boundary"));
+        given().multiPart("purpose", "fine-tune").multiPart("file", "x".repeat(256) + ".jsonl",
+                        "{\"text\":\"hi\"}\n".getBytes(StandardCharsets.UTF_8))
+                .post("/v1/files").then().statusCode(400).body("error.message", containsString("at most 255"));
+        assertThat(fileCount()).isEqualTo(before);
+    }
+
+    @Test
+    void refusalsBeforeAnyResourceHaveTheErrorShapeOfTheirApi() {
+        given().urlEncodingEnabled(false).get("/v1/fine_tuning/jobs/a%00b").then().statusCode(400)
+                .body("error.code", equalTo("invalid_characters"));
+        RestAssured.requestSpecification = null;
+        given().urlEncodingEnabled(false).auth().oauth2(TestTenants.ADMIN_KEY).get("/admin/v1/tenants/a%00b/api_keys").then().statusCode(400)
+                .contentType("application/problem+json").body("status", equalTo(400))
+                .body("detail", containsString("U+0000"));
+    }
 }

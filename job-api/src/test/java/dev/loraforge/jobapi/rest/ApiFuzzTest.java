@@ -1,0 +1,224 @@
+package dev.loraforge.jobapi.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.FakeInferenceService;
+import dev.loraforge.kafka.KafkaBrokerResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A bounded, seeded fuzz of every job-api route with valid credentials: {@value #DEFAULT_REQUESTS} requests (or
+ * {@code -Dfuzz.requests}) built from valid ones by mutating ids, query parameters, JSON values and types, bodies,
+ * content types and multipart framing ({@link RequestFuzzer}). Every answer must be below 500, and every 4xx must
+ * carry the error shape of its API: OpenAI's envelope on {@code /v1}, problem details on {@code /admin}. A failure
+ * prints each offending request with its seed ({@code -Dfuzz.seed}) so that it replays exactly.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(FakeInferenceService.class)
+class ApiFuzzTest {
+
+    static final int DEFAULT_REQUESTS = 2400;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @AfterEach
+    void reset() {
+        RestAssured.requestSpecification = null;
+    }
+
+    @Test
+    void noRequestGetsA5xxAndEveryRefusalHasTheEnvelope() throws Exception {
+        long seed = Long.getLong("fuzz.seed", 20261206L);
+        int count = Integer.getInteger("fuzz.requests", DEFAULT_REQUESTS);
+        TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("fuzz"));
+        TestTenants.Tenant other = TestTenants.create("fuzz-other");
+        Map<String, List<String>> known = knownIds(tenant, other);
+        RestAssured.requestSpecification = null;
+
+        RequestFuzzer fuzzer = new RequestFuzzer(new Random(seed), known, routes());
+        int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+
+        List<String> failures = new ArrayList<>();
+        Map<String, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            RequestFuzzer.FuzzRequest request = fuzzer.next();
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Authorization", "Bearer "
+                    + (request.route().path().startsWith("/admin") ? TestTenants.ADMIN_KEY : tenant.key()));
+            if (request.contentType() != null) {
+                headers.put("Content-Type", request.contentType());
+            }
+            RawHttp.Answer answer;
+            try {
+                answer = RawHttp.send(port, request.route().method(), request.rawPathAndQuery(), headers, request.body());
+            } catch (IOException | RuntimeException e) {
+                failures.add("#" + i + " " + request + " -> no answer: " + e);
+                continue;
+            }
+            int status = answer.status();
+            statuses.merge(request.route().method() + " " + request.route().path() + " " + status, 1, Integer::sum);
+            String contentType = answer.contentType();
+            String body = new String(answer.body(), StandardCharsets.UTF_8);
+            String problem = judge(request.route().path(), status, contentType, body);
+            if (problem != null && status == 400 && body.isEmpty() && !validUri(request.rawPathAndQuery())) {
+                problem = null; // refused by the HTTP server before any application code: see validUri
+            }
+            if (problem != null) {
+                failures.add("#" + i + " " + request + " -> " + status + " " + contentType + " " + abbreviate(body)
+                        + ": " + problem);
+            }
+        }
+        statuses.forEach((k, v) -> System.out.println("fuzz " + k + " x" + v));
+        assertThat(failures).as("seed " + seed + ", " + count + " requests").isEmpty();
+        assertThat(statuses.keySet().stream().filter(k -> k.endsWith(" 200")).count())
+                .as("valid requests are part of the mix").isGreaterThan(5);
+    }
+
+    /** Null when the answer is acceptable, else what is wrong with it. */
+    static String judge(String routePath, int status, String contentType, String body) {
+        if (status >= 500) {
+            return "a 5xx";
+        }
+        if (status < 400) {
+            return null;
+        }
+        JsonNode json;
+        try {
+            json = JSON.readTree(body);
+        } catch (IOException e) {
+            return "a " + status + " whose body is not JSON";
+        }
+        if (json == null) {
+            return "a " + status + " with an empty body";
+        }
+        if (routePath.startsWith("/admin")) {
+            if (!contentType.startsWith("application/problem+json") || json.path("status").asInt() != status
+                    || json.path("detail").asText("").isBlank()) {
+                return "an admin " + status + " without problem details";
+            }
+            return null;
+        }
+        JsonNode error = json.path("error");
+        if (!contentType.startsWith("application/json") || !error.path("message").isTextual()
+                || error.path("message").asText().isBlank() || !error.path("type").isTextual() || !error.has("param")
+                || !error.has("code")) {
+            return "a " + status + " without OpenAI's error envelope";
+        }
+        return null;
+    }
+
+    /**
+     * Whether {@code target} is a URI at all (RFC 3986, as {@link URI} reads it). One that is not (a '%' not followed
+     * by two hex digits) is refused by Quarkus' HTTP server with a bare 400 before any route, filter or mapper of the
+     * application sees it, and no HTTP client library sends one; every other refusal carries the API's error shape.
+     */
+    static boolean validUri(String target) {
+        try {
+            new URI(target);
+            return true;
+        } catch (URISyntaxException e) {
+            return false;
+        }
+    }
+
+    /** Ids that exist, so that the fuzz reaches past the lookups: the caller's own and another tenant's. */
+    private static Map<String, List<String>> knownIds(TestTenants.Tenant tenant, TestTenants.Tenant other) {
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        String jobId = JobFlowTest.createJob(fileId);
+        List<String> webhooks = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            webhooks.add(RestAssured.given().contentType("application/json")
+                    .body("{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"fine_tuning.job.succeeded\"]}")
+                    .post("/v1/webhooks").then().statusCode(200).extract().path("id"));
+        }
+        TestTenants.actAs(other);
+        String otherFile = JobFlowTest.upload("{\"text\":\"theirs\"}\n");
+        String otherJob = JobFlowTest.createJob(otherFile);
+        TestTenants.actAs(tenant);
+        RestAssured.requestSpecification = null;
+        String spareKey = RestAssured.given().auth().oauth2(TestTenants.ADMIN_KEY).contentType("application/json")
+                .body("{\"name\":\"spare\"}").post("/admin/v1/tenants/{id}/api_keys", tenant.id())
+                .then().statusCode(200).extract().path("id");
+        TestTenants.actAs(tenant);
+        Map<String, List<String>> known = new LinkedHashMap<>();
+        known.put("fileId", List.of(fileId, otherFile));
+        known.put("jobId", List.of(jobId, otherJob));
+        known.put("webhookId", webhooks.subList(0, 1)); // kept, so that the routes of a webhook are reached
+        known.put("spareWebhookId", webhooks.subList(1, webhooks.size())); // deleted by the fuzz
+        known.put("model", List.of(FakeArtifactStore.BASE_MODEL, "ft:" + FakeArtifactStore.BASE_MODEL + ":x:" + jobId));
+        known.put("tenantId", List.of(tenant.id(), other.id()));
+        known.put("keyId", List.of(spareKey));
+        return known;
+    }
+
+    /** Every route of job-api with a valid request of each; {@code {name}} path segments take known ids. */
+    private static List<RequestFuzzer.Route> routes() {
+        String job = "{\"model\":\"tiny-llama\",\"training_file\":\"{fileId}\",\"validation_file\":\"{fileId}\","
+                + "\"hyperparameters\":{\"n_epochs\":1,\"batch_size\":2,\"learning_rate_multiplier\":0.5},"
+                + "\"suffix\":\"fz\",\"seed\":3,\"method\":{\"type\":\"supervised\",\"supervised\":{\"hyperparameters\":"
+                + "{\"n_epochs\":\"auto\"}}},\"adapter\":{\"type\":\"lora\",\"r\":4,\"alpha\":8,\"dropout\":0.1,"
+                + "\"target_modules\":[\"q_proj\",\"v_proj\"],\"use_rslora\":false},\"chat_template_kwargs\":"
+                + "{\"enable_thinking\":false},\"metadata\":{\"team\":\"fuzz\"},\"integrations\":[]}";
+        String chat = "{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"system\",\"content\":\"Be brief.\"},"
+                + "{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":8,\"temperature\":0.7,\"top_p\":0.9,"
+                + "\"seed\":1,\"stop\":[\"\\n\"],\"stream\":false}";
+        String completion = "{\"model\":\"tiny-llama\",\"prompt\":\"Once\",\"max_tokens\":8,\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}";
+        List<String> page = List.of("after", "limit");
+        return List.of(
+                RequestFuzzer.Route.multipart("POST", "/v1/files"),
+                RequestFuzzer.Route.of("GET", "/v1/files/{fileId}", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs", List.of(), job),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs", List.of("after", "limit", "metadata[team]", "metadata"), null),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs/{jobId}/cancel", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs/{jobId}/pause", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs/{jobId}/resume", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/events", page, null),
+                // a stream of an existing job stays open: only refusals are fuzzed here (JobEventStreamTest has the rest)
+                RequestFuzzer.Route.refusalsOnly("GET", "/v1/fine_tuning/jobs/{jobId}/events/stream", List.of("after")),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/checkpoints", page, null),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/adapter", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/lineage", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/models", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/models/{model}", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/chat/completions", List.of(), chat),
+                RequestFuzzer.Route.of("POST", "/v1/completions", List.of(), completion),
+                RequestFuzzer.Route.of("POST", "/v1/webhooks", List.of(), "{\"url\":\"http://127.0.0.1:9/h\","
+                        + "\"events\":[\"fine_tuning.job.failed\"],\"description\":\"fz\"}"),
+                RequestFuzzer.Route.of("GET", "/v1/webhooks", page, null),
+                RequestFuzzer.Route.of("GET", "/v1/webhooks/{webhookId}", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/v1/webhooks/{webhookId}/rotate_secret", List.of(), "{\"grace_period_seconds\":60}"),
+                RequestFuzzer.Route.of("GET", "/v1/webhooks/{webhookId}/deliveries", page, null),
+                RequestFuzzer.Route.of("DELETE", "/v1/webhooks/{spareWebhookId}", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/admin/v1/tenants", List.of(), "{\"name\":\"fz\",\"max_running_jobs\":2,"
+                        + "\"max_queued_jobs\":50,\"max_file_bytes\":1048576}"),
+                RequestFuzzer.Route.of("GET", "/admin/v1/tenants", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), "{\"name\":\"k\"}"),
+                RequestFuzzer.Route.of("GET", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), null),
+                RequestFuzzer.Route.of("DELETE", "/admin/v1/api_keys/{keyId}", List.of(), null));
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
+    }
+}
