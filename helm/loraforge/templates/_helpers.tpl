@@ -57,6 +57,30 @@ release name already contains "loraforge"), cut to the 63 characters Kubernetes 
 {{- if .Values.jobApi.existingSecret -}}{{ .Values.jobApi.existingSecretAdminKeyKey }}{{- else -}}admin-key{{- end -}}
 {{- end -}}
 
+{{/* Secret and key holding the platform's service key. */}}
+{{- define "loraforge.generatedServiceKeySecretName" -}}
+{{- printf "%s-service-key" (include "loraforge.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- define "loraforge.serviceKeySecretName" -}}
+{{- if .Values.serviceAuth.existingSecret -}}
+{{- .Values.serviceAuth.existingSecret -}}
+{{- else if .Values.serviceAuth.key -}}
+{{- include "loraforge.secretName" . -}}
+{{- else -}}
+{{- include "loraforge.generatedServiceKeySecretName" . -}}
+{{- end -}}
+{{- end -}}
+{{- define "loraforge.serviceKeySecretKey" -}}
+{{- if .Values.serviceAuth.existingSecret -}}{{ .Values.serviceAuth.existingSecretKey }}{{- else -}}service-key{{- end -}}
+{{- end -}}
+{{- define "loraforge.serviceKeyEnv" -}}
+- name: LORAFORGE_SERVICE_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "loraforge.serviceKeySecretName" . }}
+      key: {{ include "loraforge.serviceKeySecretKey" . }}
+{{- end -}}
+
 {{/* Labels. Argument: dict "root" $ "component" "<name>". */}}
 {{- define "loraforge.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "loraforge.name" .root }}
@@ -144,6 +168,7 @@ affinity:
       key: KAFKA_BOOTSTRAP_SERVERS
 - name: JAVA_OPTS
   value: {{ .values.javaOpts | quote }}
+{{ include "loraforge.serviceKeyEnv" .root }}
 {{- end -}}
 
 {{/* The port and JVM flags of a service without database or Kafka (inference-service). */}}
@@ -152,6 +177,7 @@ affinity:
   value: {{ .values.port | quote }}
 - name: JAVA_OPTS
   value: {{ .values.javaOpts | quote }}
+{{ include "loraforge.serviceKeyEnv" .root }}
 {{- end -}}
 
 {{/* Container port and the three probes on the Quarkus health endpoints. */}}

@@ -3,9 +3,12 @@ package dev.loraforge.systemtests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.loraforge.contracts.auth.ServiceTokens;
 import dev.loraforge.kafka.LocalKafka;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +25,8 @@ final class Platform implements AutoCloseable {
     final Path root;
     final Path work;
     final String adminKey = "it-admin-" + UUID.randomUUID();
+    /** The platform's service key: the services' tokens for each other are signed with it. */
+    final String serviceKey = "it-service-" + UUID.randomUUID();
     final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private final TestDatabase db;
     private LocalKafka kafka;
@@ -55,6 +60,7 @@ final class Platform implements AutoCloseable {
         Path logs = root.resolve("system-tests/target/it-logs");
         Map<String, String> env = Map.of(
                 "JOBAPI_ADMIN_KEY", adminKey,
+                "LORAFORGE_SERVICE_KEY", serviceKey,
                 "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                 "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
                 "QUARKUS_DATASOURCE_USERNAME", db.user(),
@@ -112,7 +118,13 @@ final class Platform implements AutoCloseable {
     }
 
     ApiClient store() {
-        return new ApiClient(service("artifact-store").url(), null);
+        return new ApiClient(service("artifact-store").url(), operatorToken("artifact-store"));
+    }
+
+    /** An operator's service token for an internal service, valid for an hour (as {@code bin/platform token}). */
+    String operatorToken(String audience) {
+        return ServiceTokens.issue(serviceKey.getBytes(StandardCharsets.UTF_8), "operator", audience, Instant.now(),
+                Duration.ofHours(1));
     }
 
     /** A new tenant with its own API key, as the operator creates it. */

@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.messaging;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static dev.loraforge.artifacts.testing.Registry.artifact;
 import static dev.loraforge.artifacts.testing.Registry.baseModel;
 import static dev.loraforge.artifacts.testing.Registry.blob;
@@ -30,6 +32,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class CheckpointConsumerTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static void publish(String topic, String key, EventEnvelope<?> event) {
         new TopicProbe(KafkaBrokerResource.broker().bootstrapServers()).publish(topic, key, EventCodec.encode(event));

@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.messaging;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -23,6 +25,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class JobOutcomeConsumerTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static void publish(String key, String value) {
         new TopicProbe(KafkaBrokerResource.broker().bootstrapServers()).publish(Topics.JOB_OUTCOME, key, value);

@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static dev.loraforge.artifacts.testing.Registry.artifact;
 import static dev.loraforge.artifacts.testing.Registry.baseModel;
 import static dev.loraforge.artifacts.testing.Registry.blob;
@@ -32,6 +34,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class ArtifactResourceTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static Map<String, Object> training(String seed) {
         return Map.of("hyperparameters", Map.of("learning_rate", 2e-4, "r", 8, "alpha", 16, "n_epochs", 3),

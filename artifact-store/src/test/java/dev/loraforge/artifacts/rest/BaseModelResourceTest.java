@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static dev.loraforge.artifacts.testing.Registry.unique;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -30,6 +32,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class BaseModelResourceTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static Path scratch(String name) throws IOException {
         Path root = Path.of("target", "model-dirs").toAbsolutePath();

@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -37,6 +39,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(KafkaBrokerResource.class)
 class BlobResourceTest {
 
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
+
     private static final long MB = 1024 * 1024;
 
     @TestHTTPResource("/api/v1/blobs")
@@ -45,6 +52,7 @@ class BlobResourceTest {
     @Inject
     BlobStorage storage;
 
+    private static final String TOKEN = dev.loraforge.contracts.auth.ServiceAuth.operatorAuthorization(OperatorToken.AUDIENCE);
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private FileSystemBlobStorage fs() {
@@ -93,7 +101,7 @@ class BlobResourceTest {
             }
         };
 
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(blobs)
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(blobs).header("Authorization", TOKEN)
                 .header("Content-Type", "application/octet-stream")
                 .PUT(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(() -> body), size))
                 .build(), HttpResponse.BodyHandlers.ofString());
@@ -102,7 +110,7 @@ class BlobResourceTest {
         assertThat(put.body()).contains("\"digest\":\"" + expected + "\"", "\"size\":" + size);
         assertThat(seenOnDisk.get()).isGreaterThanOrEqualTo(size / 4);
 
-        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(URI.create(blobs + "/" + expected)).build(),
+        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(URI.create(blobs + "/" + expected)).header("Authorization", TOKEN).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(get.statusCode()).isEqualTo(200);
         assertThat(get.headers().firstValueAsLong("Content-Length")).hasValue(size);
@@ -230,7 +238,7 @@ class BlobResourceTest {
     void aCorruptedLargeBlobIsCutOffBeforeItsLastBytes() throws Exception {
         long size = 20 * MB; // above artifacts.verify-before-send-max-size: verified while streaming
         long seed = System.nanoTime();
-        HttpResponse<String> put = http.send(HttpRequest.newBuilder(blobs)
+        HttpResponse<String> put = http.send(HttpRequest.newBuilder(blobs).header("Authorization", TOKEN)
                 .PUT(HttpRequest.BodyPublishers.fromPublisher(
                         HttpRequest.BodyPublishers.ofInputStream(() -> new GeneratedContent(size, seed)), size))
                 .header("Content-Type", "application/octet-stream").build(), HttpResponse.BodyHandlers.ofString());
@@ -238,7 +246,7 @@ class BlobResourceTest {
         Digest digest = Digest.parse(GeneratedContent.digest(size, seed));
         flipByte(digest, size / 2);
 
-        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(URI.create(blobs + "/" + digest)).build(),
+        HttpResponse<InputStream> get = http.send(HttpRequest.newBuilder(URI.create(blobs + "/" + digest)).header("Authorization", TOKEN).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         long received = 0;
         IOException failure = null;

@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.artifacts.OperatorToken;
 import static dev.loraforge.artifacts.testing.Registry.blob;
 import static dev.loraforge.artifacts.testing.Registry.dataset;
 import static dev.loraforge.artifacts.testing.Registry.quantized;
@@ -33,6 +35,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
 class ContractProviderTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

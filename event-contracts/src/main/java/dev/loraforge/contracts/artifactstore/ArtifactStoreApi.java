@@ -24,6 +24,7 @@ import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
  */
 @RegisterRestClient(configKey = "artifact-store")
 @RegisterProvider(ArtifactStoreErrors.class)
+@RegisterProvider(dev.loraforge.contracts.auth.ServiceTokenFilter.class)
 @Path("/api/v1")
 @Produces(MediaType.APPLICATION_JSON)
 public interface ArtifactStoreApi {

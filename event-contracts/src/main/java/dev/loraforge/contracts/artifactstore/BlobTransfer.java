@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.function.Supplier;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -44,11 +45,23 @@ public final class BlobTransfer {
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final Duration timeout;
+    private final Supplier<String> authorization;
 
-    /** {@code baseUrl}: artifact-store's root URL; {@code timeout}: the most one transfer may take. */
-    public BlobTransfer(String baseUrl, Duration timeout) {
+    /**
+     * {@code baseUrl}: artifact-store's root URL; {@code timeout}: the most one transfer may take;
+     * {@code authorization}: the {@code Authorization} header of each request, this service's token for artifact-store
+     * ({@code () -> ServiceAuth.authorizationFor("artifact-store")}).
+     */
+    public BlobTransfer(String baseUrl, Duration timeout, Supplier<String> authorization) {
         this.base = baseUrl.replaceAll("/+$", "");
         this.timeout = timeout;
+        this.authorization = authorization;
+    }
+
+    /** A transfer with this service's own token for artifact-store. */
+    public static BlobTransfer authenticated(String baseUrl, Duration timeout) {
+        return new BlobTransfer(baseUrl, timeout,
+                () -> dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(dev.loraforge.contracts.auth.ServiceTokenFilter.ARTIFACT_STORE));
     }
 
     /** Stores a file; {@code digest}, when known, is checked by artifact-store against what arrived. */
@@ -152,7 +165,7 @@ public final class BlobTransfer {
     /** The blob's bytes as a stream (not checked: the caller reads as far as it needs); the caller closes it. */
     public InputStream open(String digest) {
         try {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest))
+            HttpResponse<InputStream> response = http.send(authorized(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest)))
                     .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 String body;
@@ -171,7 +184,7 @@ public final class BlobTransfer {
     }
 
     private BlobView put(HttpRequest.BodyPublisher body, String digest) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri("/api/v1/blobs")).timeout(timeout)
+        HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/v1/blobs"))).timeout(timeout)
                 .header("Content-Type", "application/octet-stream").PUT(body);
         if (digest != null) {
             request.header(DIGEST_HEADER, digest);
@@ -229,5 +242,10 @@ public final class BlobTransfer {
 
     private static String describe(IOException e) {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        String value = authorization == null ? null : authorization.get();
+        return value == null ? request : request.header("Authorization", value);
     }
 }

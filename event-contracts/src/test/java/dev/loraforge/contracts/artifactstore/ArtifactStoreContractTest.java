@@ -97,7 +97,7 @@ class ArtifactStoreContractTest {
         Path file = Files.writeString(tmp.resolve("data.jsonl"), "{\"a\":1}\n");
         String fileDigest = sha256(Files.readAllBytes(file));
         ArtifactStoreGuard guard = new ArtifactStoreGuard("test-transfers", Duration.ofSeconds(20), null);
-        BlobTransfer blobs = new BlobTransfer(base, Duration.ofSeconds(10));
+        BlobTransfer blobs = new BlobTransfer(base, Duration.ofSeconds(10), null);
 
         BlobView blob = guard.call(() -> blobs.put(file, fileDigest));
 
@@ -111,7 +111,7 @@ class ArtifactStoreContractTest {
             refused.incrementAndGet();
             return new Answer(400, ContractSamples.text(ContractSamples.PROBLEM));
         });
-        BlobTransfer refusingBlobs = new BlobTransfer(refusing, Duration.ofSeconds(10));
+        BlobTransfer refusingBlobs = new BlobTransfer(refusing, Duration.ofSeconds(10), null);
         assertThatThrownBy(() -> guard.call(() -> refusingBlobs.put(file, null)))
                 .isInstanceOfSatisfying(ArtifactStoreException.class, e -> {
                     assertThat(e.status()).isEqualTo(400);
@@ -140,7 +140,7 @@ class ArtifactStoreContractTest {
             return new Answer(200, body);
         });
         ArtifactStoreGuard guard = new ArtifactStoreGuard("test-downloads", Duration.ofSeconds(20), null);
-        BlobTransfer blobs = new BlobTransfer(base, Duration.ofSeconds(10));
+        BlobTransfer blobs = new BlobTransfer(base, Duration.ofSeconds(10), null);
         Path target = tmp.resolve("copy");
 
         guard.run(() -> blobs.downloadDirectory(digest, target));
@@ -151,7 +151,7 @@ class ArtifactStoreContractTest {
 
         String missing = serve(ex -> new Answer(404, "{\"detail\":\"no blob " + digest + " is stored\"}"));
         Path nowhere = tmp.resolve("nowhere");
-        assertThatThrownBy(() -> guard.run(() -> new BlobTransfer(missing, Duration.ofSeconds(5))
+        assertThatThrownBy(() -> guard.run(() -> new BlobTransfer(missing, Duration.ofSeconds(5), null)
                 .downloadDirectory(digest, nowhere)))
                 .isInstanceOfSatisfying(ArtifactStoreException.class, e -> assertThat(e.notFound()).isTrue());
         assertThat(nowhere).doesNotExist();
@@ -167,7 +167,7 @@ class ArtifactStoreContractTest {
         AtomicInteger tries = new AtomicInteger();
         ArtifactStoreGuard guard = new ArtifactStoreGuard("test-down-" + retryMillis,
                 Duration.ofMillis(retryMillis), Duration.ofSeconds(5));
-        BlobTransfer blobs = new BlobTransfer("http://127.0.0.1:" + port, Duration.ofSeconds(5));
+        BlobTransfer blobs = new BlobTransfer("http://127.0.0.1:" + port, Duration.ofSeconds(5), null);
         long start = System.nanoTime();
         assertThatThrownBy(() -> guard.call(() -> {
             tries.incrementAndGet();

@@ -22,7 +22,7 @@ public class ArtifactStoreClient {
     private final ArtifactStoreGuard guard;
 
     public ArtifactStoreClient(InferenceConfig config) {
-        this.blobs = new BlobTransfer(config.artifactStoreUrl(), Duration.ofMinutes(30));
+        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(30));
         this.guard = new ArtifactStoreGuard("inference-artifact-store", config.artifactStoreRetry(), null);
     }
 

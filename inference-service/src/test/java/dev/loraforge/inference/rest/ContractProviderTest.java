@@ -1,5 +1,7 @@
 package dev.loraforge.inference.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.inference.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +27,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(StandInArtifactStore.class)
 class ContractProviderTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

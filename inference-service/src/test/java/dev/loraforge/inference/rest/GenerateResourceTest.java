@@ -1,5 +1,7 @@
 package dev.loraforge.inference.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.inference.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -29,6 +31,11 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @WithTestResource(StandInArtifactStore.class)
 class GenerateResourceTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -224,5 +231,25 @@ class GenerateResourceTest {
     void healthMetricsAndOpenApi() {
         given().get("/q/health/live").then().statusCode(200);
         given().get("/q/openapi").then().statusCode(200).body(containsString("/internal/v1/generate"));
+    }
+
+    @Test
+    void generationNeedsJobApisTokenForThisService() {
+        io.restassured.RestAssured.requestSpecification = null; // no token unless a call adds one
+        String body = "{\"base_digest\":\"sha256:" + "0".repeat(64) + "\",\"prompt\":\"hi\",\"max_tokens\":1}";
+        given().contentType("application/json").body(body)
+                .post("/internal/v1/generate").then().statusCode(401)
+                .body("detail", org.hamcrest.Matchers.containsString("no service token"));
+        // another service's credentials: job-api's token for artifact-store, and the trainer's, which may not call here
+        String key = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("loraforge.service-auth.key", String.class);
+        given().header("Authorization", new dev.loraforge.contracts.auth.ServiceTokens("job-api", key, java.time.Clock.systemUTC())
+                        .authorization("artifact-store")).contentType("application/json").body(body)
+                .post("/internal/v1/generate").then().statusCode(401)
+                .body("detail", org.hamcrest.Matchers.containsString("not for 'inference-service'"));
+        given().header("Authorization", new dev.loraforge.contracts.auth.ServiceTokens("trainer-service", key, java.time.Clock.systemUTC())
+                        .authorization("inference-service")).contentType("application/json").body(body)
+                .post("/internal/v1/generate").then().statusCode(401)
+                .body("detail", org.hamcrest.Matchers.containsString("'trainer-service' may not call inference-service"));
+        given().get("/q/health/live").then().statusCode(200);
     }
 }

@@ -55,7 +55,7 @@ public class ArtifactStoreClient {
     public ArtifactStoreClient(@RestClient ArtifactStoreApi api, JobApiConfig config, ObjectMapper json) {
         this.api = api;
         this.json = json;
-        this.blobs = new BlobTransfer(config.artifactStoreUrl(), Duration.ofMinutes(10));
+        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(10));
         this.calls = new ArtifactStoreGuard("jobapi-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(10));
         this.transfers = new ArtifactStoreGuard("jobapi-artifact-store-transfers", config.artifactStoreRetry(), null);
     }

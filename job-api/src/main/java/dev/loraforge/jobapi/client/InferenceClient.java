@@ -32,6 +32,9 @@ import java.util.stream.Stream;
 @ApplicationScoped
 public class InferenceClient {
 
+    /** inference-service's name, the audience of job-api's tokens for it. */
+    static final String INFERENCE_SERVICE = "inference-service";
+
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
     private final ObjectMapper json;
@@ -92,6 +95,7 @@ public class InferenceClient {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(base + Generation.PATH)).timeout(timeout)
                     .header("Content-Type", "application/json")
+                    .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE))
                     .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request), StandardCharsets.UTF_8))
                     .build(), handler);
         } catch (IOException e) {

@@ -38,7 +38,7 @@ public class ArtifactStoreClient {
     public ArtifactStoreClient(@RestClient ArtifactStoreApi api, QuantConfig config, ObjectMapper json) {
         this.api = api;
         this.json = json;
-        this.blobs = new BlobTransfer(config.artifactStoreUrl(), Duration.ofMinutes(30));
+        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(30));
         this.calls = new ArtifactStoreGuard("quant-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(30));
         this.transfers = new ArtifactStoreGuard("quant-artifact-store-transfers", config.artifactStoreRetry(), null);
     }

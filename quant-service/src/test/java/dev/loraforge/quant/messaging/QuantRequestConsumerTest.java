@@ -1,5 +1,7 @@
 package dev.loraforge.quant.messaging;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.quant.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -37,6 +39,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class QuantRequestConsumerTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     @Test
     void requestsSentTogetherShareOneQuantizationAndLaterOnesAreAnsweredFromTheRow() throws Exception {

@@ -1,5 +1,7 @@
 package dev.loraforge.quant.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.quant.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,6 +35,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class QuantizationResourceTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     @Test
     void aBaseModelIsPreQuantizedByNameAndItsFiguresAreShown() throws Exception {
@@ -137,5 +144,14 @@ class QuantizationResourceTest {
                 .body("detail", containsString(message))
                 .body("errors.field", hasItem(field))
                 .body("errors.find { it.field == '" + field + "' }.message", containsString(message));
+    }
+
+    @Test
+    void quantizationsNeedAServiceTokenForThisService() {
+        io.restassured.RestAssured.requestSpecification = null; // no token unless a call adds one
+        given().get("/api/v1/quantizations").then().statusCode(401)
+                .contentType("application/problem+json");
+        given().header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.operatorAuthorization("trainer-service"))
+                .get("/api/v1/quantizations").then().statusCode(401);
     }
 }

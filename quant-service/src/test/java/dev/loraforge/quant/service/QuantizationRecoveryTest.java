@@ -1,5 +1,7 @@
 package dev.loraforge.quant.service;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.quant.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -42,6 +44,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class QuantizationRecoveryTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     @Inject
     QuantizationRepository repository;

@@ -238,6 +238,13 @@ class PlatformLauncherTest {
                 .containsEntry("JOBAPI_INFERENCE_URL", "http://127.0.0.1:" + ports.get("inference-service"))
                 .containsEntry("JOBAPI_ADMIN_KEY", Files.readString(home.resolve("admin-key")));
         assertThat(jobApi.get("JOBAPI_ADMIN_KEY")).hasSizeGreaterThanOrEqualTo(32);
+        String serviceKey = Files.readString(home.resolve("service-key"));
+        assertThat(serviceKey).hasSizeGreaterThanOrEqualTo(32).isNotEqualTo(jobApi.get("JOBAPI_ADMIN_KEY"));
+        for (String service : Repo.SERVICES) {
+            Map<String, String> dump = readEnvDump(home.resolve("fake/" + service + ".env"));
+            assertThat(dump).as(service).containsEntry("LORAFORGE_SERVICE_KEY", serviceKey)
+                    .containsEntry("QUARKUS_HTTP_HOST", service.equals("job-api") ? "0.0.0.0" : "127.0.0.1");
+        }
         assertThat(jobApi.get("jvm")).contains("-Xmx512m");
         Map<String, String> trainer = readEnvDump(home.resolve("fake/trainer-service.env"));
         assertThat(trainer).containsEntry("TRAINER_ARTIFACT_STORE_URL", store)

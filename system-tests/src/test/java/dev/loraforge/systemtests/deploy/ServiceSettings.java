@@ -34,6 +34,9 @@ final class ServiceSettings {
             "QUARKUS_DATASOURCE_PASSWORD",
             "KAFKA_BOOTSTRAP_SERVERS");
 
+    /** The platform's service key, read by every service (event-contracts' ServiceAuth). */
+    static final String SERVICE_KEY = "LORAFORGE_SERVICE_KEY";
+
     /** Read by the image's start command (src/main/docker/Dockerfile.jvm), not by the service. */
     static final String JAVA_OPTS = "JAVA_OPTS";
 
@@ -60,6 +63,7 @@ final class ServiceSettings {
     static Set<String> required(String service) {
         Set<String> required = new TreeSet<>(Repo.usesDatabaseAndKafka(service) ? COMMON : Set.of("QUARKUS_HTTP_PORT"));
         required.addAll(SPECIFIC.get(service));
+        required.add(SERVICE_KEY);
         required.remove("TRAINER_WORKER_ID");
         return required;
     }
@@ -158,6 +162,10 @@ final class ServiceSettings {
         if (JAVA_OPTS.equals(variable)) {
             return dockerfile.contains("$JAVA_OPTS") ? null
                     : where + " sets JAVA_OPTS on " + service + ", but its Dockerfile.jvm does not pass $JAVA_OPTS to java";
+        }
+        if (SERVICE_KEY.equals(variable)) {
+            return readByService.contains(variable) ? null
+                    : where + " sets " + variable + " on " + service + ", but its application.properties does not read it";
         }
         if (!SPECIFIC.get(service).contains(variable)) {
             return where + " sets " + variable + " on " + service + ", which is not one of its settings "

@@ -33,7 +33,7 @@ public class ArtifactStoreClient {
 
     public ArtifactStoreClient(@RestClient ArtifactStoreApi api, TrainerConfig config) {
         this.api = api;
-        this.blobs = new BlobTransfer(config.artifactStoreUrl(), Duration.ofMinutes(30));
+        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(30));
         this.calls = new ArtifactStoreGuard("trainer-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(30));
         this.transfers = new ArtifactStoreGuard("trainer-artifact-store-transfers", config.artifactStoreRetry(), null);
     }

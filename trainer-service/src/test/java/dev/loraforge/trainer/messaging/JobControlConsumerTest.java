@@ -1,5 +1,7 @@
 package dev.loraforge.trainer.messaging;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.trainer.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -33,6 +35,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class JobControlConsumerTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     /** 8 examples in batches of 2 for 1,000 epochs: 4,000 updates, far more than run before a request arrives. */
     private static final int LONG_EPOCHS = 1000;

@@ -1,5 +1,7 @@
 package dev.loraforge.trainer.messaging;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.trainer.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
@@ -50,6 +52,11 @@ import org.junit.jupiter.api.io.TempDir;
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class JobDispatchConsumerTest {
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -1,5 +1,7 @@
 package dev.loraforge.trainer.rest;
 
+import org.junit.jupiter.api.BeforeEach;
+import dev.loraforge.trainer.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
@@ -20,6 +22,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(StandInArtifactStore.class)
 class AttemptResourceTest {
 
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
+
     @Test
     void unknownJobAnswers404() {
         given().get("/api/v1/attempts/{id}", Jobs.newJobId()).then().statusCode(404);
@@ -30,5 +37,14 @@ class AttemptResourceTest {
         given().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
                 .body("checks.name", hasItem("Kafka"));
+    }
+
+    @Test
+    void theOperatorsViewNeedsAServiceTokenForThisService() {
+        io.restassured.RestAssured.requestSpecification = null; // no token unless a call adds one
+        given().get("/api/v1/attempts/{id}", Jobs.newJobId()).then().statusCode(401)
+                .contentType("application/problem+json").body("code", equalTo("service_token_invalid"));
+        given().header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.operatorAuthorization("quant-service"))
+                .get("/api/v1/attempts/{id}", Jobs.newJobId()).then().statusCode(401);
     }
 }
