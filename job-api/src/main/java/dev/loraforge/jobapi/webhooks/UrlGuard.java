@@ -1,26 +1,33 @@
 package dev.loraforge.jobapi.webhooks;
 
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
-import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * Keeps webhook deliveries off the platform's own network (server-side request forgery): an
  * endpoint URL is {@code http} or {@code https} with a host, and, unless private URLs are allowed,
- * every address its host resolves to must be public. Checked when the endpoint is created and
- * again before every attempt, since DNS answers change.
+ * every address its host resolves to must be an ordinary public address that is not this host's.
+ * Checked when the endpoint is created and again at every attempt, which connects only to an
+ * address that attempt's check passed ({@link #resolve}): a DNS answer changed in between (DNS
+ * rebinding) is judged before anything is sent.
  *
- * <p>Refused: unspecified (0.0.0.0/8, ::), loopback (127/8, ::1), private (10/8, 172.16/12,
- * 192.168/16), link-local (169.254/16 with the cloud metadata address 169.254.169.254, fe80::/10),
- * unique-local IPv6 (fc00::/7, with fd00:ec2::254), multicast, shared address space 100.64/10
- * (with the metadata address 100.100.100.200), 192.0.0.0/24 (with 192.0.0.192), benchmarking
- * 198.18/15 and reserved 240/4 with the broadcast address; IPv6 forms that embed an IPv4 address
- * (IPv4-mapped, -compatible, NAT64 64:ff9b::/96, 6to4 2002::/16) are judged by that address.
+ * <p>Refused: every address of this host's network interfaces ({@link HostAddresses}; the internal
+ * services listen on all of them, port 8080 included), and the special-purpose blocks of
+ * {@link SpecialAddresses}: unspecified (0.0.0.0/8, ::), loopback (127/8, ::1), private (10/8,
+ * 172.16/12, 192.168/16), link-local (169.254/16 with the cloud metadata address 169.254.169.254,
+ * fe80::/10), unique-local and site-local IPv6 (fc00::/7 with fd00:ec2::254, fec0::/10), multicast
+ * (224/4, ff00::/8), shared address space 100.64/10 (with the metadata address 100.100.100.200),
+ * 192.0.0.0/24 (with 192.0.0.192), documentation (192.0.2/24, 198.51.100/24, 203.0.113/24,
+ * 2001:db8::/32, 3fff::/20), benchmarking (198.18/15, 2001:2::/48), the retired 6to4 relays
+ * 192.88.99/24, reserved 240/4 and the broadcast address, the rest of 2001::/23, 64:ff9b:1::/48,
+ * 100::/64 and any IPv6 address outside global unicast 2000::/3. IPv6 forms that carry an IPv4
+ * address (IPv4-mapped, -translated, -compatible, NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo
+ * 2001::/32) are judged by that address.
  */
 public final class UrlGuard {
 
@@ -41,14 +48,20 @@ public final class UrlGuard {
 
     private final boolean allowPrivate;
     private final Resolver resolver;
+    private final HostAddresses thisHost;
 
     public UrlGuard(boolean allowPrivate) {
         this(allowPrivate, InetAddress::getAllByName);
     }
 
     public UrlGuard(boolean allowPrivate, Resolver resolver) {
+        this(allowPrivate, resolver, new HostAddresses());
+    }
+
+    UrlGuard(boolean allowPrivate, Resolver resolver, HostAddresses thisHost) {
         this.allowPrivate = allowPrivate;
         this.resolver = resolver;
+        this.thisHost = thisHost;
     }
 
     /**
@@ -58,7 +71,9 @@ public final class UrlGuard {
      */
     public URI check(String url) {
         URI uri = parse(url);
-        checkAddresses(uri);
+        if (!allowPrivate) {
+            resolve(uri);
+        }
         return uri;
     }
 
@@ -94,13 +109,14 @@ public final class UrlGuard {
     }
 
     /**
-     * Resolves the host and refuses it if any of its addresses is not public (a no-op when private
-     * URLs are allowed).
+     * The addresses of the URL's host, looked up once; unless private URLs are allowed, each one
+     * checked. A delivery connects to one of these and to nothing else: looking the name up again
+     * could give another answer.
+     *
+     * @throws RefusedUrl when the host does not resolve or, unless private URLs are allowed, any of
+     *     its addresses is refused
      */
-    public void checkAddresses(URI uri) {
-        if (allowPrivate) {
-            return;
-        }
+    public List<InetAddress> resolve(URI uri) {
         String host = uri.getHost();
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
@@ -114,88 +130,44 @@ public final class UrlGuard {
         if (addresses == null || addresses.length == 0) {
             throw new RefusedUrl("url host '" + host + "' does not resolve to any address; check the host name.");
         }
-        for (InetAddress address : addresses) {
-            String why = nonPublic(address);
-            if (why != null) {
-                boolean literal = host.contains(":") || host.matches("[0-9.]+");
-                throw new RefusedUrl("url host '" + host + "'"
-                        + (literal ? " is " : " resolves to " + address.getHostAddress() + ", which is ") + why
-                        + ". Webhook URLs must reach public addresses only.");
+        if (!allowPrivate) {
+            for (InetAddress address : addresses) {
+                String why;
+                try {
+                    why = refusal(address);
+                } catch (IllegalStateException e) {
+                    throw new RefusedUrl("url host '" + host + "' could not be checked: " + e.getMessage()
+                            + ". Try again later.");
+                }
+                if (why != null) {
+                    boolean literal = host.contains(":") || host.matches("[0-9.]+");
+                    throw new RefusedUrl("url host '" + host + "'"
+                            + (literal ? " is " : " resolves to " + address.getHostAddress() + ", which is ") + why
+                            + ". Webhook URLs must reach public addresses only.");
+                }
             }
         }
+        return List.of(addresses);
     }
 
-    /** Why the address is not public, or null when it is. */
-    static String nonPublic(InetAddress address) {
-        if (address.isAnyLocalAddress()) {
-            return "the unspecified address";
+    /** Why no webhook may go to the address, or null when one may. */
+    String refusal(InetAddress address) {
+        if (!address.isLoopbackAddress() && !address.isAnyLocalAddress()) {
+            String nic = thisHost.interfaceOf(address);
+            if (nic != null) {
+                return "an address of this host (network interface " + nic + "), where the platform's internal "
+                        + "services listen";
+            }
         }
-        if (address.isLoopbackAddress()) {
-            return "a loopback address";
-        }
-        if (address.isLinkLocalAddress()) {
-            return "a link-local address (cloud metadata services live there)";
-        }
-        if (address.isSiteLocalAddress()) {
-            return "a private address";
-        }
-        if (address.isMulticastAddress()) {
-            return "a multicast address";
-        }
-        byte[] b = address.getAddress();
-        if (address instanceof Inet4Address) {
-            int a0 = b[0] & 0xff;
-            int a1 = b[1] & 0xff;
-            int a2 = b[2] & 0xff;
-            if (a0 == 0) {
-                return "in 0.0.0.0/8 (this network)";
-            }
-            if (a0 == 100 && (a1 & 0xc0) == 64) {
-                return "in the shared address space 100.64.0.0/10 (carrier-grade NAT, cloud metadata)";
-            }
-            if (a0 == 192 && a1 == 0 && a2 == 0) {
-                return "in 192.0.0.0/24 (protocol assignments, cloud metadata)";
-            }
-            if (a0 == 198 && (a1 & 0xfe) == 18) {
-                return "in 198.18.0.0/15 (benchmarking networks)";
-            }
-            if (a0 >= 240) {
-                return "a reserved or broadcast address (240.0.0.0/4)";
-            }
-            return null;
-        }
-        if (address instanceof Inet6Address) {
-            if ((b[0] & 0xfe) == 0xfc) {
-                return "a unique-local IPv6 address (fc00::/7)";
-            }
-            if ((b[0] & 0xff) == 0xfe && (b[1] & 0xc0) == 0xc0) {
-                return "a site-local IPv6 address (fec0::/10)";
-            }
-            InetAddress embedded = embeddedIpv4(b);
+        if (address instanceof Inet6Address v6) {
+            SpecialAddresses.Embedded embedded = SpecialAddresses.embeddedIpv4(v6);
             if (embedded != null) {
-                String why = nonPublic(embedded);
-                return why == null ? null : "an IPv6 form of " + embedded.getHostAddress() + ", " + why;
+                String why = refusal(embedded.ipv4());
+                return why == null ? null
+                        : "the " + embedded.form() + " IPv6 form of " + embedded.ipv4().getHostAddress() + ", " + why;
             }
         }
-        return null;
-    }
-
-    /** The IPv4 address inside an IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) or 6to4 (2002::/16) address. */
-    private static InetAddress embeddedIpv4(byte[] b) {
-        try {
-            boolean zeros96 = Arrays.equals(Arrays.copyOfRange(b, 0, 12), new byte[12]);
-            boolean nat64 = (b[0] & 0xff) == 0x00 && (b[1] & 0xff) == 0x64 && (b[2] & 0xff) == 0xff && (b[3] & 0xff) == 0x9b
-                    && Arrays.equals(Arrays.copyOfRange(b, 4, 12), new byte[8]);
-            if (zeros96 || nat64) {
-                return InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16));
-            }
-            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) {
-                return InetAddress.getByAddress(Arrays.copyOfRange(b, 2, 6));
-            }
-            return null;
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // four bytes are always an address
-        }
+        return SpecialAddresses.why(address);
     }
 
     private static String redact(URI uri) {

@@ -9,9 +9,10 @@ import java.time.Duration;
 public interface WebhookConfig {
 
     /**
-     * Accept endpoint URLs whose host resolves to loopback, private, link-local, unique-local,
-     * multicast, unspecified or cloud-metadata addresses. Only for local development and tests:
-     * with it, any tenant can make this service call into its own network.
+     * Accept endpoint URLs whose host resolves to this host's own addresses, or to loopback,
+     * private, link-local, unique-local, multicast, unspecified, cloud-metadata, documentation,
+     * benchmarking or other special-purpose addresses ({@link UrlGuard}). Only for local development
+     * and tests: with it, any tenant can make this service call into its own network.
      */
     @WithDefault("false")
     boolean allowPrivateUrls();
