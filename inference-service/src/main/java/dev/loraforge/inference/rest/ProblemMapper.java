@@ -46,6 +46,18 @@ public class ProblemMapper {
         return p.at(uri).response();
     }
 
+    /** A body that is not JSON, or JSON of the wrong shape: 400 {@code invalid_json} naming the field. */
+    @ServerExceptionMapper
+    public Response json(com.fasterxml.jackson.core.JsonProcessingException e, UriInfo uri) {
+        return Problem.invalidJson(e).at(uri).response();
+    }
+
+    /** The exact type Quarkus maps itself (to its own body): named here so that this mapper is the closest match. */
+    @ServerExceptionMapper
+    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
+        return json(e, uri);
+    }
+
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e, UriInfo uri) {
         LOG.error("unexpected error", e);

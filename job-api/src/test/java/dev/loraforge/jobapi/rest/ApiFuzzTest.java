@@ -3,23 +3,19 @@ package dev.loraforge.jobapi.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.contracts.fuzz.FuzzRun;
+import dev.loraforge.contracts.fuzz.RequestFuzzer;
 import dev.loraforge.jobapi.support.FakeArtifactStore;
 import dev.loraforge.jobapi.support.FakeInferenceService;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
-import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.Test;
 class ApiFuzzTest {
 
     static final int DEFAULT_REQUESTS = 2400;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     @AfterEach
     void reset() {
@@ -46,7 +41,7 @@ class ApiFuzzTest {
     }
 
     @Test
-    void noRequestGetsA5xxAndEveryRefusalHasTheEnvelope() throws Exception {
+    void noRequestGetsA5xxAndEveryRefusalHasTheEnvelope() {
         long seed = Long.getLong("fuzz.seed", 20261206L);
         int count = Integer.getInteger("fuzz.requests", DEFAULT_REQUESTS);
         TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("fuzz"));
@@ -56,66 +51,17 @@ class ApiFuzzTest {
 
         RequestFuzzer fuzzer = new RequestFuzzer(new Random(seed), known, routes());
         int port = ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
-
-        List<String> failures = new ArrayList<>();
-        Map<String, Integer> statuses = new TreeMap<>();
-        for (int i = 0; i < count; i++) {
-            RequestFuzzer.FuzzRequest request = fuzzer.next();
-            Map<String, String> headers = new LinkedHashMap<>();
-            headers.put("Authorization", "Bearer "
-                    + (request.route().path().startsWith("/admin") ? TestTenants.ADMIN_KEY : tenant.key()));
-            if (request.contentType() != null) {
-                headers.put("Content-Type", request.contentType());
-            }
-            RawHttp.Answer answer;
-            try {
-                answer = RawHttp.send(port, request.route().method(), request.rawPathAndQuery(), headers, request.body());
-            } catch (IOException | RuntimeException e) {
-                failures.add("#" + i + " " + request + " -> no answer: " + e);
-                continue;
-            }
-            int status = answer.status();
-            statuses.merge(request.route().method() + " " + request.route().path() + " " + status, 1, Integer::sum);
-            String contentType = answer.contentType();
-            String body = new String(answer.body(), StandardCharsets.UTF_8);
-            String problem = judge(request.route().path(), status, contentType, body);
-            if (problem != null && status == 400 && body.isEmpty() && !validUri(request.rawPathAndQuery())) {
-                problem = null; // refused by the HTTP server before any application code: see validUri
-            }
-            if (problem != null) {
-                failures.add("#" + i + " " + request + " -> " + status + " " + contentType + " " + abbreviate(body)
-                        + ": " + problem);
-            }
-        }
-        statuses.forEach((k, v) -> System.out.println("fuzz " + k + " x" + v));
-        assertThat(failures).as("seed " + seed + ", " + count + " requests").isEmpty();
-        assertThat(statuses.keySet().stream().filter(k -> k.endsWith(" 200")).count())
-                .as("valid requests are part of the mix").isGreaterThan(5);
+        FuzzRun.Result result = FuzzRun.run(port, fuzzer, count, request -> Map.of("Authorization", "Bearer "
+                + (request.route().path().startsWith("/admin") ? TestTenants.ADMIN_KEY : tenant.key())), ApiFuzzTest::judge);
+        result.statuses().forEach((k, v) -> System.out.println("fuzz " + k + " x" + v));
+        assertThat(result.failures()).as("seed " + seed + ", " + count + " requests").isEmpty();
+        assertThat(result.routesServed()).as("routes whose valid requests were served").isGreaterThanOrEqualTo(20);
     }
 
-    /** Null when the answer is acceptable, else what is wrong with it. */
-    static String judge(String routePath, int status, String contentType, String body) {
-        if (status >= 500) {
-            return "a 5xx";
-        }
-        if (status < 400) {
-            return null;
-        }
-        JsonNode json;
-        try {
-            json = JSON.readTree(body);
-        } catch (IOException e) {
-            return "a " + status + " whose body is not JSON";
-        }
-        if (json == null) {
-            return "a " + status + " with an empty body";
-        }
-        if (routePath.startsWith("/admin")) {
-            if (!contentType.startsWith("application/problem+json") || json.path("status").asInt() != status
-                    || json.path("detail").asText("").isBlank()) {
-                return "an admin " + status + " without problem details";
-            }
-            return null;
+    /** OpenAI's envelope on {@code /v1}, problem details on {@code /admin}. */
+    static String judge(RequestFuzzer.FuzzRequest request, int status, String contentType, JsonNode json) {
+        if (request.route().path().startsWith("/admin")) {
+            return FuzzRun.problemDetails(status, contentType, json);
         }
         JsonNode error = json.path("error");
         if (!contentType.startsWith("application/json") || !error.path("message").isTextual()
@@ -124,20 +70,6 @@ class ApiFuzzTest {
             return "a " + status + " without OpenAI's error envelope";
         }
         return null;
-    }
-
-    /**
-     * Whether {@code target} is a URI at all (RFC 3986, as {@link URI} reads it). One that is not (a '%' not followed
-     * by two hex digits) is refused by Quarkus' HTTP server with a bare 400 before any route, filter or mapper of the
-     * application sees it, and no HTTP client library sends one; every other refusal carries the API's error shape.
-     */
-    static boolean validUri(String target) {
-        try {
-            new URI(target);
-            return true;
-        } catch (URISyntaxException e) {
-            return false;
-        }
     }
 
     /** Ids that exist, so that the fuzz reaches past the lookups: the caller's own and another tenant's. */
@@ -161,6 +93,8 @@ class ApiFuzzTest {
         TestTenants.actAs(tenant);
         Map<String, List<String>> known = new LinkedHashMap<>();
         known.put("fileId", List.of(fileId, otherFile));
+        known.put("spareFileId", List.of(JobFlowTest.upload("{\"text\":\"spare 1\"}\n"),
+                JobFlowTest.upload("{\"text\":\"spare 2\"}\n"), otherFile)); // deleted by the fuzz
         known.put("jobId", List.of(jobId, otherJob));
         known.put("webhookId", webhooks.subList(0, 1)); // kept, so that the routes of a webhook are reached
         known.put("spareWebhookId", webhooks.subList(1, webhooks.size())); // deleted by the fuzz
@@ -187,6 +121,9 @@ class ApiFuzzTest {
         return List.of(
                 RequestFuzzer.Route.multipart("POST", "/v1/files"),
                 RequestFuzzer.Route.of("GET", "/v1/files/{fileId}", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/files", List.of("purpose", "after", "limit", "order"), null),
+                RequestFuzzer.Route.of("GET", "/v1/files/{fileId}/content", List.of(), null),
+                RequestFuzzer.Route.of("DELETE", "/v1/files/{spareFileId}", List.of(), null),
                 RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs", List.of(), job),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs", List.of("after", "limit", "metadata[team]", "metadata"), null),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}", List.of(), null),
@@ -201,6 +138,7 @@ class ApiFuzzTest {
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/lineage", List.of(), null),
                 RequestFuzzer.Route.of("GET", "/v1/models", List.of(), null),
                 RequestFuzzer.Route.of("GET", "/v1/models/{model}", List.of(), null),
+                RequestFuzzer.Route.of("DELETE", "/v1/models/{model}", List.of(), null),
                 RequestFuzzer.Route.of("POST", "/v1/chat/completions", List.of(), chat),
                 RequestFuzzer.Route.of("POST", "/v1/completions", List.of(), completion),
                 RequestFuzzer.Route.of("POST", "/v1/webhooks", List.of(), "{\"url\":\"http://127.0.0.1:9/h\","
@@ -216,9 +154,5 @@ class ApiFuzzTest {
                 RequestFuzzer.Route.of("POST", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), "{\"name\":\"k\"}"),
                 RequestFuzzer.Route.of("GET", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), null),
                 RequestFuzzer.Route.of("DELETE", "/admin/v1/api_keys/{keyId}", List.of(), null));
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 300 ? s : s.substring(0, 300) + "...";
     }
 }

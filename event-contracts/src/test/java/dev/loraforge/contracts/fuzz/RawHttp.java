@@ -1,4 +1,4 @@
-package dev.loraforge.jobapi.rest;
+package dev.loraforge.contracts.fuzz;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -17,11 +17,11 @@ import java.util.TreeMap;
  * as given (a malformed percent escape included, which {@link java.net.URI} refuses to build) and reads the answer,
  * whole or chunked.
  */
-final class RawHttp {
+public final class RawHttp {
 
     /** A status, the headers (names lower-cased) and the body, decoded from chunks. */
-    record Answer(int status, Map<String, String> headers, byte[] body) {
-        String contentType() {
+    public record Answer(int status, Map<String, String> headers, byte[] body) {
+        public String contentType() {
             return headers.getOrDefault("content-type", "");
         }
     }
@@ -29,7 +29,7 @@ final class RawHttp {
     private RawHttp() {
     }
 
-    static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body)
+    public static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body)
             throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);

@@ -1,4 +1,4 @@
-package dev.loraforge.jobapi.rest;
+package dev.loraforge.contracts.fuzz;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * JSON, are truncated, carry invalid UTF-8 or come with the wrong content type; multipart bodies with broken framing.
  * The same seed gives the same requests.
  */
-final class RequestFuzzer {
+public final class RequestFuzzer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -41,24 +41,40 @@ final class RequestFuzzer {
             "-1", "0", "1e309", "auto", "null", "true", "ft:tiny-llama:x:y:z", "file-", "ftjob-", "http://[::1]:80/",
             "\t\r\n", "\\", "\"", "%00");
 
-    /** A route: method, path template, the query parameters it reads and the kind of body it takes. */
-    record Route(String method, String path, List<String> query, String jsonBody, boolean multipart, boolean refusalsOnly) {
-        static Route of(String method, String path, List<String> query, String jsonBody) {
-            return new Route(method, path, query, jsonBody, false, false);
+    /**
+     * A route: method, path template, the query parameters it reads, the headers it reads (name to a valid value,
+     * which may be a {@code {known}} placeholder) and its body: a JSON template, multipart (a training file upload),
+     * raw bytes of {@code rawContentType}, or none.
+     */
+    public record Route(String method, String path, List<String> query, String jsonBody, boolean multipart,
+                        boolean refusalsOnly, Map<String, String> headers, String rawContentType) {
+        public static Route of(String method, String path, List<String> query, String jsonBody) {
+            return new Route(method, path, query, jsonBody, false, false, Map.of(), null);
         }
 
-        static Route multipart(String method, String path) {
-            return new Route(method, path, List.of(), null, true, false);
+        public static Route multipart(String method, String path) {
+            return new Route(method, path, List.of(), null, true, false, Map.of(), null);
         }
 
         /** A route whose valid requests do not end (a live stream): only invalid ids are sent. */
-        static Route refusalsOnly(String method, String path, List<String> query) {
-            return new Route(method, path, query, null, false, true);
+        public static Route refusalsOnly(String method, String path, List<String> query) {
+            return new Route(method, path, query, null, false, true, Map.of(), null);
+        }
+
+        /** A route whose body is bytes of {@code contentType} (a blob upload). */
+        public static Route raw(String method, String path, String contentType) {
+            return new Route(method, path, List.of(), null, false, false, Map.of(), contentType);
+        }
+
+        /** The same route, also sending these headers (values mutated like query values, never with CR or LF). */
+        public Route withHeaders(Map<String, String> newHeaders) {
+            return new Route(method, path, query, jsonBody, multipart, refusalsOnly, Map.copyOf(newHeaders), rawContentType);
         }
     }
 
-    /** One request: its raw path and query (percent-encoded as sent), content type and body bytes. */
-    record FuzzRequest(Route route, String rawPathAndQuery, String contentType, byte[] body, String mutation) {
+    /** One request: its raw path and query (percent-encoded as sent), headers, content type and body bytes. */
+    public record FuzzRequest(Route route, String rawPathAndQuery, Map<String, String> headers, String contentType,
+                              byte[] body, String mutation) {
         @Override
         public String toString() {
             String shown = body == null ? "" : new String(body, 0, Math.min(body.length, 240), StandardCharsets.UTF_8)
@@ -72,13 +88,17 @@ final class RequestFuzzer {
     private final Map<String, List<String>> known;
     private final List<Route> routes;
 
-    RequestFuzzer(Random random, Map<String, List<String>> known, List<Route> routes) {
+    /**
+     * {@code known}: values of the {@code {name}} placeholders that exist (ids, names), so that requests get past the
+     * lookups; {@code routes}: every route of the API under test.
+     */
+    public RequestFuzzer(Random random, Map<String, List<String>> known, List<Route> routes) {
         this.random = random;
         this.known = known;
         this.routes = routes;
     }
 
-    FuzzRequest next() {
+    public FuzzRequest next() {
         Route route = routes.get(random.nextInt(routes.size()));
         List<String> mutations = new ArrayList<>();
         String path = path(route, mutations);
@@ -94,12 +114,61 @@ final class RequestFuzzer {
             contentType = "application/json";
             body = jsonBody(route.jsonBody(), mutations);
             contentType = jsonContentType(contentType, mutations);
+        } else if (route.rawContentType() != null) {
+            contentType = random.nextInt(8) == 0 ? "application/json" : route.rawContentType();
+            body = rawBytes(mutations);
         } else if (random.nextInt(10) == 0) {
             contentType = "application/json";
             body = "{\"unexpected\":true}".getBytes(StandardCharsets.UTF_8);
             mutations.add("body where none is read");
         }
-        return new FuzzRequest(route, path + query, contentType, body, String.join(", ", mutations));
+        return new FuzzRequest(route, path + query, headers(route, mutations), contentType, body,
+                String.join(", ", mutations));
+    }
+
+    private Map<String, String> headers(Route route, List<String> mutations) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, String> h : route.headers().entrySet()) {
+            int pick = random.nextInt(6);
+            if (pick == 0) {
+                mutations.add("no " + h.getKey());
+                continue;
+            }
+            String value = fill(h.getValue());
+            if (pick == 1) {
+                value = oneOf(HOSTILE_STRINGS).replaceAll("[\\x00-\\x1f\\x7f]", "?");
+                mutations.add(h.getKey() + " hostile");
+            } else if (pick == 2) {
+                value = "x".repeat(1 + random.nextInt(3000));
+                mutations.add(h.getKey() + " long");
+            }
+            out.put(h.getKey(), value);
+        }
+        return out;
+    }
+
+    private byte[] rawBytes(List<String> mutations) {
+        int size = switch (random.nextInt(4)) {
+            case 0 -> 0;
+            case 1 -> 1 + random.nextInt(16);
+            case 2 -> random.nextInt(4096);
+            default -> random.nextInt(256 * 1024);
+        };
+        mutations.add(size + " raw bytes");
+        byte[] bytes = new byte[size];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+
+    /** {@code template} with each {@code {name}} replaced by a known value. */
+    private String fill(String template) {
+        Matcher m = PARAM.matcher(template);
+        StringBuilder filled = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(filled, Matcher.quoteReplacement(oneOf(known.getOrDefault(m.group(1), List.of("x")))));
+        }
+        m.appendTail(filled);
+        return filled.toString();
     }
 
     private String path(Route route, List<String> mutations) {
@@ -155,13 +224,7 @@ final class RequestFuzzer {
     }
 
     private byte[] jsonBody(String template, List<String> mutations) {
-        Matcher m = PARAM.matcher(template);
-        StringBuilder filled = new StringBuilder();
-        while (m.find()) {
-            m.appendReplacement(filled, Matcher.quoteReplacement(oneOf(known.getOrDefault(m.group(1), List.of("x")))));
-        }
-        m.appendTail(filled);
-        String valid = filled.toString();
+        String valid = fill(template);
         int pick = random.nextInt(20);
         if (pick < 3) {
             return valid.getBytes(StandardCharsets.UTF_8);

@@ -1,0 +1,44 @@
+package dev.loraforge.trainer.rest;
+
+import dev.loraforge.contracts.Problem;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import java.util.Map;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * trainer-service's operator API answers every error in the internal services' one shape, event-contracts'
+ * {@link Problem} ({@code application/problem+json}); never a stack trace, never an empty 404.
+ */
+public class ProblemMapper {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+
+    /** How to fix a refusal of the framework itself, by status. */
+    private static final Map<Integer, String> HINTS = Map.of(
+            404, "no resource at this path; the API is GET /api/v1/attempts/{job id} (see /q/openapi)",
+            405, "the operator API only reads: use GET");
+
+    @ServerExceptionMapper
+    public Response notFound(NotFoundException e, UriInfo uri) {
+        String detail = e.getMessage() == null || e.getMessage().startsWith("HTTP 404") ? HINTS.get(404) : e.getMessage();
+        return Problem.of(404, "not-found", detail).withCode("not_found", null).at(uri).response();
+    }
+
+    @ServerExceptionMapper
+    public Response web(WebApplicationException e, UriInfo uri) {
+        return Problem.framework(e, HINTS).at(uri).response();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(RuntimeException e, UriInfo uri) {
+        String id = UUID.randomUUID().toString();
+        LOG.errorf(e, "unexpected error %s", id);
+        return Problem.of(500, "internal-error", "an unexpected error occurred (error id " + id
+                + "); see the trainer-service log").withCode("internal_error", null).at(uri).response();
+    }
+}
