@@ -67,6 +67,7 @@ final class Platform implements AutoCloseable {
                 "DJL_CACHE_DIR", root.resolve("system-tests/target/djl-cache").toString());
         List<String> common = List.of(
                 "-Dartifacts.storage-dir=" + work.resolve("blobs"),
+                "-Dartifacts.base-model-roots=" + work.resolve("models"),
                 "-Dquant.work-dir=" + work.resolve("quant"),
                 "-Dquant.artifact-store-url=ARTIFACTS",
                 "-Djobapi.artifact-store-url=ARTIFACTS",

@@ -253,7 +253,8 @@ class PlatformLauncherTest {
         assertThat(trainer.get("GLIBC_TUNABLES")).as("big tensors on huge pages").endsWith("glibc.malloc.hugetlb=1");
         assertThat(trainer.get("jvm")).contains("-Xmx2g");
         assertThat(readEnvDump(home.resolve("fake/artifact-store.env")))
-                .containsEntry("ARTIFACTS_STORAGE_DIR", home.resolve("data/artifacts").toString());
+                .containsEntry("ARTIFACTS_STORAGE_DIR", home.resolve("data/artifacts").toString())
+                .containsEntry("ARTIFACTS_BASE_MODEL_ROOTS", home.resolve("models").toString());
         assertThat(home.resolve("data/artifacts")).isDirectory();
         assertThat(readEnvDump(home.resolve("fake/inference-service.env")))
                 .containsEntry("INFERENCE_ARTIFACT_STORE_URL", store)

@@ -49,7 +49,7 @@ final class ServiceSettings {
     /** The service-specific settings of the deployment contract, by service. */
     static final Map<String, Set<String>> SPECIFIC = Map.of(
             "job-api", Set.of("JOBAPI_ADMIN_KEY", "JOBAPI_ARTIFACT_STORE_URL", "JOBAPI_INFERENCE_URL"),
-            "artifact-store", Set.of("ARTIFACTS_STORAGE_DIR"),
+            "artifact-store", Set.of("ARTIFACTS_STORAGE_DIR", "ARTIFACTS_BASE_MODEL_ROOTS"),
             "trainer-service", Set.of("TRAINER_ARTIFACT_STORE_URL", "TRAINER_WORK_DIR", "TRAINER_THREADS",
                     "TRAINER_DEVICE", "TRAINER_WORKER_ID", DJL_CACHE_DIR, GLIBC_TUNABLES),
             "quant-service", Set.of("QUANT_ARTIFACT_STORE_URL", "QUANT_WORK_DIR", DJL_CACHE_DIR, GLIBC_TUNABLES),
@@ -65,6 +65,7 @@ final class ServiceSettings {
         required.addAll(SPECIFIC.get(service));
         required.add(SERVICE_KEY);
         required.remove("TRAINER_WORKER_ID");
+        required.remove("ARTIFACTS_BASE_MODEL_ROOTS"); // unset: any directory artifact-store can read
         return required;
     }
 
