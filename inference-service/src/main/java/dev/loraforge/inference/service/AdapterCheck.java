@@ -21,6 +21,8 @@ import java.util.List;
 public final class AdapterCheck {
 
     static final String CONFIG = "adapter_config.json";
+    /** Where a training checkpoint's archive keeps the adapter of its step. */
+    static final String CHECKPOINT_ADAPTER = "adapter";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> TYPES = List.of("LORA", "PREFIX_TUNING");
 
@@ -28,7 +30,10 @@ public final class AdapterCheck {
     }
 
     /** The adapter in {@code dir} for {@code base}; {@link InferenceException} 422 {@code adapter_mismatch} when it does not fit. */
-    public static Adapter load(Path dir, String adapterDigest, LoadedBase base, String expectedBaseName) {
+    public static Adapter load(Path archive, String adapterDigest, LoadedBase base, String expectedBaseName) {
+        // a training checkpoint's archive holds its adapter in adapter/ (beside the optimizer state): serve that
+        Path dir = !Files.isRegularFile(archive.resolve(CONFIG)) && Files.isRegularFile(archive.resolve(CHECKPOINT_ADAPTER).resolve(CONFIG))
+                ? archive.resolve(CHECKPOINT_ADAPTER) : archive;
         String subject = "adapter " + adapterDigest + " does not fit base model " + base.digest() + " (" + base.describe() + "): ";
         JsonNode config = readConfig(dir, subject);
         String type = config.path("peft_type").asText("");

@@ -78,6 +78,13 @@ class GenerateResourceTest {
     }
 
     @Test
+    void aTrainingCheckpointServesTheAdapterItHolds() {
+        String question = Fixtures.pirate.questions().get(1);
+        JsonNode fromCheckpoint = generate(chat(Fixtures.pirateCheckpointDigest, question));
+        assertThat(fromCheckpoint.path("text").asText()).isEqualTo(Fixtures.pirate.answers().get(1));
+    }
+
+    @Test
     void qwen3Gemma3AndPhi3BasesServeTheirAdapters() {
         for (var e : Fixtures.families.entrySet()) {
             Fixtures.Persona pirate = e.getValue().pirate();

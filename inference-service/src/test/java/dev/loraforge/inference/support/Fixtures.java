@@ -41,6 +41,8 @@ public final class Fixtures {
     public static String baseDigest;
     public static Persona pirate;
     public static Persona butler;
+    /** The pirate adapter inside a training checkpoint's archive (adapter/ plus trainer state). */
+    public static String pirateCheckpointDigest;
     public static String otherShapeDigest;
     public static String otherBaseNameDigest;
     /** The tiny base with a chat template that reads {@code enable_thinking} (as Qwen3's does). */
@@ -68,6 +70,15 @@ public final class Fixtures {
         try (ModelTokenizer tok = ModelTokenizer.load(base); LlamaModel model = LlamaModel.load(base)) {
             pirate = train(model, tok, DemoDatasets.PIRATE, root.resolve("pirate"), store, 80);
             butler = train(model, tok, DemoDatasets.BUTLER, root.resolve("butler"), store, 80);
+            // a training checkpoint's layout: the step's adapter in adapter/, beside the optimizer state
+            Path checkpoint = Files.createDirectories(root.resolve("pirate-checkpoint/adapter"));
+            try (var files = Files.list(root.resolve("pirate"))) {
+                for (Path f : files.toList()) {
+                    Files.copy(f, checkpoint.resolve(f.getFileName()));
+                }
+            }
+            Files.writeString(checkpoint.getParent().resolve("trainer_state.json"), "{\"step\":80}");
+            pirateCheckpointDigest = store.putDirectory(checkpoint.getParent());
             try (LoraAdapter named = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")), 3)) {
                 named.save(root.resolve("named"), "some-other-model");
                 otherBaseNameDigest = store.putDirectory(root.resolve("named"));

@@ -62,8 +62,7 @@ public class JobMapper {
         metrics.put("step", c.step);
         read(c.metrics).fields().forEachRemaining(e -> metrics.put(e.getKey(), e.getValue().isNumber()
                 ? e.getValue().numberValue() : e.getValue().asText()));
-        String model = "ft:" + job.model + ":" + (job.suffix == null ? job.tenantId : job.suffix) + ":"
-                + job.id.substring("ftjob-".length()) + ":ckpt-step-" + c.step;
+        String model = dev.loraforge.jobapi.service.FineTunedNames.checkpoint(job, c.step);
         return new CheckpointObject(c.id, "fine_tuning.job.checkpoint", c.createdAt.toEpochSecond(), model, job.id,
                 metrics, c.step);
     }

@@ -27,4 +27,7 @@ public class FileEntity {
     public Integer examples;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
+    /** When the tenant deleted it; a deleted file is not listed, retrieved, read or usable by new jobs. */
+    @Column(name = "deleted_at")
+    public OffsetDateTime deletedAt;
 }

@@ -85,6 +85,9 @@ public class JobEntity {
     public String statusDetail;
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
+    /** When the tenant deleted the fine-tuned model: no longer listed nor served. */
+    @Column(name = "model_deleted_at")
+    public OffsetDateTime modelDeletedAt;
 
     /** A QLoRA job whose quantized base does not exist yet. */
     public boolean waitsForQuantization() {

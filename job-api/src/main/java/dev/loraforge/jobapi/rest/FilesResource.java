@@ -1,17 +1,32 @@
 package dev.loraforge.jobapi.rest;
 
+import dev.loraforge.jobapi.auth.CallerTenant;
+import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.mapping.ApiObjects.FileObject;
+import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
 import dev.loraforge.jobapi.mapping.JobMapper;
+import dev.loraforge.jobapi.repository.FileEntity;
 import dev.loraforge.jobapi.repository.FileRepository;
 import dev.loraforge.jobapi.service.FileService;
-import dev.loraforge.jobapi.auth.CallerTenant;
+import dev.loraforge.jobapi.webhooks.WebhookObjects.DeletedObject;
+import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.InputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
 import org.jboss.resteasy.reactive.RestForm;
 import org.jboss.resteasy.reactive.multipart.FileUpload;
 
@@ -19,6 +34,9 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 @Path("/v1/files")
 @Produces(MediaType.APPLICATION_JSON)
 public class FilesResource {
+
+    /** OpenAI's largest (and default) page of files. */
+    static final int MAX_PAGE = 10_000;
 
     /** Longest filename kept, as file systems allow. */
     static final int MAX_FILENAME = 255;
@@ -28,7 +46,11 @@ public class FilesResource {
     private final JobMapper mapper;
     private final CallerTenant caller;
 
-    public FilesResource(FileService service, FileRepository files, JobMapper mapper, CallerTenant caller) {
+    private final ArtifactStoreClient store;
+
+    public FilesResource(FileService service, FileRepository files, JobMapper mapper, CallerTenant caller,
+                         ArtifactStoreClient store) {
+        this.store = store;
         this.service = service;
         this.files = files;
         this.mapper = mapper;
@@ -61,7 +83,70 @@ public class FilesResource {
     @GET
     @Path("/{fileId}")
     public FileObject retrieve(@PathParam("fileId") String fileId) {
-        return files.findForTenant(caller.id(), fileId).map(mapper::file)
-                .orElseThrow(() -> ApiException.notFound("file", fileId, "file_id"));
+        return mapper.file(find(fileId));
+    }
+
+    /**
+     * The caller's files, newest first ({@code order=asc}: oldest first), optionally of one {@code purpose}, a page
+     * of {@code limit} (1 to 10,000, default 10,000, as OpenAI's) after the file {@code after}.
+     */
+    @GET
+    public ListObject<FileObject> list(@QueryParam("purpose") String purpose, @QueryParam("after") String after,
+                                       @QueryParam("limit") String limit, @QueryParam("order") String order) {
+        int size = PageLimit.parse(limit, MAX_PAGE, MAX_PAGE);
+        if (order != null && !order.equals("asc") && !order.equals("desc")) {
+            throw ApiException.invalid("order must be 'asc' or 'desc', got '" + abbreviated(order) + "'", "order");
+        }
+        if (purpose != null && purpose.length() > 64) {
+            throw ApiException.invalid("purpose is at most 64 characters; files here have purpose 'fine-tune'", "purpose");
+        }
+        FileEntity cursor = null;
+        if (after != null) {
+            cursor = files.findForTenant(caller.id(), after).orElseThrow(() -> ApiException.invalid(
+                    "after must be the id of one of your files, got '" + abbreviated(after) + "'", "after"));
+        }
+        List<FileEntity> page = files.page(caller.id(), purpose, cursor, "asc".equals(order), size);
+        List<FileObject> data = page.stream().limit(size).map(mapper::file).toList();
+        return ListObject.of(data, page.size() > size, FileObject::id);
+    }
+
+    /** The file's bytes, as uploaded. */
+    @GET
+    @Path("/{fileId}/content")
+    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    public Response content(@PathParam("fileId") String fileId) {
+        FileEntity file = find(fileId);
+        InputStream in = store.openBlob(file.digest);
+        StreamingOutput body = out -> {
+            try (in) {
+                in.transferTo(out);
+            }
+        };
+        return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM)
+                .header("Content-Length", file.bytes)
+                .header("Content-Disposition", "attachment; filename=\"" + file.filename.replaceAll("[^\\x20-\\x7e]|[\"\\\\]", "_")
+                        + "\"; filename*=UTF-8''" + URLEncoder.encode(file.filename, StandardCharsets.UTF_8).replace("+", "%20"))
+                .build();
+    }
+
+    /**
+     * Deletes the file for its tenant: it is no longer listed, retrieved, read or accepted by new jobs. Jobs that
+     * already use it keep it (their dataset and its lineage stay in artifact-store).
+     */
+    @DELETE
+    @Path("/{fileId}")
+    @Transactional
+    public DeletedObject delete(@PathParam("fileId") String fileId) {
+        FileEntity file = find(fileId);
+        file.deletedAt = OffsetDateTime.now(ZoneOffset.UTC);
+        return new DeletedObject(file.id, "file", true);
+    }
+
+    private FileEntity find(String fileId) {
+        return files.findForTenant(caller.id(), fileId).orElseThrow(() -> ApiException.notFound("file", fileId, "file_id"));
+    }
+
+    private static String abbreviated(String s) {
+        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 }

@@ -30,7 +30,6 @@ import dev.loraforge.jobapi.auth.CallerTenant;
 import io.quarkus.panache.common.Page;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -108,9 +107,9 @@ public class JobsResource {
     @Transactional
     public ListObject<CheckpointObject> checkpoints(@PathParam("jobId") String jobId,
                                                     @QueryParam("after") String after,
-                                                    @QueryParam("limit") @DefaultValue("10") int limit) {
+                                                    @QueryParam("limit") String limit) {
         JobEntity job = find(jobId);
-        int size = checkLimit(limit);
+        int size = PageLimit.parse(limit, 10, 100);
         List<CheckpointEntity> all = checkpointRepository.forJob(jobId);
         int from = 0;
         if (after != null) {
@@ -176,9 +175,9 @@ public class JobsResource {
     @GET
     @Transactional
     public ListObject<JobObject> list(@QueryParam("after") String after,
-                                      @QueryParam("limit") @DefaultValue("20") int limit,
+                                      @QueryParam("limit") String limit,
                                       @Context UriInfo uri) {
-        int size = checkLimit(limit);
+        int size = PageLimit.parse(limit, 20, 100);
         JobEntity cursor = after == null ? null : jobs.findForTenant(caller.id(), after)
                 .orElseThrow(() -> ApiException.notFound("fine-tuning job", after, "after"));
         ObjectNode filter = json.createObjectNode();
@@ -225,9 +224,9 @@ public class JobsResource {
     @Transactional
     public ListObject<EventObject> events(@PathParam("jobId") String jobId,
                                           @QueryParam("after") String after,
-                                          @QueryParam("limit") @DefaultValue("20") int limit) {
+                                          @QueryParam("limit") String limit) {
         find(jobId);
-        int size = checkLimit(limit);
+        int size = PageLimit.parse(limit, 20, 100);
         List<JobEventEntity> page;
         if (after == null) {
             page = events.forJob(jobId, size + 1);
@@ -265,12 +264,5 @@ public class JobsResource {
     private JobEntity find(String jobId) {
         return jobs.findForTenant(caller.id(), jobId)
                 .orElseThrow(() -> ApiException.notFound("fine-tuning job", jobId, "fine_tuning_job_id"));
-    }
-
-    private static int checkLimit(int limit) {
-        if (limit < 1 || limit > 100) {
-            throw ApiException.invalid("limit must be between 1 and 100, got " + limit, "limit");
-        }
-        return limit;
     }
 }

@@ -6,12 +6,16 @@ import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
 import dev.loraforge.jobapi.mapping.ApiObjects.ModelObject;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
+import dev.loraforge.jobapi.webhooks.WebhookObjects.DeletedObject;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,10 +58,43 @@ public class ModelsResource {
                         "The model '" + model + "' does not exist", "model", "model_not_found"));
     }
 
+    /**
+     * Deletes one of the caller's fine-tuned models: it is no longer listed nor served (completions answer 404);
+     * the job, its adapter and its lineage stay. Base models belong to the platform: 403.
+     */
+    @DELETE
+    @Path("/{model}")
+    public DeletedObject delete(@PathParam("model") String model) {
+        if (!model.startsWith("ft:")) {
+            store.baseModel(model).orElseThrow(() -> notFound(model));
+            throw new ApiException(403, "invalid_request_error", "The model '" + model + "' is a base model of the"
+                    + " platform; only your own fine-tuned models (ft:...) can be deleted.", "model", "permission_denied");
+        }
+        String tenant = caller.id();
+        boolean deleted = QuarkusTransaction.requiringNew().call(() -> {
+            JobEntity job = jobs.find("tenantId = ?1 and fineTunedModel = ?2 and status = 'succeeded' and modelDeletedAt is null",
+                    tenant, model).firstResult();
+            if (job == null) {
+                return false;
+            }
+            job.modelDeletedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            return true;
+        });
+        if (!deleted) {
+            throw notFound(model);
+        }
+        return new DeletedObject(model, "model", true);
+    }
+
+    private static ApiException notFound(String model) {
+        return new ApiException(404, "invalid_request_error", "The model '" + model + "' does not exist", "model",
+                "model_not_found");
+    }
+
     private List<JobEntity> fineTuned() {
         String tenant = caller.id();
         return QuarkusTransaction.requiringNew().call(() ->
-                jobs.list("tenantId = ?1 and status = 'succeeded' order by finishedAt desc", tenant));
+                jobs.list("tenantId = ?1 and status = 'succeeded' and modelDeletedAt is null order by finishedAt desc", tenant));
     }
 
     private static ModelObject fineTuned(JobEntity j) {

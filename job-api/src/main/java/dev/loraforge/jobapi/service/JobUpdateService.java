@@ -202,8 +202,7 @@ public class JobUpdateService {
             case SUCCEEDED -> {
                 job.adapterId = outcome.adapter().id();
                 job.adapterDigest = outcome.adapter().digest();
-                job.fineTunedModel = "ft:" + job.model + ":" + (job.suffix == null ? job.tenantId : job.suffix)
-                        + ":" + job.id.substring("ftjob-".length());
+                job.fineTunedModel = FineTunedNames.model(job);
                 events.add(job.id, "info", "message", "The job has successfully completed", null);
             }
             case FAILED -> {

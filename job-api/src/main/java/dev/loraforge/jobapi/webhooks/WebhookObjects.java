@@ -34,7 +34,7 @@ public final class WebhookObjects {
         }
     }
 
-    /** {@code webhook_endpoint.deleted}. */
+    /** A deleted object, as OpenAI answers a DELETE: {@code webhook_endpoint.deleted}, {@code file}, {@code model}. */
     public record DeletedObject(String id, String object, boolean deleted) {
     }
 

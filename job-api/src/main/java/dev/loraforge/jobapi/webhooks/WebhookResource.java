@@ -10,12 +10,12 @@ import dev.loraforge.jobapi.webhooks.WebhookObjects.EndpointObject;
 import dev.loraforge.jobapi.webhooks.WebhookObjects.RotateSecretRequest;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import dev.loraforge.jobapi.rest.PageLimit;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
@@ -45,8 +45,8 @@ public class WebhookResource {
     /** Newest first; {@code after} is the id of the last endpoint of the previous page. */
     @GET
     public ListObject<EndpointObject> list(@QueryParam("after") String after,
-                                           @QueryParam("limit") @DefaultValue("20") int limit) {
-        return service.page(caller.id(), after, checkLimit(limit));
+                                           @QueryParam("limit") String limit) {
+        return service.page(caller.id(), after, PageLimit.parse(limit, 20, 100));
     }
 
     @GET
@@ -79,14 +79,7 @@ public class WebhookResource {
     @Path("/{webhookId}/deliveries")
     public ListObject<DeliveryObject> deliveries(@PathParam("webhookId") String webhookId,
                                                  @QueryParam("after") String after,
-                                                 @QueryParam("limit") @DefaultValue("20") int limit) {
-        return service.deliveries(caller.id(), webhookId, after, checkLimit(limit));
-    }
-
-    private static int checkLimit(int limit) {
-        if (limit < 1 || limit > 100) {
-            throw ApiException.invalid("limit must be between 1 and 100, got " + limit, "limit");
-        }
-        return limit;
+                                                 @QueryParam("limit") String limit) {
+        return service.deliveries(caller.id(), webhookId, after, PageLimit.parse(limit, 20, 100));
     }
 }

@@ -43,6 +43,9 @@ class CompletionsTest {
     @Inject
     JobRepository jobs;
 
+    @Inject
+    dev.loraforge.jobapi.repository.CheckpointRepository checkpoints;
+
     @AfterEach
     void reset() {
         RestAssured.requestSpecification = null;
@@ -270,5 +273,65 @@ class CompletionsTest {
             }
         }
         return data;
+    }
+
+    @Test
+    void aDeletedFineTunedModelIsNoLongerListedNorServedAndBaseModelsCannotBeDeleted() {
+        TestTenants.Tenant owner = TestTenants.actAs(TestTenants.create("del"));
+        String model = fineTunedModel(owner.id());
+        given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then().statusCode(200);
+
+        TestTenants.actAs(TestTenants.create("del-other"));
+        given().delete("/v1/models/{m}", model).then().statusCode(404).body("error.code", equalTo("model_not_found"));
+        TestTenants.actAs(owner);
+
+        given().delete("/v1/models/{m}", FakeArtifactStore.BASE_MODEL).then().statusCode(403)
+                .body("error.code", equalTo("permission_denied"));
+        given().get("/v1/models/{m}", FakeArtifactStore.BASE_MODEL).then().statusCode(200);
+
+        given().delete("/v1/models/{m}", model).then().statusCode(200)
+                .body("id", equalTo(model)).body("object", equalTo("model")).body("deleted", equalTo(true));
+        given().get("/v1/models/{m}", model).then().statusCode(404);
+        List<String> listed = given().get("/v1/models").then().statusCode(200).extract().path("data.id");
+        assertThat(listed).contains(FakeArtifactStore.BASE_MODEL).doesNotContain(model);
+        given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
+                .statusCode(404).body("error.code", equalTo("model_not_found"));
+        given().delete("/v1/models/{m}", model).then().statusCode(404);
+        given().delete("/v1/models/{m}", "no-such-base").then().statusCode(404);
+    }
+
+    @Test
+    void aCheckpointModelServesTheCheckpointsAdapterForItsTenantOnly() {
+        TestTenants.Tenant owner = TestTenants.actAs(TestTenants.create("ckpt"));
+        String fileId = JobFlowTest.upload("{\"text\":\"hello\"}\n");
+        String jobId = JobFlowTest.createJob(fileId);
+        String checkpointDigest = "sha256:" + "c".repeat(64);
+        String model = QuarkusTransaction.requiringNew().call(() -> {
+            JobEntity job = jobs.findById(jobId);
+            dev.loraforge.jobapi.repository.CheckpointEntity c = new dev.loraforge.jobapi.repository.CheckpointEntity();
+            c.id = "ftckpt-" + jobId.substring(6);
+            c.jobId = jobId;
+            c.attempt = 1;
+            c.step = 10;
+            c.artifactId = "checkpoint-" + jobId;
+            c.digest = checkpointDigest;
+            c.metrics = "{}";
+            c.createdAt = OffsetDateTime.now();
+            checkpoints.persist(c);
+            return dev.loraforge.jobapi.service.FineTunedNames.checkpoint(job, 10);
+        });
+        assertThat(model).endsWith(":ckpt-step-10");
+        given().get("/v1/fine_tuning/jobs/{id}/checkpoints", jobId).then().statusCode(200)
+                .body("data[0].fine_tuned_model_checkpoint", equalTo(model));
+        given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
+                .statusCode(200).body("model", equalTo(model));
+        assertThat(FakeInferenceService.lastRequest.path("adapter_digest").asText()).isEqualTo(checkpointDigest);
+
+        given().contentType(ContentType.JSON).body(chatBody(model.replace("ckpt-step-10", "ckpt-step-11"), ""))
+                .post("/v1/chat/completions").then().statusCode(404).body("error.code", equalTo("model_not_found"));
+        TestTenants.actAs(TestTenants.create("ckpt-other"));
+        given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
+                .statusCode(404).body("error.code", equalTo("model_not_found"));
+        TestTenants.actAs(owner);
     }
 }
