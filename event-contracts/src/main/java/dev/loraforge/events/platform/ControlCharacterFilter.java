@@ -1,6 +1,7 @@
 package dev.loraforge.events.platform;
 
 import dev.loraforge.contracts.Problem;
+import dev.loraforge.contracts.auth.ServiceAuth;
 import jakarta.annotation.Priority;
 import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -15,14 +16,21 @@ import java.util.Map;
  * Ids, digests, names and filters never contain control characters, and PostgreSQL cannot even compare text holding
  * a NUL byte (such lookups were 500s): a request whose decoded path or query holds one (U+0000 to U+001F, U+007F) is a
  * 400 {@code invalid-characters} problem saying where, after authentication and before any resource sees it.
+ * On the internal services only (where {@link ServiceAuth#enforced()}): job-api answers in OpenAI's envelope with a
+ * filter of its own.
  */
 @Provider
 @PreMatching
 @Priority(Priorities.AUTHENTICATION + 10)
 public class ControlCharacterFilter implements ContainerRequestFilter {
 
+    private final boolean internal = ServiceAuth.enforced();
+
     @Override
     public void filter(ContainerRequestContext request) {
+        if (!internal) {
+            return;
+        }
         String path = request.getUriInfo().getPath();
         int at = firstControl(path);
         if (at >= 0) {
