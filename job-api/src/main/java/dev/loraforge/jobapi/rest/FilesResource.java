@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.rest;
 
+import dev.loraforge.engine.settings.Shown;
 import dev.loraforge.jobapi.auth.CallerTenant;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.mapping.ApiObjects.FileObject;
@@ -95,7 +96,7 @@ public class FilesResource {
                                        @QueryParam("limit") String limit, @QueryParam("order") String order) {
         int size = PageLimit.parse(limit, MAX_PAGE, MAX_PAGE);
         if (order != null && !order.equals("asc") && !order.equals("desc")) {
-            throw ApiException.invalid("order must be 'asc' or 'desc', got '" + abbreviated(order) + "'", "order");
+            throw ApiException.invalid("order must be 'asc' or 'desc', got '" + Shown.text(order) + "'", "order");
         }
         if (purpose != null && purpose.length() > 64) {
             throw ApiException.invalid("purpose is at most 64 characters; files here have purpose 'fine-tune'", "purpose");
@@ -103,7 +104,7 @@ public class FilesResource {
         FileEntity cursor = null;
         if (after != null) {
             cursor = files.findForTenant(caller.id(), after).orElseThrow(() -> ApiException.invalid(
-                    "after must be the id of one of your files, got '" + abbreviated(after) + "'", "after"));
+                    "after must be the id of one of your files, got '" + Shown.text(after) + "'", "after"));
         }
         List<FileEntity> page = files.page(caller.id(), purpose, cursor, "asc".equals(order), size);
         List<FileObject> data = page.stream().limit(size).map(mapper::file).toList();
@@ -144,9 +145,5 @@ public class FilesResource {
 
     private FileEntity find(String fileId) {
         return files.findForTenant(caller.id(), fileId).orElseThrow(() -> ApiException.notFound("file", fileId, "file_id"));
-    }
-
-    private static String abbreviated(String s) {
-        return s.length() > 40 ? s.substring(0, 40) + "..." : s;
     }
 }

@@ -1,5 +1,7 @@
 package dev.loraforge.jobapi.rest;
 
+import dev.loraforge.engine.settings.Shown;
+
 /**
  * The {@code limit} of a list: an integer from 1 to a route's maximum, its default when absent. Read as text, so that
  * {@code limit=abc} is a 400 naming the parameter (a typed JAX-RS query parameter that fails to convert is a 404).
@@ -18,7 +20,7 @@ public final class PageLimit {
             limit = Integer.parseInt(raw.trim());
         } catch (NumberFormatException e) {
             throw ApiException.invalid("limit must be an integer between 1 and " + max + ", got '"
-                    + (raw.length() > 40 ? raw.substring(0, 40) + "..." : raw) + "'", "limit");
+                    + Shown.text(raw) + "'", "limit");
         }
         if (limit < 1 || limit > max) {
             throw ApiException.invalid("limit must be between 1 and " + max + ", got " + limit, "limit");

@@ -2,6 +2,7 @@ package dev.loraforge.jobapi.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loraforge.engine.data.TemplateVariables;
+import dev.loraforge.engine.settings.Shown;
 import dev.loraforge.jobapi.rest.ApiException;
 import java.util.Iterator;
 
@@ -36,7 +37,7 @@ public final class ChatTemplateKwargs {
             String name = it.next();
             String problem = TemplateVariables.problem(name);
             if (problem != null) {
-                throw ApiException.invalid(param + " key '" + printable(name) + "' " + problem, param);
+                throw ApiException.invalid(param + " key '" + Shown.text(name) + "' " + problem, param);
             }
         }
         String text = kwargs.toString();
@@ -48,10 +49,5 @@ public final class ChatTemplateKwargs {
             throw ApiException.invalid(param + " must not contain NUL characters", param);
         }
         return kwargs.isEmpty() ? null : kwargs;
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 40 ? s.substring(0, 40) + "..." : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

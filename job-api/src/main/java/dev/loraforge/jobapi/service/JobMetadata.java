@@ -1,6 +1,7 @@
 package dev.loraforge.jobapi.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loraforge.engine.settings.Shown;
 import dev.loraforge.jobapi.rest.ApiException;
 import java.util.Iterator;
 import java.util.Map;
@@ -36,10 +37,10 @@ public final class JobMetadata {
             checkKey(e.getKey(), "metadata");
             JsonNode v = e.getValue();
             if (!v.isTextual()) {
-                throw ApiException.invalid("metadata['" + printable(e.getKey()) + "'] must be a string, got "
+                throw ApiException.invalid("metadata['" + Shown.text(e.getKey()) + "'] must be a string, got "
                         + v.getNodeType().name().toLowerCase(java.util.Locale.ROOT), "metadata");
             }
-            checkValue(v.asText(), "metadata['" + printable(e.getKey()) + "']", "metadata");
+            checkValue(v.asText(), "metadata['" + Shown.text(e.getKey()) + "']", "metadata");
         }
         return metadata.isEmpty() ? null : metadata;
     }
@@ -50,7 +51,7 @@ public final class JobMetadata {
             throw ApiException.invalid("metadata keys have 1 to " + MAX_KEY + " characters; got " + key.length(), param);
         }
         if (key.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.invalid("metadata key '" + printable(key) + "' contains a control character", param);
+            throw ApiException.invalid("metadata key '" + Shown.text(key) + "' contains a control character", param);
         }
     }
 
@@ -62,10 +63,5 @@ public final class JobMetadata {
         if (value.indexOf('\u0000') >= 0) {
             throw ApiException.invalid(what + " contains a NUL character", param);
         }
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 40 ? s.substring(0, 40) + "..." : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 }

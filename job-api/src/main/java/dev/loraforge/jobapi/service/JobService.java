@@ -3,14 +3,15 @@ package dev.loraforge.jobapi.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.loraforge.events.ArtifactRef;
-import dev.loraforge.events.EventFormatException;
-import dev.loraforge.events.QuantizationRequested;
-import dev.loraforge.events.Topics;
-import dev.loraforge.events.Hyperparameters;
 import dev.loraforge.engine.settings.JobSettings;
 import dev.loraforge.engine.settings.SettingsException;
+import dev.loraforge.engine.settings.Shown;
+import dev.loraforge.events.ArtifactRef;
+import dev.loraforge.events.EventFormatException;
+import dev.loraforge.events.Hyperparameters;
 import dev.loraforge.events.MethodSpec;
+import dev.loraforge.events.QuantizationRequested;
+import dev.loraforge.events.Topics;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.repository.FileEntity;
 import dev.loraforge.jobapi.repository.FileRepository;
@@ -196,7 +197,7 @@ public class JobService {
             throw ApiException.invalid("method.type is required: \"supervised\"", "method.type");
         }
         if (!type.isTextual() || !METHOD_TYPES.contains(type.asText())) {
-            throw ApiException.invalid("method.type must be one of " + METHOD_TYPES + ", got " + printable(type),
+            throw ApiException.invalid("method.type must be one of " + METHOD_TYPES + ", got " + Shown.json(type),
                     "method.type");
         }
         if (!type.asText().equals("supervised")) {
@@ -222,14 +223,9 @@ public class JobService {
         }
         JsonNode type = integrations.get(0).path("type");
         throw new ApiException(400, "invalid_request_error", "integrations[0]"
-                + (type.isTextual() ? " of type " + printable(type) : "") + " is not supported: this platform has no"
+                + (type.isTextual() ? " of type " + Shown.json(type) : "") + " is not supported: this platform has no"
                 + " integrations; leave integrations out (follow a job with its events or a webhook)", "integrations",
                 "unsupported_integration");
-    }
-
-    private static String printable(JsonNode value) {
-        String text = value.toString();
-        return (text.length() > 40 ? text.substring(0, 40) + "..." : text).replaceAll("\\p{Cntrl}", "?");
     }
 
     /**

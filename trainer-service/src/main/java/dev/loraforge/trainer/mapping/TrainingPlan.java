@@ -120,11 +120,6 @@ public record TrainingPlan(String method, LoraConfig lora, int virtualTokens, Qu
         return value;
     }
 
-    /** The checkpoint interval handed to the engine (see {@link #trainConfig}). */
-    public int engineCheckpointEvery(long steps) {
-        return hyperparameters.checkpointEvery() > 0 ? hyperparameters.checkpointEvery() : (int) Math.min(Integer.MAX_VALUE, steps);
-    }
-
     /** Whether the job asked for checkpoints every N steps (else only pause / shutdown checkpoints are stored). */
     public boolean periodicCheckpoints() {
         return hyperparameters.checkpointEvery() > 0;

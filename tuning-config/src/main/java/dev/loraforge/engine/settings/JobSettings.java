@@ -141,7 +141,7 @@ public final class JobSettings {
         String method = a.type() == null ? LORA : a.type();
         if (!METHODS.contains(method)) {
             throw new SettingsException("adapter.type", "adapter.type must be one of " + METHODS + ", got '"
-                    + printable(method) + "'");
+                    + Shown.text(method) + "'");
         }
         if (method.equals(PREFIX)) {
             List<String> given = loraFieldsGiven(a);
@@ -287,11 +287,6 @@ public final class JobSettings {
                     + min + " and " + max + ", got " + d);
         }
         return d;
-    }
-
-    private static String printable(String s) {
-        String cut = s.length() > 40 ? s.substring(0, 40) + "..." : s;
-        return cut.replaceAll("\\p{Cntrl}", "?");
     }
 
     private static String printableMessage(IllegalArgumentException e) {
