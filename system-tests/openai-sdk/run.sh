@@ -13,10 +13,11 @@ MODEL=loraforge-tiny
 
 curl -fsS "$API/q/health/ready" >/dev/null 2>&1 || "$ROOT/bin/platform" up
 ADMIN="${JOBAPI_ADMIN_KEY:-$(cat "$HOME_DIR/admin-key")}"
-if ! curl -fsS "$STORE/api/v1/base-models/$MODEL" >/dev/null 2>&1; then
+STORE_AUTH="Authorization: Bearer $("$ROOT/bin/platform" token artifact-store)" # an operator's service token
+if ! curl -fsS -H "$STORE_AUTH" "$STORE/api/v1/base-models/$MODEL" >/dev/null 2>&1; then
   dir="$HOME_DIR/models/$MODEL"
   [[ -f "$dir/config.json" ]] || "$ROOT/bin/tune" init-model --preset tiny --out "$dir" >/dev/null
-  curl -fsS -X POST "$STORE/api/v1/base-models" -H 'Content-Type: application/json' \
+  curl -fsS -X POST "$STORE/api/v1/base-models" -H "$STORE_AUTH" -H 'Content-Type: application/json' \
     -d "{\"name\":\"$MODEL\",\"path\":\"$dir\"}" >/dev/null
 fi
 tenant=$(curl -fsS -X POST "$API/admin/v1/tenants" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \

@@ -145,6 +145,22 @@ class PlatformLauncherTest {
     }
 
     @Test
+    void operatorTokensFromTheLauncherAreAcceptedByTheServicesForTheirAudienceOnly() throws Exception {
+        Result token = run(repoScript(), "token", "artifact-store");
+        assertThat(token.exit()).as(token.output()).isZero();
+        String key = Files.readString(home.resolve("service-key"));
+        dev.loraforge.contracts.auth.ServiceTokens store = new dev.loraforge.contracts.auth.ServiceTokens(
+                "artifact-store", key, java.time.Clock.systemUTC());
+        String bearer = "Bearer " + token.output().trim();
+        assertThat(store.verify(bearer, "artifact-store", java.util.Set.of("operator")).service()).isEqualTo("operator");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> store.verify(bearer, "quant-service", java.util.Set.of("operator")))
+                .hasMessageContaining("not for 'quant-service'");
+        Result bad = run(repoScript(), "token", "job-api");
+        assertThat(bad.exit()).isNotZero();
+        assertThat(bad.output()).contains("usage:").contains("artifact-store|trainer-service");
+    }
+
+    @Test
     void upWithUnreachablePostgresExplainsWhatToDoAndStartsNothing() throws Exception {
         int closed = freePort();
         env.put("LORAFORGE_DB_URL", "jdbc:postgresql://127.0.0.1:" + closed + "/loraforge");
