@@ -4,6 +4,8 @@
 #   2. time from create to the first training step, on an idle trainer;
 #   3. progress-event latency from the trainer (its CloudEvent time) to an SSE client.
 # Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s], BENCH_RUNS [3], LORAFORGE_* ports as bin/platform.
+# Measures throughput, so start the platform without job-api's per-tenant rate limits:
+#   JOBAPI_RATE_LIMITS_CREATES_PER_MINUTE=0 JOBAPI_RATE_LIMITS_UPLOADS_PER_MINUTE=0 bin/platform up
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HOME_DIR="${LORAFORGE_HOME:-$ROOT/.loraforge}"
@@ -30,7 +32,8 @@ upload() { # KEY -> file id
 
 MODEL_DIR="$HOME_DIR/models/$MODEL"
 [[ -f "$MODEL_DIR/config.json" ]] || "$ROOT/bin/tune" init-model --preset tiny --out "$MODEL_DIR" >/dev/null
-curl -sS -X POST -H 'Content-Type: application/json' "$STORE/api/v1/base-models" \
+curl -sS -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $("$ROOT/bin/platform" token artifact-store)" \
+  "$STORE/api/v1/base-models" \
   -d "{\"name\":\"$MODEL\",\"path\":\"$MODEL_DIR\"}" >/dev/null
 stamp=$(date +%s)
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; job-api $API"

@@ -12,6 +12,11 @@ public class CallerTenant {
         this.id = id;
     }
 
+    /** Whether an API key authenticated this request. */
+    public boolean isSet() {
+        return id != null;
+    }
+
     /** @throws IllegalStateException outside an authenticated {@code /v1} request */
     public String id() {
         if (id == null) {

@@ -33,6 +33,24 @@ public interface JobApiConfig {
         long maxFileBytes();
     }
 
+    /** Requests per minute and tenant (0: unlimited); beyond them a 429 with Retry-After. */
+    RateLimits rateLimits();
+
+    /** Per-tenant request rates, each a token bucket refilled evenly over the minute, per job-api instance. */
+    interface RateLimits {
+        /** {@code POST /v1/fine_tuning/jobs}. */
+        @WithDefault("60")
+        int createsPerMinute();
+
+        /** {@code POST /v1/files}. */
+        @WithDefault("30")
+        int uploadsPerMinute();
+
+        /** {@code POST /v1/chat/completions} and {@code /v1/completions}. */
+        @WithDefault("600")
+        int completionsPerMinute();
+    }
+
     /** Base URL of artifact-store. */
     String artifactStoreUrl();
 
