@@ -1,7 +1,13 @@
 package dev.loraforge.jobapi.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.engine.settings.Shown;
+import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
 import dev.loraforge.jobapi.repository.ApiKeyEntity;
 import dev.loraforge.jobapi.repository.ApiKeyRepository;
+import dev.loraforge.jobapi.repository.AuditEventEntity;
+import dev.loraforge.jobapi.repository.AuditEventRepository;
 import dev.loraforge.jobapi.repository.TenantEntity;
 import dev.loraforge.jobapi.repository.TenantRepository;
 import dev.loraforge.jobapi.service.TenantService;
@@ -13,12 +19,14 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import java.util.List;
 
+
 /**
- * {@code /admin/v1}: tenants and their API keys, for the operator. Authenticated with the
- * configured admin key ({@code jobapi.admin-key}).
+ * {@code /admin/v1}: tenants and their API keys, and the audit log of those actions, for the operator.
+ * Authenticated with the configured admin key ({@code jobapi.admin-key}).
  */
 @Path("/admin/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -27,8 +35,13 @@ public class AdminResource {
     private final TenantService service;
     private final TenantRepository tenants;
     private final ApiKeyRepository keys;
+    private final AuditEventRepository audit;
+    private final ObjectMapper json;
 
-    public AdminResource(TenantService service, TenantRepository tenants, ApiKeyRepository keys) {
+    public AdminResource(TenantService service, TenantRepository tenants, ApiKeyRepository keys,
+                         AuditEventRepository audit, ObjectMapper json) {
+        this.audit = audit;
+        this.json = json;
         this.service = service;
         this.tenants = tenants;
         this.keys = keys;
@@ -90,6 +103,46 @@ public class AdminResource {
     @Transactional
     public List<KeyView> listKeys(@PathParam("tenantId") String tenantId) {
         return keys.forTenant(tenantId).stream().map(k -> KeyView.of(k, null)).toList();
+    }
+
+    /** One audit-log entry: who did what to which tenant's what, and what it set. */
+    public record AuditEventView(String id, String object, long createdAt, String actor, String action, String tenantId,
+                                 String target, JsonNode detail) {
+    }
+
+    /**
+     * The audit log of operator actions, newest first: all, or one tenant's ({@code tenant_id}); a page of
+     * {@code limit} (1 to 100, default 20) older than the event {@code after}.
+     */
+    @GET
+    @Path("/audit_events")
+    @Transactional
+    public ListObject<AuditEventView> auditEvents(@QueryParam("tenant_id") String tenantId, @QueryParam("after") String after,
+                                                  @QueryParam("limit") String limit) {
+        int size = PageLimit.parse(limit, 20, 100);
+        Long before = null;
+        if (after != null) {
+            if (!after.matches("audit_[0-9]{1,18}")) {
+                throw ApiException.invalid("after must be an audit event id (audit_<n>), got '" + Shown.text(after) + "'",
+                        "after");
+            }
+            before = Long.parseLong(after.substring("audit_".length()));
+        }
+        if (tenantId != null && tenantId.length() > 128) {
+            throw ApiException.invalid("tenant_id is at most 128 characters", "tenant_id");
+        }
+        List<AuditEventEntity> page = audit.page(tenantId, before, size);
+        List<AuditEventView> data = page.stream().limit(size).map(e -> new AuditEventView("audit_" + e.id, "audit_event",
+                e.createdAt.toEpochSecond(), e.actor, e.action, e.tenantId, e.target, readJson(e.detail))).toList();
+        return ListObject.of(data, page.size() > size, AuditEventView::id);
+    }
+
+    private JsonNode readJson(String text) {
+        try {
+            return text == null ? null : json.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("audit detail is not JSON", e);
+        }
     }
 
     @DELETE

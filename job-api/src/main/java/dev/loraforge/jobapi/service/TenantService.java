@@ -20,7 +20,10 @@ public class TenantService {
     private final ApiKeyRepository keys;
     private final JobApiConfig config;
 
-    public TenantService(TenantRepository tenants, ApiKeyRepository keys, JobApiConfig config) {
+    private final AuditLog audit;
+
+    public TenantService(TenantRepository tenants, ApiKeyRepository keys, JobApiConfig config, AuditLog audit) {
+        this.audit = audit;
         this.tenants = tenants;
         this.keys = keys;
         this.config = config;
@@ -49,6 +52,8 @@ public class TenantService {
         }
         t.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         tenants.persist(t);
+        audit.record("tenant.created", t.id, t.id, java.util.Map.of("name", t.name, "max_running_jobs", t.maxRunningJobs,
+                "max_queued_jobs", t.maxQueuedJobs, "max_file_bytes", t.maxFileBytes));
         return t;
     }
 
@@ -65,6 +70,12 @@ public class TenantService {
         key.name = name;
         key.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         keys.persist(key);
+        java.util.Map<String, Object> detail = new java.util.LinkedHashMap<>();
+        detail.put("prefix", key.prefix);
+        if (name != null) {
+            detail.put("name", name);
+        }
+        audit.record("api_key.created", tenant.id, key.id, detail);
         return new CreatedKey(key, secret);
     }
 
@@ -73,6 +84,7 @@ public class TenantService {
         ApiKeyEntity key = keys.findByIdOptional(keyId).orElseThrow(() -> ApiException.notFound("API key", keyId, "key_id"));
         if (key.revokedAt == null) {
             key.revokedAt = OffsetDateTime.now(ZoneOffset.UTC);
+            audit.record("api_key.revoked", key.tenantId, key.id, java.util.Map.of("prefix", key.prefix));
         }
         return key;
     }

@@ -153,6 +153,7 @@ class ApiFuzzTest {
                 RequestFuzzer.Route.of("GET", "/admin/v1/tenants", List.of(), null),
                 RequestFuzzer.Route.of("POST", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), "{\"name\":\"k\"}"),
                 RequestFuzzer.Route.of("GET", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), null),
-                RequestFuzzer.Route.of("DELETE", "/admin/v1/api_keys/{keyId}", List.of(), null));
+                RequestFuzzer.Route.of("DELETE", "/admin/v1/api_keys/{keyId}", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/admin/v1/audit_events", List.of("tenant_id", "after", "limit"), null));
     }
 }
