@@ -1,6 +1,7 @@
 package dev.loraforge.jobapi.webhooks;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -25,9 +26,11 @@ public class WebhookEndpointEntity {
     /** Event types sent here, a subset of {@link WebhookEventTypes#ALL}. */
     @JdbcTypeCode(SqlTypes.ARRAY)
     public String[] events;
-    /** {@code whsec_<base64>}. */
+    /** {@code whsec_<base64>}; encrypted at rest ({@link SecretCipher}). */
+    @Convert(converter = SecretCipher.class)
     public String secret;
     @Column(name = "previous_secret")
+    @Convert(converter = SecretCipher.class)
     public String previousSecret;
     @Column(name = "previous_secret_expires_at")
     public OffsetDateTime previousSecretExpiresAt;
