@@ -17,15 +17,18 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
 import java.util.List;
 
 /**
  * The artifact registry (JSON, snake_case). A caller acting for a tenant sends {@code X-Tenant-Id}
  * (or {@code ?tenant_id=} on reads): it then sees that tenant's artifacts and the shared ones (base
- * and quantized models), never another tenant's (404).
+ * and quantized models), never another tenant's (404). A service that names no tenant sees the shared ones only;
+ * the operator's tools alone read across tenants ({@link TenantScope}).
  * <ul>
  * <li>{@code POST /api/v1/artifacts} {kind, name, digest, tenant_id, job_id, metadata,
  *     parents: [{id, relation}], id?}: 201 the artifact; 200 when the same id (or base-model name)
@@ -62,8 +65,8 @@ public class ArtifactResource {
     @GET
     @Path("/{id}")
     public ArtifactView get(@PathParam("id") String id, @HeaderParam(TenantScope.HEADER) String header,
-                            @QueryParam("tenant_id") String tenant) {
-        return service.get(id, TenantScope.resolve(header, tenant));
+                            @QueryParam("tenant_id") String tenant, @Context SecurityContext caller) {
+        return service.get(id, TenantScope.resolve(header, tenant, caller));
     }
 
     @GET
@@ -71,12 +74,13 @@ public class ArtifactResource {
                                    @HeaderParam(TenantScope.HEADER) String header, @QueryParam("job_id") String jobId,
                                    @QueryParam("digest") String digest, @QueryParam("parent") String parent,
                                    @QueryParam("parent_digest") String parentDigest, @QueryParam("scheme") String scheme,
-                                   @QueryParam("name") String name, @QueryParam("limit") String limit) {
+                                   @QueryParam("name") String name, @QueryParam("limit") String limit,
+                                   @Context SecurityContext caller) {
         kind = TenantScope.blankToNull(kind);
         if (kind != null && ArtifactKind.fromWire(kind).isEmpty()) {
             throw new InvalidRequestException("kind", "'" + kind + "' is not a kind; use one of " + ArtifactKind.valid());
         }
-        return service.list(new ArtifactQuery(kind, TenantScope.resolve(header, tenant),
+        return service.list(new ArtifactQuery(kind, TenantScope.resolve(header, tenant, caller),
                 TenantScope.blankToNull(jobId), digestFilter("digest", digest), TenantScope.blankToNull(parent),
                 digestFilter("parent_digest", parentDigest), TenantScope.blankToNull(scheme),
                 TenantScope.blankToNull(name), limit(limit)));
@@ -85,13 +89,14 @@ public class ArtifactResource {
     @GET
     @Path("/{id}/lineage")
     public Lineage lineage(@PathParam("id") String id, @QueryParam("direction") String direction,
-                           @HeaderParam(TenantScope.HEADER) String header, @QueryParam("tenant_id") String tenant) {
+                           @HeaderParam(TenantScope.HEADER) String header, @QueryParam("tenant_id") String tenant,
+                           @Context SecurityContext caller) {
         String d = direction == null || direction.isBlank() ? ArtifactService.ANCESTORS : direction;
         if (!d.equals(ArtifactService.ANCESTORS) && !d.equals(ArtifactService.DESCENDANTS)) {
             throw new InvalidRequestException("direction", "'" + direction + "' is not a direction; use ancestors"
                     + " (the default) or descendants");
         }
-        return service.lineage(id, d, TenantScope.resolve(header, tenant));
+        return service.lineage(id, d, TenantScope.resolve(header, tenant, caller));
     }
 
     private static String digestFilter(String field, String value) {

@@ -79,4 +79,27 @@ class ServiceAuthTest {
         given().header("Authorization", new ServiceTokens("job-api", key(), Clock.systemUTC()).authorization("artifact-store"))
                 .get("/api/v1/warnings").then().statusCode(200);
     }
+
+    @Test
+    void aServiceSeesATenantsArtifactsOnlyWhenItActsForThatTenant() {
+        dev.loraforge.artifacts.OperatorToken.use();
+        String tenant = "tenant-scope-" + dev.loraforge.artifacts.testing.Registry.unique();
+        String dataset = dev.loraforge.artifacts.testing.Registry.dataset(tenant, "scoped");
+        String base = dev.loraforge.artifacts.testing.Registry.baseModel("scope-base-" + dev.loraforge.artifacts.testing.Registry.unique());
+        RestAssured.requestSpecification = null;
+        String trainer = token(key(), "trainer-service", "artifact-store", Instant.now());
+
+        given().header("Authorization", trainer).get("/api/v1/artifacts/{id}", dataset).then().statusCode(404);
+        given().header("Authorization", trainer).get("/api/v1/artifacts?kind=dataset&limit=1000").then().statusCode(200)
+                .body("id", org.hamcrest.Matchers.not(org.hamcrest.Matchers.hasItem(dataset)))
+                .body("tenant_id", org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.nullValue()));
+        given().header("Authorization", trainer).get("/api/v1/artifacts/{id}", base).then().statusCode(200);
+        given().header("Authorization", trainer).header(TenantScope.HEADER, tenant)
+                .get("/api/v1/artifacts/{id}", dataset).then().statusCode(200);
+        given().header("Authorization", trainer).header(TenantScope.HEADER, "tenant-someone-else")
+                .get("/api/v1/artifacts/{id}", dataset).then().statusCode(404);
+        given().header("Authorization", trainer).get("/api/v1/artifacts/{id}/lineage", dataset).then().statusCode(404);
+        given().header("Authorization", ServiceAuth.operatorAuthorization("artifact-store"))
+                .get("/api/v1/artifacts/{id}", dataset).then().statusCode(200);
+    }
 }

@@ -2,6 +2,7 @@ package dev.loraforge.events.platform;
 
 import dev.loraforge.contracts.Problem;
 import dev.loraforge.contracts.auth.ServiceAuth;
+import dev.loraforge.contracts.auth.ServiceSecurityContext;
 import dev.loraforge.contracts.auth.ServiceTokenException;
 import dev.loraforge.contracts.auth.ServiceTokens;
 import jakarta.annotation.Priority;
@@ -18,6 +19,7 @@ import org.jboss.logging.Logger;
 /**
  * Every request to an internal service's API carries a service token for this service from a caller it accepts
  * ({@link ServiceAuth}); anything else is a 401 problem before routing, so no resource, lookup or body read happens.
+ * The caller becomes the request's {@link ServiceSecurityContext} ({@code @Context SecurityContext}).
  * Health and metrics under {@code /q/} stay open to the orchestrator's probes. A service whose callers are
  * authenticated otherwise (job-api) turns this off with {@code loraforge.service-auth.enforce=false}.
  */
@@ -42,7 +44,8 @@ public class ServiceAuthFilter implements ContainerRequestFilter {
             return;
         }
         try {
-            tokens.verify(request.getHeaderString(HttpHeaders.AUTHORIZATION), tokens.self(), callers);
+            ServiceTokens.Caller caller = tokens.verify(request.getHeaderString(HttpHeaders.AUTHORIZATION), tokens.self(), callers);
+            request.setSecurityContext(new ServiceSecurityContext(caller.service()));
         } catch (ServiceTokenException e) {
             LOG.debugf("refused %s %s: %s", request.getMethod(), path, e.getMessage());
             Problem problem = Problem.of(401, "unauthenticated", e.getMessage()).withCode("service_token_invalid", null);
