@@ -93,6 +93,24 @@ public final class FuzzRun {
         return judge.problem(request, status, contentType, json);
     }
 
+    /**
+     * An internal service's fuzz in one call: {@code -Dfuzz.internal-requests} (default {@code defaultCount}) requests
+     * seeded by {@code -Dfuzz.seed} to this Quarkus test's port, each with {@code authorization}; every 4xx must be a
+     * problem. Prints how each route answered and asserts that nothing failed.
+     */
+    public static Result internalApi(Map<String, List<String>> known, List<RequestFuzzer.Route> routes, int defaultCount,
+                                     java.util.function.Supplier<String> authorization) {
+        long seed = Long.getLong("fuzz.seed", 20261206L);
+        int count = Integer.getInteger("fuzz.internal-requests", defaultCount);
+        int port = org.eclipse.microprofile.config.ConfigProvider.getConfig().getValue("quarkus.http.test-port", Integer.class);
+        Result result = run(port, new RequestFuzzer(new java.util.Random(seed), known, routes), count,
+                request -> Map.of("Authorization", authorization.get()),
+                (request, status, contentType, json) -> problemDetails(status, contentType, json));
+        result.statuses().forEach((k, v) -> System.out.println("fuzz " + k + " x" + v));
+        org.assertj.core.api.Assertions.assertThat(result.failures()).as("seed " + seed + ", " + count + " requests").isEmpty();
+        return result;
+    }
+
     /** RFC 9457 problem details for {@code status}: the media type, {@code status} and a {@code detail}. */
     public static String problemDetails(int status, String contentType, JsonNode json) {
         if (!contentType.startsWith("application/problem+json") || json.path("status").asInt() != status

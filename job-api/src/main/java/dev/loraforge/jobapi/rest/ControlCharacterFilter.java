@@ -46,15 +46,9 @@ public class ControlCharacterFilter {
         return Optional.empty();
     }
 
-    /** Index of the first control character of {@code s} (U+0000-U+001F, U+007F), or -1. */
+    /** Index of the first control character of {@code s} (U+0000-U+001F, U+007F), or -1 (the internal services' rule). */
     public static int firstControl(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c == 0x7F) {
-                return i;
-            }
-        }
-        return -1;
+        return dev.loraforge.events.platform.ControlCharacterFilter.firstControl(s);
     }
 
     static String codePoint(String s, int i) {
