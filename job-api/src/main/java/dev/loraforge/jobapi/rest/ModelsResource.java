@@ -6,6 +6,8 @@ import dev.loraforge.jobapi.mapping.ApiObjects.ListObject;
 import dev.loraforge.jobapi.mapping.ApiObjects.ModelObject;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
+import dev.loraforge.jobapi.service.FineTunedNames;
+import dev.loraforge.jobapi.service.ModelResolver;
 import dev.loraforge.jobapi.webhooks.WebhookObjects.DeletedObject;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.ws.rs.DELETE;
@@ -19,7 +21,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code /v1/models}: the base models of the registry and the caller's fine-tuned models. */
+/**
+ * {@code /v1/models}: the base models of the registry and the caller's fine-tuned models (listed); its training
+ * checkpoints ({@code ft:...:ckpt-step-N}) can be retrieved and served but are not listed.
+ */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelsResource {
@@ -30,7 +35,10 @@ public class ModelsResource {
     private final JobRepository jobs;
     private final CallerTenant caller;
 
-    public ModelsResource(ArtifactStoreClient store, JobRepository jobs, CallerTenant caller) {
+    private final ModelResolver resolver;
+
+    public ModelsResource(ArtifactStoreClient store, JobRepository jobs, CallerTenant caller, ModelResolver resolver) {
+        this.resolver = resolver;
         this.store = store;
         this.jobs = jobs;
         this.caller = caller;
@@ -47,6 +55,9 @@ public class ModelsResource {
     @GET
     @Path("/{model}")
     public ModelObject retrieve(@PathParam("model") String model) {
+        if (FineTunedNames.parseCheckpoint(model) != null) {
+            return new ModelObject(model, "model", resolver.checkpointCreatedAt(caller.id(), model), caller.id());
+        }
         if (model.startsWith("ft:")) {
             return fineTuned().stream().filter(j -> model.equals(j.fineTunedModel)).findFirst()
                     .map(ModelsResource::fineTuned)

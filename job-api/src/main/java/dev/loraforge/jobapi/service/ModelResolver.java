@@ -59,14 +59,29 @@ public class ModelResolver {
         return QuarkusTransaction.requiringNew().call(() -> {
             JobEntity job = jobs.find("id = ?1 and tenantId = ?2 and modelDeletedAt is null", ref.jobId(), tenantId)
                     .firstResult();
-            if (job == null || job.baseModelDigest == null || !model.equals(FineTunedNames.checkpoint(job, ref.step()))) {
-                throw notFound(model);
-            }
-            CheckpointEntity saved = checkpoints.forJob(job.id).stream().filter(c -> c.step == ref.step())
-                    .findFirst().orElseThrow(() -> notFound(model));
+            CheckpointEntity saved = savedCheckpoint(job, model, ref);
             String base = job.quantizedModelDigest != null ? job.quantizedModelDigest : job.baseModelDigest;
             return new Resolved(base, job.model, saved.digest);
         });
+    }
+
+    /** When the caller's checkpoint model {@code model} was saved (epoch seconds); 404 when it is not the caller's. */
+    public long checkpointCreatedAt(String tenantId, String model) {
+        FineTunedNames.CheckpointRef ref = FineTunedNames.parseCheckpoint(model);
+        if (ref == null) {
+            throw notFound(model);
+        }
+        return QuarkusTransaction.requiringNew().call(() -> savedCheckpoint(jobs.find(
+                "id = ?1 and tenantId = ?2 and modelDeletedAt is null", ref.jobId(), tenantId).firstResult(), model, ref)
+                .createdAt.toEpochSecond());
+    }
+
+    private CheckpointEntity savedCheckpoint(JobEntity job, String model, FineTunedNames.CheckpointRef ref) {
+        if (job == null || job.baseModelDigest == null || !model.equals(FineTunedNames.checkpoint(job, ref.step()))) {
+            throw notFound(model);
+        }
+        return checkpoints.forJob(job.id).stream().filter(c -> c.step == ref.step()).findFirst()
+                .orElseThrow(() -> notFound(model));
     }
 
     private static ApiException notFound(String model) {

@@ -326,12 +326,17 @@ class CompletionsTest {
         given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
                 .statusCode(200).body("model", equalTo(model));
         assertThat(FakeInferenceService.lastRequest.path("adapter_digest").asText()).isEqualTo(checkpointDigest);
+        given().get("/v1/models/{m}", model).then().statusCode(200).body("id", equalTo(model))
+                .body("owned_by", equalTo(owner.id()));
+        List<String> listed = given().get("/v1/models").then().statusCode(200).extract().path("data.id");
+        assertThat(listed).doesNotContain(model);
 
         given().contentType(ContentType.JSON).body(chatBody(model.replace("ckpt-step-10", "ckpt-step-11"), ""))
                 .post("/v1/chat/completions").then().statusCode(404).body("error.code", equalTo("model_not_found"));
         TestTenants.actAs(TestTenants.create("ckpt-other"));
         given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
                 .statusCode(404).body("error.code", equalTo("model_not_found"));
+        given().get("/v1/models/{m}", model).then().statusCode(404);
         TestTenants.actAs(owner);
     }
 }
