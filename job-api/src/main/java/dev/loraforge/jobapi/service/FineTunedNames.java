@@ -3,9 +3,8 @@ package dev.loraforge.jobapi.service;
 import dev.loraforge.jobapi.repository.JobEntity;
 
 /**
- * Fine-tuned model names as OpenAI forms them, {@code ft:{base}:{org}:{suffix}:{id}}, the organisation being the
- * tenant and the id the job's without its {@code ftjob-} prefix (the suffix is empty when the job has none:
- * {@code ft:base:tenant::id}); a checkpoint's model adds {@code :ckpt-step-{step}}.
+ * A job's fine-tuned model names (event-contracts' {@link dev.loraforge.contracts.FineTunedNames}, shared with the
+ * trainer), and the parsing of a checkpoint model's name.
  */
 public final class FineTunedNames {
 
@@ -13,12 +12,11 @@ public final class FineTunedNames {
     }
 
     public static String model(JobEntity job) {
-        return "ft:" + job.model + ":" + job.tenantId + ":" + (job.suffix == null ? "" : job.suffix) + ":"
-                + job.id.substring("ftjob-".length());
+        return dev.loraforge.contracts.FineTunedNames.model(job.model, job.tenantId, job.suffix, job.id);
     }
 
     public static String checkpoint(JobEntity job, int step) {
-        return model(job) + ":ckpt-step-" + step;
+        return dev.loraforge.contracts.FineTunedNames.checkpoint(job.model, job.tenantId, job.suffix, job.id, step);
     }
 
     /** A checkpoint model's parts: the job's id and the step, or null when {@code name} is not a checkpoint's name. */

@@ -64,11 +64,10 @@ public class ArtifactMapper {
                 job.tenantId(), job.jobId(), metadata, parents(job, facts));
     }
 
-    /** {@code ft:<model>:<suffix or tenant>:<job id without ftjob->}, the name job-api gives the fine-tuned model. */
+    /** The name job-api gives the fine-tuned model ({@link dev.loraforge.contracts.FineTunedNames}). */
     public static String adapterName(JobDispatched job) {
-        String id = job.jobId().startsWith("ftjob-") ? job.jobId().substring("ftjob-".length()) : job.jobId();
-        return "ft:" + job.model() + ":" + (job.suffix() == null || job.suffix().isBlank() ? job.tenantId() : job.suffix())
-                + ":" + id;
+        return dev.loraforge.contracts.FineTunedNames.model(job.model(), job.tenantId(),
+                job.suffix() == null || job.suffix().isBlank() ? null : job.suffix(), job.jobId());
     }
 
     private static List<ParentRef> parents(JobDispatched job, RunFacts facts) {

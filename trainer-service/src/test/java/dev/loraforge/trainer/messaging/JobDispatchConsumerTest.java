@@ -130,7 +130,8 @@ class JobDispatchConsumerTest {
         assertThat(adapterArtifact.path("tenant_id").asText()).isEqualTo(TrainingFixtures.TENANT);
         assertThat(adapterArtifact.path("job_id").asText()).isEqualTo(jobId);
         assertThat(adapterArtifact.path("name").asText())
-                .isEqualTo("ft:" + TrainingFixtures.MODEL_NAME + ":pirate:" + jobId.substring("ftjob-".length()));
+                .isEqualTo("ft:" + TrainingFixtures.MODEL_NAME + ":" + TrainingFixtures.TENANT + ":pirate:"
+                        + jobId.substring("ftjob-".length()));
         assertThat(adapterArtifact.path("metadata").path("seed").asLong()).isEqualTo(job.seed());
         assertThat(adapterArtifact.path("metadata").path("method").path("r").asInt()).isEqualTo(8);
         assertThat(relations(adapterArtifact)).containsExactlyInAnyOrder(
