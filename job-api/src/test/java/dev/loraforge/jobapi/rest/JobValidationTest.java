@@ -283,5 +283,9 @@ class JobValidationTest {
         given().urlEncodingEnabled(false).auth().oauth2(TestTenants.ADMIN_KEY).get("/admin/v1/tenants/a%00b/api_keys").then().statusCode(400)
                 .contentType("application/problem+json").body("status", equalTo(400))
                 .body("detail", containsString("U+0000"));
+        given().get("/v1/no_such_route").then().statusCode(404).contentType("application/json")
+                .body("error.type", equalTo("invalid_request_error"));
+        given().get("/no-such-page").then().statusCode(404).contentType("application/problem+json")
+                .body("status", equalTo(404));
     }
 }
