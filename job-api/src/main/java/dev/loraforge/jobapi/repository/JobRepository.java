@@ -68,13 +68,6 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
     }
 
     /** Running jobs whose last sign of life is older than {@code before}, locked. */
-    /** Whether a running attempt has been silent since {@code before}. */
-    public boolean anySilentSince(OffsetDateTime before) {
-        return getEntityManager().createQuery("select count(j) from JobEntity j where j.status = 'running' and "
-                + "coalesce(j.lastHeartbeatAt, j.dispatchedAt) < :before", Long.class)
-                .setParameter("before", before).getSingleResult() > 0;
-    }
-
     public List<JobEntity> lockSilentSince(OffsetDateTime before) {
         return getEntityManager().createQuery("from JobEntity where status = 'running' and "
                         + "coalesce(lastHeartbeatAt, dispatchedAt) < :before", JobEntity.class)

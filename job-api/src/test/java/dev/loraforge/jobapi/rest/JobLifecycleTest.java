@@ -43,9 +43,6 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(FakeArtifactStore.class)
 class JobLifecycleTest {
 
-    @jakarta.inject.Inject
-    io.smallrye.reactive.messaging.kafka.KafkaClientService kafkaClients;
-
     private final TopicProbe kafka = new TopicProbe(KafkaBrokerResource.broker().bootstrapServers());
 
     @AfterEach
@@ -77,12 +74,6 @@ class JobLifecycleTest {
 
     private boolean dispatched(String jobId, Duration within) {
         return !kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId), 1, within).isEmpty();
-    }
-
-    /** Whether attempt {@code attempt} of the job has been dispatched (the topic read from its start, 6 s at most). */
-    private boolean dispatched(String jobId, int attempt) {
-        return !kafka.awaitRecords(Topics.JOB_DISPATCH, v -> v.contains(jobId)
-                && EventCodec.decode(v, JobDispatched.class).data().attempt() == attempt, 1, Duration.ofSeconds(6)).isEmpty();
     }
 
     private void progress(String jobId, int attempt, JobProgress.Kind kind, Integer step) {
@@ -189,35 +180,6 @@ class JobLifecycleTest {
         progress(job, 2, JobProgress.Kind.STARTED, 0);
         await().atMost(Duration.ofSeconds(20)).until(() -> "running".equals(status(job)));
         given().get("/v1/fine_tuning/jobs/{id}", job).then().body("attempt", equalTo(2)).body("error", equalTo(null));
-    }
-
-    @Test
-    void heartbeatsWaitingInKafkaKeepTheirAttemptAliveWhileJobApiIsBehind() throws Exception {
-        TestTenants.actAs(tenant("evidence", 2));
-        String job = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"a\"}\n"));
-        awaitDispatch(job, 1);
-        progress(job, 1, JobProgress.Kind.STARTED, 0);
-        await().atMost(Duration.ofSeconds(20)).until(() -> "running".equals(status(job)));
-
-        // job-api stops reading progress (as while it is down); the trainer keeps heartbeating into Kafka
-        io.smallrye.reactive.messaging.kafka.KafkaConsumer<Object, Object> consumer = kafkaClients.getConsumer("job-progress");
-        consumer.pause().await().atMost(Duration.ofSeconds(10));
-        try {
-            long until = System.nanoTime() + Duration.ofSeconds(9).toNanos(); // more than twice the 4 s lease
-            while (System.nanoTime() < until) {
-                progress(job, 1, JobProgress.Kind.HEARTBEAT, null);
-                Thread.sleep(1000);
-            }
-            assertThat(dispatched(job, 2)).as("a new attempt while the heartbeats were unread").isFalse();
-        } finally {
-            consumer.resume().await().atMost(Duration.ofSeconds(10));
-        }
-        for (int i = 0; i < 4; i++) {
-            progress(job, 1, JobProgress.Kind.HEARTBEAT, null);
-            Thread.sleep(1000);
-        }
-        given().get("/v1/fine_tuning/jobs/{id}", job).then().body("attempt", equalTo(1)).body("status", equalTo("running"));
-        assertThat(dispatched(job, 2)).isFalse();
     }
 
     @Test
