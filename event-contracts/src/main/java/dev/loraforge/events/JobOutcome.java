@@ -8,6 +8,7 @@ import java.util.Map;
  * @param adapter        the PEFT adapter archive stored in artifact-store (succeeded only)
  * @param engineVersion  the tuning-engine version that trained it (lineage)
  * @param error          why it failed (failed only)
+ * @param resultFile     the per-step metrics CSV (succeeded only; absent from trainers that predate it)
  */
 public record JobOutcome(
         String jobId,
@@ -18,7 +19,8 @@ public record JobOutcome(
         Long trainedTokens,
         Map<String, Double> metrics,
         String engineVersion,
-        ErrorInfo error) {
+        ErrorInfo error,
+        ResultFile resultFile) {
 
     /** Terminal statuses, as OpenAI names them. */
     public enum Status { SUCCEEDED, FAILED, CANCELLED }
@@ -35,5 +37,11 @@ public record JobOutcome(
             throw new EventFormatException("JobOutcome.error is required when status is FAILED");
         }
         metrics = metrics == null ? Map.of() : Map.copyOf(metrics);
+    }
+
+    /** An outcome without a result file. */
+    public JobOutcome(String jobId, int attempt, String workerId, Status status, ArtifactRef adapter, Long trainedTokens,
+            Map<String, Double> metrics, String engineVersion, ErrorInfo error) {
+        this(jobId, attempt, workerId, status, adapter, trainedTokens, metrics, engineVersion, error, null);
     }
 }

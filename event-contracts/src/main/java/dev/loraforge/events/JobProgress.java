@@ -6,6 +6,8 @@ package dev.loraforge.events;
  *
  * @param kind            what happened: started, a training step, a validation pass, a heartbeat, a message
  * @param etaSeconds      estimated seconds to the end of training
+ * @param meanTokenAccuracy share of the step's trained tokens the model predicted (argmax), STEP only
+ * @param validationMeanTokenAccuracy the same over the validation examples, VALIDATION only
  */
 public record JobProgress(
         String jobId,
@@ -20,7 +22,9 @@ public record JobProgress(
         Long trainedTokens,
         Double etaSeconds,
         Double validationLoss,
-        String message) {
+        String message,
+        Double meanTokenAccuracy,
+        Double validationMeanTokenAccuracy) {
 
     /**
      * The kind of progress report. {@code PAUSED}: the attempt stopped at {@code step} after saving
@@ -33,5 +37,13 @@ public record JobProgress(
         Require.positive(attempt, "JobProgress", "attempt");
         Require.text(workerId, "JobProgress", "worker_id");
         Require.present(kind, "JobProgress", "kind");
+    }
+
+    /** Progress without token accuracies. */
+    public JobProgress(String jobId, int attempt, String workerId, Kind kind, Integer step, Integer totalSteps, Double loss,
+            Double learningRate, Double tokensPerSecond, Long trainedTokens, Double etaSeconds, Double validationLoss,
+            String message) {
+        this(jobId, attempt, workerId, kind, step, totalSteps, loss, learningRate, tokensPerSecond, trainedTokens,
+                etaSeconds, validationLoss, message, null, null);
     }
 }

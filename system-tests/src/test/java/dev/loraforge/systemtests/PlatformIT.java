@@ -135,6 +135,23 @@ class PlatformIT {
         assertThat(done.path("trained_tokens").asLong()).isPositive();
         assertThat(messages(alice, jobId)).anyMatch(m -> m.startsWith("Step ")).contains("The job has successfully completed");
         assertThat(alice.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints").path("data")).isNotEmpty();
+        // the result file: OpenAI's step_metrics.csv, one row per step, every accuracy a share
+        assertThat(done.path("result_files")).hasSize(1);
+        String resultFile = done.path("result_files").get(0).asText();
+        assertThat(alice.get("/v1/files/" + resultFile).path("purpose").asText()).isEqualTo("fine-tune-results");
+        List<String> rows;
+        try (InputStream csv = alice.download("/v1/files/" + resultFile + "/content")) {
+            rows = new String(csv.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        }
+        assertThat(rows.get(0)).isEqualTo("step,train_loss,train_mean_token_accuracy,valid_loss,valid_mean_token_accuracy");
+        JsonNode lastMetrics = alice.get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=100").path("data").findValues("data")
+                .stream().filter(d -> d.has("total_steps")).findFirst().orElseThrow();
+        assertThat(rows).hasSize(1 + lastMetrics.path("total_steps").asInt());
+        assertThat(rows.subList(1, rows.size())).allSatisfy(row -> {
+            String[] cells = row.split(",", -1);
+            assertThat(Double.parseDouble(cells[1])).isPositive();
+            assertThat(Double.parseDouble(cells[2])).isBetween(0.0, 1.0);
+        });
         assertThat(alice.get("/v1/models").path("data").findValuesAsText("id")).contains(MODEL, model);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> !hooks.about(jobId).isEmpty());

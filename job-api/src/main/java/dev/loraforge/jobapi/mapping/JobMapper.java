@@ -43,7 +43,8 @@ public class JobMapper {
         Map<String, Object> method = Map.of("type", "supervised", "supervised", Map.of("hyperparameters", h));
         JobError error = j.errorCode == null ? null : new JobError(j.errorCode, j.errorMessage, null);
         return new JobObject(j.id, "fine_tuning.job", j.model, j.createdAt.toEpochSecond(),
-                j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId, List.of(),
+                j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId,
+                j.resultFileId == null ? List.of() : List.of(j.resultFileId),
                 j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
                 j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), metadata(j), method,
                 adapter, j.statusDetail, j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));

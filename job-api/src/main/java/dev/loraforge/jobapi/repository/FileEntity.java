@@ -6,7 +6,7 @@ import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import java.time.OffsetDateTime;
 
-/** An uploaded training or validation file of a tenant. */
+/** A file of a tenant: an uploaded training or validation file, or a job's result file. */
 @Entity
 @Table(name = "files")
 public class FileEntity {
@@ -22,7 +22,7 @@ public class FileEntity {
     /** The dataset artifact in artifact-store. */
     @Column(name = "artifact_id")
     public String artifactId;
-    /** chat, prompt_completion or text. */
+    /** chat, prompt_completion or text for training files; csv for result files. */
     public String format;
     public Integer examples;
     @Column(name = "created_at")

@@ -61,6 +61,9 @@ public class JobEntity {
     public Long trainedTokens;
     @Column(name = "fine_tuned_model")
     public String fineTunedModel;
+    /** The job's result file (the per-step metrics CSV, a {@code fine-tune-results} file), succeeded jobs. */
+    @Column(name = "result_file_id")
+    public String resultFileId;
     /** The PEFT adapter archive in artifact-store (succeeded jobs). */
     @Column(name = "adapter_id")
     public String adapterId;

@@ -99,7 +99,7 @@ public class FilesResource {
             throw ApiException.invalid("order must be 'asc' or 'desc', got '" + Shown.text(order) + "'", "order");
         }
         if (purpose != null && purpose.length() > 64) {
-            throw ApiException.invalid("purpose is at most 64 characters; files here have purpose 'fine-tune'", "purpose");
+            throw ApiException.invalid("purpose is at most 64 characters; files here have purpose 'fine-tune' or 'fine-tune-results'", "purpose");
         }
         FileEntity cursor = null;
         if (after != null) {

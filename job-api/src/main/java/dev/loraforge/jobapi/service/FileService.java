@@ -5,6 +5,8 @@ import dev.loraforge.engine.data.ValidationError;
 import dev.loraforge.jobapi.client.ArtifactStoreClient;
 import dev.loraforge.jobapi.repository.FileEntity;
 import dev.loraforge.jobapi.repository.FileRepository;
+import dev.loraforge.jobapi.repository.JobEntity;
+import dev.loraforge.events.ResultFile;
 import dev.loraforge.jobapi.repository.TenantRepository;
 import dev.loraforge.jobapi.rest.ApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -31,6 +33,10 @@ import java.util.stream.Collectors;
 public class FileService {
 
     static final int MAX_REPORTED_ERRORS = 10;
+    /** The purpose of uploaded training and validation files. */
+    public static final String FINE_TUNE = "fine-tune";
+    /** The purpose of a job's result file (OpenAI's {@code step_metrics.csv}); made by job-api, never uploaded. */
+    public static final String FINE_TUNE_RESULTS = "fine-tune-results";
 
     private final FileRepository files;
     private final TenantRepository tenants;
@@ -49,7 +55,7 @@ public class FileService {
             throw ApiException.invalid("The file has " + size + " bytes; this tenant's limit is " + limit
                     + " bytes. Split the file or ask the operator to raise max_file_bytes.", "file");
         }
-        if (!"fine-tune".equals(purpose)) {
+        if (!FINE_TUNE.equals(purpose)) {
             throw ApiException.invalid("purpose must be 'fine-tune', got '" + purpose + "'", "purpose");
         }
         DatasetValidator.Result checked = validate(content);
@@ -80,6 +86,27 @@ public class FileService {
         file.examples = checked.examples().size();
         file.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         QuarkusTransaction.requiringNew().run(() -> files.persist(file));
+        return file;
+    }
+
+    /**
+     * Records a succeeded job's result file (already stored in artifact-store by the trainer) as a file of the
+     * job's tenant; joins the caller's transaction.
+     *
+     * @param adapterArtifactId the adapter artifact whose training the file describes (its metadata names the file)
+     */
+    public FileEntity addResultFile(JobEntity job, ResultFile result, String adapterArtifactId) {
+        FileEntity file = new FileEntity();
+        file.id = Ids.next("file");
+        file.tenantId = job.tenantId;
+        file.filename = result.filename();
+        file.purpose = FINE_TUNE_RESULTS;
+        file.bytes = result.bytes();
+        file.digest = result.digest();
+        file.artifactId = adapterArtifactId;
+        file.format = "csv";
+        file.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        files.persist(file);
         return file;
     }
 

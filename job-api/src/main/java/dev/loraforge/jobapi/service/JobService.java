@@ -160,7 +160,12 @@ public class JobService {
             throw ApiException.invalid(param + " is required: the id of a file uploaded with purpose 'fine-tune'", param);
         }
         plainText(id, param, "file ids look like 'file-...'");
-        return files.findForTenant(tenantId, id).orElseThrow(() -> ApiException.notFound("file", id, param));
+        FileEntity file = files.findForTenant(tenantId, id).orElseThrow(() -> ApiException.notFound("file", id, param));
+        if (!FileService.FINE_TUNE.equals(file.purpose)) {
+            throw ApiException.invalid(param + " '" + id + "' is a file with purpose '" + file.purpose + "'; a job trains on"
+                    + " files uploaded with purpose 'fine-tune'", param);
+        }
+        return file;
     }
 
     /** Names and ids are at most 256 characters without control characters (PostgreSQL cannot hold a NUL). */

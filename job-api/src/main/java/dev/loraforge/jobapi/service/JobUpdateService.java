@@ -34,9 +34,11 @@ public class JobUpdateService {
     private final Event<JobEnded> ended;
     private final CheckpointRepository checkpoints;
     private final ObjectMapper json;
+    private final FileService files;
 
     public JobUpdateService(JobRepository jobs, JobEventService events, Event<JobEnded> ended,
-                            CheckpointRepository checkpoints, ObjectMapper json) {
+                            CheckpointRepository checkpoints, ObjectMapper json, FileService files) {
+        this.files = files;
         this.jobs = jobs;
         this.events = events;
         this.ended = ended;
@@ -91,7 +93,9 @@ public class JobUpdateService {
                 data.put("step", progress.step());
                 data.put("total_steps", progress.totalSteps());
                 putIfPresent(data, "train_loss", progress.loss());
+                putIfPresent(data, "train_mean_token_accuracy", progress.meanTokenAccuracy());
                 putIfPresent(data, "valid_loss", progress.validationLoss());
+                putIfPresent(data, "valid_mean_token_accuracy", progress.validationMeanTokenAccuracy());
                 putIfPresent(data, "learning_rate", progress.learningRate());
                 putIfPresent(data, "tokens_per_second", progress.tokensPerSecond());
                 putIfPresent(data, "emitted_at_ms", emittedAt == null ? null : emittedAt.toInstant().toEpochMilli());
@@ -203,6 +207,9 @@ public class JobUpdateService {
                 job.adapterId = outcome.adapter().id();
                 job.adapterDigest = outcome.adapter().digest();
                 job.fineTunedModel = FineTunedNames.model(job);
+                if (outcome.resultFile() != null) {
+                    job.resultFileId = files.addResultFile(job, outcome.resultFile(), outcome.adapter().id()).id;
+                }
                 events.add(job.id, "info", "message", "The job has successfully completed", null);
             }
             case FAILED -> {

@@ -3,8 +3,10 @@ package dev.loraforge.jobapi.rest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
 import dev.loraforge.events.ArtifactRef;
@@ -79,6 +81,10 @@ class JobLifecycleTest {
     private void progress(String jobId, int attempt, JobProgress.Kind kind, Integer step) {
         JobProgress p = new JobProgress(jobId, attempt, "w1", kind, step, 10, 1.0, 1e-4, 100.0, 100L, 5.0, null, null);
         kafka.publish(Topics.JOB_PROGRESS, jobId, EventCodec.encode(EventCodec.envelope("/test", jobId, p)));
+    }
+
+    private void progress(JobProgress p) {
+        kafka.publish(Topics.JOB_PROGRESS, p.jobId(), EventCodec.encode(EventCodec.envelope("/test", p.jobId(), p)));
     }
 
     private void outcome(JobOutcome o) {
@@ -231,6 +237,52 @@ class JobLifecycleTest {
         byte[] downloaded = given().get("/v1/fine_tuning/jobs/{id}/adapter", job).then().statusCode(200)
                 .header("X-Content-Digest", digest).extract().asByteArray();
         assertThat(downloaded).isEqualTo(adapterTar);
+    }
+
+    @Test
+    void aSucceededJobOffersItsStepMetricsAsAResultFileOfItsTenant() throws Exception {
+        TestTenants.actAs(tenant("results", 2));
+        String training = JobFlowTest.upload("{\"text\":\"a\"}\n");
+        String job = JobFlowTest.createJob(training);
+        awaitDispatch(job, 1);
+        given().get("/v1/fine_tuning/jobs/{id}", job).then().body("result_files", hasSize(0));
+        progress(new JobProgress(job, 1, "w1", JobProgress.Kind.STEP, 1, 2, 1.5, 1e-4, 10.0, 20L, 1.0, null, "step 1/2",
+                0.625, null));
+        progress(new JobProgress(job, 1, "w1", JobProgress.Kind.VALIDATION, 1, 2, null, null, null, null, null, 1.75,
+                "validation", null, 0.5));
+        byte[] csv = ("step,train_loss,train_mean_token_accuracy,valid_loss,valid_mean_token_accuracy\n"
+                + "1,1.5,0.625,1.75,0.5\n2,1.25,0.75,,\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String csvDigest = putBlob(csv);
+        outcome(new JobOutcome(job, 1, "w1", JobOutcome.Status.SUCCEEDED, new ArtifactRef("adapter-results",
+                putBlob("adapter tar".getBytes())), 42L, Map.of("train_loss", 1.25), "0.1.0", null,
+                new dev.loraforge.events.ResultFile(csvDigest, csv.length, "step_metrics.csv")));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(job)));
+
+        // metrics events carry the token accuracies under OpenAI's names
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> given().get("/v1/fine_tuning/jobs/{id}/events", job)
+                .then().body("data.findAll { it.type == 'metrics' }.data.train_mean_token_accuracy", hasItem(0.625f))
+                .body("data.findAll { it.type == 'metrics' }.data.valid_mean_token_accuracy", hasItem(0.5f)));
+        String resultFile = given().get("/v1/fine_tuning/jobs/{id}", job).then().statusCode(200)
+                .body("result_files", hasSize(1)).extract().path("result_files[0]");
+        given().get("/v1/files/{id}", resultFile).then().statusCode(200)
+                .body("object", equalTo("file"))
+                .body("purpose", equalTo("fine-tune-results"))
+                .body("filename", equalTo("step_metrics.csv"))
+                .body("bytes", equalTo(csv.length));
+        byte[] content = given().get("/v1/files/{id}/content", resultFile).then().statusCode(200).extract().asByteArray();
+        assertThat(content).isEqualTo(csv);
+        given().get("/v1/files?purpose=fine-tune-results").then().statusCode(200)
+                .body("data.id", org.hamcrest.Matchers.contains(resultFile));
+        given().get("/v1/files?purpose=fine-tune").then().statusCode(200)
+                .body("data.id", org.hamcrest.Matchers.contains(training));
+        // a result file is not training data
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + resultFile + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("training_file"))
+                .body("error.message", containsString("fine-tune-results"));
+        // and another tenant does not see it
+        TestTenants.actAs(tenant("results-stranger", 1));
+        given().get("/v1/files/{id}/content", resultFile).then().statusCode(404);
     }
 
     @Test

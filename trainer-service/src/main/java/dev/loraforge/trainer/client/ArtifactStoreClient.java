@@ -52,6 +52,11 @@ public class ArtifactStoreClient {
         transfers.run(() -> blobs.downloadDirectory(digest, dir));
     }
 
+    /** Stores one file as a blob, streamed; returns its digest and size. */
+    public BlobView uploadFile(Path file) {
+        return transfers.call(() -> blobs.put(file, null));
+    }
+
     /** Stores {@code dir} as one deterministic tar blob, streamed; returns its digest and size. */
     public BlobView uploadDirectory(Path dir) {
         return transfers.call(() -> blobs.putDirectory(dir));

@@ -6,6 +6,7 @@ import dev.loraforge.contracts.artifactstore.NewArtifact;
 import dev.loraforge.contracts.artifactstore.ParentRef;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.JobDispatched;
+import dev.loraforge.events.ResultFile;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -48,7 +49,7 @@ public class ArtifactMapper {
     }
 
     public NewArtifact adapter(JobDispatched job, RunFacts facts, String digest, Map<String, Double> metrics,
-                               long trainedTokens, long steps) {
+                               long trainedTokens, long steps, ResultFile resultFile) {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("method", withoutNulls(json.convertValue(job.method(), new TypeReference<Map<String, Object>>() { })));
         metadata.put("hyperparameters", withoutNulls(json.convertValue(job.hyperparameters(),
@@ -60,6 +61,11 @@ public class ArtifactMapper {
         metadata.put("steps", steps);
         metadata.put("attempt", facts.attempt());
         metadata.put("base_model_name", job.model());
+        if (resultFile != null) {
+            // the per-step metrics CSV that describes this adapter's training (job-api offers it as the result file)
+            metadata.put("result_file", Map.of("digest", resultFile.digest(), "bytes", resultFile.bytes(),
+                    "filename", resultFile.filename()));
+        }
         return new NewArtifact("adapter-" + job.jobId() + "-a" + facts.attempt(), ADAPTER, adapterName(job), digest,
                 job.tenantId(), job.jobId(), metadata, parents(job, facts));
     }

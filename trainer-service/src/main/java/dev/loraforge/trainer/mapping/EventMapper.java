@@ -6,6 +6,7 @@ import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.ErrorInfo;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
+import dev.loraforge.events.ResultFile;
 import dev.loraforge.trainer.repository.Attempt;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -25,14 +26,16 @@ public final class EventMapper {
     public static JobProgress step(Attempt.Key key, String workerId, StepProgress p, long trainedTokens) {
         return new JobProgress(key.jobId(), key.attempt(), workerId, JobProgress.Kind.STEP, (int) p.step(),
                 (int) p.totalSteps(), finite(p.loss()), finite(p.learningRate()), finite(p.tokensPerSecond()), trainedTokens,
-                p.eta() == null ? null : p.eta().toMillis() / 1000.0, null, "step " + p.step() + "/" + p.totalSteps());
+                p.eta() == null ? null : p.eta().toMillis() / 1000.0, null, "step " + p.step() + "/" + p.totalSteps(),
+                finite(p.meanTokenAccuracy()), null);
     }
 
     public static JobProgress validation(Attempt.Key key, String workerId, long step, long total, double loss,
-                                         double perplexity) {
+                                         double perplexity, double accuracy) {
         return new JobProgress(key.jobId(), key.attempt(), workerId, JobProgress.Kind.VALIDATION, (int) step, (int) total,
                 null, null, null, null, null, finite(loss),
-                String.format("validation at step %d: loss %.4f, perplexity %.3f", step, loss, perplexity));
+                String.format("validation at step %d: loss %.4f, perplexity %.3f", step, loss, perplexity),
+                null, finite(accuracy));
     }
 
     public static JobProgress heartbeat(Attempt.Key key, String workerId, long step, long total) {
@@ -56,9 +59,9 @@ public final class EventMapper {
     }
 
     public static JobOutcome succeeded(Attempt.Key key, String workerId, ArtifactRef adapter, long trainedTokens,
-                                       Map<String, Double> metrics, String engineVersion) {
+                                       Map<String, Double> metrics, String engineVersion, ResultFile resultFile) {
         return new JobOutcome(key.jobId(), key.attempt(), workerId, JobOutcome.Status.SUCCEEDED, adapter, trainedTokens,
-                metrics, engineVersion, null);
+                metrics, engineVersion, null, resultFile);
     }
 
     public static JobOutcome failed(Attempt.Key key, String workerId, String code, String message, String engineVersion) {

@@ -8,6 +8,8 @@ import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobProgress;
+import dev.loraforge.events.ResultFile;
+import dev.loraforge.engine.train.StepMetricsCsv;
 import dev.loraforge.trainer.client.ArtifactStoreClient;
 import dev.loraforge.trainer.client.FileTrees;
 import dev.loraforge.trainer.mapping.ArtifactMapper;
@@ -36,7 +38,8 @@ final class AttemptRun {
     sealed interface Result {
     }
 
-    record Succeeded(ArtifactRef adapter, long trainedTokens, Map<String, Double> metrics, long steps, long total) implements Result {
+    record Succeeded(ArtifactRef adapter, long trainedTokens, Map<String, Double> metrics, long steps, long total,
+                     ResultFile resultFile) implements Result {
     }
 
     /** Stopped by a control request (or a shutdown) after {@code steps} updates. */
@@ -227,16 +230,22 @@ final class AttemptRun {
         Map<String, Double> metrics = new LinkedHashMap<>();
         EventMapper.putFinite(metrics, "train_loss", result.trainLoss());
         EventMapper.putFinite(metrics, "final_loss", result.finalLoss());
+        EventMapper.putFinite(metrics, "train_mean_token_accuracy", result.finalMeanTokenAccuracy());
         EventMapper.putFinite(metrics, "valid_loss", result.valLoss());
+        EventMapper.putFinite(metrics, "valid_mean_token_accuracy", result.validMeanTokenAccuracy());
         EventMapper.putFinite(metrics, "perplexity", result.perplexity());
         EventMapper.putFinite(metrics, "tokens_per_second", result.tokensPerSecond());
         metrics.put("steps", (double) result.steps());
         long trainedTokens = reporter.trainedTokens();
         try {
+            // the per-step metrics CSV (OpenAI's result file): every step of every attempt, carried by checkpoints
+            Path csv = StepMetricsCsv.write(result, dir.resolve(StepMetricsCsv.FILE_NAME));
+            BlobView csvBlob = services.store().uploadFile(csv);
+            ResultFile resultFile = new ResultFile(csvBlob.digest(), csvBlob.size(), StepMetricsCsv.FILE_NAME);
             BlobView blob = services.store().uploadDirectory(adapterDir);
             ArtifactRef adapter = services.store().register(services.artifacts().adapter(job, facts(), blob.digest(),
-                    metrics, trainedTokens, result.steps()));
-            return new Succeeded(adapter, trainedTokens, metrics, result.steps(), result.totalSteps());
+                    metrics, trainedTokens, result.steps(), resultFile));
+            return new Succeeded(adapter, trainedTokens, metrics, result.steps(), result.totalSteps(), resultFile);
         } catch (ArtifactStoreException e) {
             throw new JobFailure(JobFailure.ARTIFACT_STORE_UNAVAILABLE, "the trained adapter could not be stored: "
                     + e.getMessage(), e);

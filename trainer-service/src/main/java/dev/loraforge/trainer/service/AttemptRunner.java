@@ -145,7 +145,7 @@ public class AttemptRunner {
         if (result instanceof AttemptRun.Succeeded s) {
             LOG.infof("attempt %s succeeded after %d steps: adapter %s", key, s.steps(), s.adapter().id());
             end(key, s.steps(), s.total(), requested, Attempt.SUCCEEDED, EventMapper.succeeded(key, worker.id(),
-                    s.adapter(), s.trainedTokens(), s.metrics(), engine.engineVersion()), null);
+                    s.adapter(), s.trainedTokens(), s.metrics(), engine.engineVersion(), s.resultFile()), null);
         } else if (result instanceof AttemptRun.Stopped s) {
             stopped(run, s, requested);
         }

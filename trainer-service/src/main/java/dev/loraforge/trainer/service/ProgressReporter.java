@@ -27,7 +27,9 @@ final class ProgressReporter implements ProgressListener {
     private long totalSteps;
     private long trainedTokens;
     private double lastLoss = Double.NaN;
+    private double lastAccuracy = Double.NaN;
     private double lastValidationLoss = Double.NaN;
+    private double lastValidationAccuracy = Double.NaN;
     private long lastValidationStep = -1;
 
     ProgressReporter(AttemptRun run, ProgressThrottle throttle, TokenCounter tokens, CheckpointSink checkpoints) {
@@ -44,24 +46,29 @@ final class ProgressReporter implements ProgressListener {
         totalSteps = p.totalSteps();
         trainedTokens = tokens.through(p.step());
         lastLoss = p.loss();
+        lastAccuracy = p.meanTokenAccuracy();
         if (throttle.report(p.step(), p.totalSteps(), System.nanoTime())) {
             run.publishInBackground(EventMapper.step(run.key(), run.workerId(), p, trainedTokens));
         }
     }
 
     @Override
-    public void onValidation(long step, double loss, double perplexity) {
+    public void onValidation(long step, double loss, double perplexity, double accuracy) {
         lastValidationLoss = loss;
+        lastValidationAccuracy = accuracy;
         lastValidationStep = step;
-        run.publishInBackground(EventMapper.validation(run.key(), run.workerId(), step, totalSteps, loss, perplexity));
+        run.publishInBackground(EventMapper.validation(run.key(), run.workerId(), step, totalSteps, loss, perplexity,
+                accuracy));
     }
 
     @Override
     public void onCheckpoint(long step, Path directory) {
         Map<String, Double> metrics = new LinkedHashMap<>();
         EventMapper.putFinite(metrics, "train_loss", lastLoss);
+        EventMapper.putFinite(metrics, "train_mean_token_accuracy", lastAccuracy);
         if (lastValidationStep == step) {
             EventMapper.putFinite(metrics, "valid_loss", lastValidationLoss);
+            EventMapper.putFinite(metrics, "valid_mean_token_accuracy", lastValidationAccuracy);
         }
         checkpoints.written(step, directory, metrics);
     }

@@ -24,6 +24,7 @@ import dev.loraforge.events.DirectoryArchive;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
+import dev.loraforge.events.ResultFile;
 import dev.loraforge.events.Topics;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.trainer.service.JobFailure;
@@ -100,6 +101,8 @@ class JobDispatchConsumerTest {
         List<JobProgress> validations = events.progress(JobProgress.Kind.VALIDATION);
         assertThat(validations).extracting(JobProgress::step).containsExactly(8, 16, 24);
         assertThat(validations).allSatisfy(v -> assertThat(v.validationLoss()).isNotNull().isFinite().isPositive());
+        assertThat(validations).allSatisfy(v -> assertThat(v.validationMeanTokenAccuracy()).isNotNull().isBetween(0.0, 1.0));
+        assertThat(steps).allSatisfy(p -> assertThat(p.meanTokenAccuracy()).isNotNull().isBetween(0.0, 1.0));
 
         // checkpoints every 8 steps, each stored and registered with its step and lineage
         List<CheckpointSaved> checkpoints = events.checkpoints();
@@ -122,6 +125,33 @@ class JobDispatchConsumerTest {
         assertThat(outcome.trainedTokens()).isEqualTo(steps.get(23).trainedTokens());
         assertThat(outcome.metrics()).containsEntry("steps", 24.0).containsKeys("train_loss", "valid_loss", "perplexity");
         assertThat(outcome.metrics().get("train_loss")).isFinite().isPositive();
+        assertThat(outcome.metrics()).containsKeys("train_mean_token_accuracy", "valid_mean_token_accuracy");
+
+        // the result file: OpenAI's per-step metrics CSV, one row per step, validation where it ran
+        ResultFile resultFile = outcome.resultFile();
+        assertThat(resultFile).isNotNull();
+        assertThat(resultFile.filename()).isEqualTo("step_metrics.csv");
+        String csv;
+        try (InputStream in = StandInArtifactStore.openBlob(resultFile.digest())) {
+            csv = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        assertThat((long) csv.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isEqualTo(resultFile.bytes());
+        List<String> rows = csv.lines().toList();
+        assertThat(rows.get(0)).isEqualTo("step,train_loss,train_mean_token_accuracy,valid_loss,valid_mean_token_accuracy");
+        assertThat(rows).hasSize(25);
+        for (int i = 1; i <= 24; i++) {
+            String[] cells = rows.get(i).split(",", -1);
+            assertThat(cells).hasSize(5);
+            assertThat(Integer.parseInt(cells[0])).isEqualTo(i);
+            assertThat(Double.parseDouble(cells[1])).isFinite().isPositive();
+            assertThat(Double.parseDouble(cells[2])).isBetween(0.0, 1.0);
+            assertThat(cells[3].isEmpty()).as("valid_loss at step %d", i).isEqualTo(i % 8 != 0);
+        }
+        for (JobProgress p : steps) { // the same numbers as the step events, read back exactly
+            String[] cells = rows.get(p.step()).split(",", -1);
+            assertThat(Double.parseDouble(cells[1])).isEqualTo(p.loss());
+            assertThat(Double.parseDouble(cells[2])).isEqualTo(p.meanTokenAccuracy());
+        }
         ArtifactRef adapterRef = outcome.adapter();
         assertThat(StandInArtifactStore.hasBlob(adapterRef.digest())).isTrue();
         JsonNode adapterArtifact = StandInArtifactStore.artifact(adapterRef.id());
@@ -133,6 +163,7 @@ class JobDispatchConsumerTest {
                 .isEqualTo("ft:" + TrainingFixtures.MODEL_NAME + ":" + TrainingFixtures.TENANT + ":pirate:"
                         + jobId.substring("ftjob-".length()));
         assertThat(adapterArtifact.path("metadata").path("seed").asLong()).isEqualTo(job.seed());
+        assertThat(adapterArtifact.path("metadata").path("result_file").path("digest").asText()).isEqualTo(resultFile.digest());
         assertThat(adapterArtifact.path("metadata").path("method").path("r").asInt()).isEqualTo(8);
         assertThat(relations(adapterArtifact)).containsExactlyInAnyOrder(
                 "base_model=" + TrainingFixtures.baseModel().id(), "trained_on=" + training.id(),

@@ -37,9 +37,10 @@ final class ProgressBar implements ProgressListener {
     }
 
     @Override
-    public void onValidation(long step, double loss, double perplexity) {
+    public void onValidation(long step, double loss, double perplexity, double accuracy) {
         clearLine();
-        out.printf("validation at step %d: loss %.4f, perplexity %.2f%n", step, loss, perplexity);
+        out.printf("validation at step %d: loss %.4f, perplexity %.2f, mean token accuracy %.4f%n", step, loss, perplexity,
+                accuracy);
     }
 
     @Override

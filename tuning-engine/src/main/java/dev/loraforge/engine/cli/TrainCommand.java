@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tune train}: fine-tunes an adapter and writes it (PEFT format) to {@code --out}, with
- * {@code metrics.json} and {@code checkpoints/checkpoint-N}. Progress goes to stderr (a bar on a
+ * {@code metrics.json}, {@code step_metrics.csv} and {@code checkpoints/checkpoint-N}. Progress goes to stderr (a bar on a
  * terminal); the last stdout line is the metrics JSON. Ctrl-C stops after the current step and
  * saves a checkpoint and the adapter.
  */

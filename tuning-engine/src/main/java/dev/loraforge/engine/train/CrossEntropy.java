@@ -52,8 +52,45 @@ public final class CrossEntropy {
      *         gradient is the one of the loss (see {@link #sumNllFromHidden(LlamaModel, NDArray, long[], int)})
      */
     public static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets) {
+        return sumNllFromHidden(model, hidden, targets, (TokenTally) null);
+    }
+
+    /**
+     * As {@link #sumNllFromHidden(LlamaModel, NDArray, long[])}, also counting in {@code tally} the counted
+     * positions whose most likely token (argmax of the logits) is the target: the mean token accuracy of
+     * TRL's SFT trainer and of OpenAI's {@code train_mean_token_accuracy}.
+     */
+    public static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, TokenTally tally) {
         int rows = (int) Math.max(1, CHUNK_ELEMENTS / model.config().vocabSize());
-        return sumNllFromHidden(model, hidden, targets, rows);
+        return sumNllFromHidden(model, hidden, targets, rows, tally);
+    }
+
+    static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, int chunkRows) {
+        return sumNllFromHidden(model, hidden, targets, chunkRows, null);
+    }
+
+    /** Counted target positions and how many of them the model predicted (argmax), summed over calls. */
+    public static final class TokenTally {
+        private long counted;
+        private long correct;
+
+        public void add(long countedPositions, long correctPositions) {
+            counted += countedPositions;
+            correct += correctPositions;
+        }
+
+        public long counted() {
+            return counted;
+        }
+
+        public long correct() {
+            return correct;
+        }
+
+        /** correct / counted; NaN when nothing was counted. */
+        public double accuracy() {
+            return counted == 0 ? Double.NaN : (double) correct / counted;
+        }
     }
 
     /**
@@ -67,7 +104,7 @@ public final class CrossEntropy {
      * loss and its backward gives the hidden states exactly G, as one backward through the whole logits would
      * (up to float summation order).
      */
-    static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, int chunkRows) {
+    static NDArray sumNllFromHidden(LlamaModel model, NDArray hidden, long[] targets, int chunkRows, TokenTally tally) {
         NDManager m = hidden.getManager();
         int n = 0;
         for (long t : targets) {
@@ -105,6 +142,10 @@ public final class CrossEntropy {
                 }
                 NDArray tgt = cm.create(java.util.Arrays.copyOfRange(picked, start, end)).expandDims(1); // (n, 1)
                 NDArray target = capped.gather(tgt, 1);                                       // (n, 1) logit of the target
+                if (tally != null) {                                                          // argmax before the in-place shift
+                    long hits = capped.argMax(1).eq(tgt.squeeze(1)).toType(DataType.INT64, false).sum().getLong();
+                    tally.add(end - start, hits);
+                }
                 NDArray max = capped.max(new int[] {1}, true);                                // (n, 1)
                 NDArray e;                                                                    // exp(logit - max), (n, V)
                 if (cap == null) {

@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * @param seqLen          truncation length (at most max_position_embeddings)
  * @param config          optimisation settings; {@code maxSteps} is ignored when {@code epochs > 0}
  * @param epochs          passes over the data (fractional allowed), or 0 to use {@code config.maxSteps()}
- * @param outDir          where the adapter, {@code metrics.json} and {@code checkpoints/} go
+ * @param outDir          where the adapter, {@code metrics.json}, {@code step_metrics.csv} and {@code checkpoints/} go
  * @param resumeFrom      a {@code checkpoint-N} directory to continue from, or null
  * @param chatTemplateKwargs extra chat-template variables ({@code enable_thinking}...), empty for none
  */
@@ -124,6 +124,7 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
                 metrics.put("packing", config.packing());
                 metrics.put("adapter", outDir.toString());
                 TrainResult.writeMetrics(outDir.resolve("metrics.json"), metrics);
+                StepMetricsCsv.write(result, outDir.resolve(StepMetricsCsv.FILE_NAME));
                 return new Outcome(result, metrics, outDir);
             }
         } catch (IOException e) {

@@ -99,7 +99,7 @@ public final class FineTuneLoop implements AutoCloseable {
 
     /** Trains from step 0. */
     public TrainResult run() {
-        return loop(0, new DataLoader.Position(0, 0), new ArrayList<>());
+        return loop(0, new DataLoader.Position(0, 0), new History());
     }
 
     /** Restores a checkpoint (adapter values, optimizer moments, step, data position) and trains on. */
@@ -108,10 +108,34 @@ public final class FineTuneLoop implements AutoCloseable {
         TrainState state = Checkpoint.readState(checkpointDir);
         state.checkCompatible(config, train.size());
         Checkpoint.restoreTensors(checkpointDir, params, optimizer);
-        return loop(state.globalStep(), state.position(), new ArrayList<>(state.losses()));
+        return loop(state.globalStep(), state.position(), new History(state));
     }
 
-    private TrainResult loop(long startStep, DataLoader.Position position, List<Double> losses) {
+    /** Per-update losses and accuracies and the validation passes, carried through checkpoints. */
+    private static final class History {
+        final List<Double> losses;
+        final List<Double> accuracies;
+        final List<TrainState.ValidationPoint> validations;
+
+        History() {
+            this.losses = new ArrayList<>();
+            this.accuracies = new ArrayList<>();
+            this.validations = new ArrayList<>();
+        }
+
+        History(TrainState state) {
+            this.losses = new ArrayList<>(state.losses());
+            this.accuracies = new ArrayList<>(state.accuracies());
+            // a checkpoint from before accuracies were recorded: unknown for those steps
+            while (accuracies.size() < losses.size()) {
+                accuracies.add(0, null);
+            }
+            this.validations = new ArrayList<>(state.validations());
+        }
+    }
+
+    private TrainResult loop(long startStep, DataLoader.Position position, History history) {
+        List<Double> losses = history.losses;
         GradMode.offOnThisThread();
         if (config.checkpointEvery() > 0 && checkpointRoot == null) {
             throw new IllegalStateException("checkpointEvery is set but no checkpoint directory was given");
@@ -122,7 +146,6 @@ public final class FineTuneLoop implements AutoCloseable {
         boolean wasTraining = model.isTraining();
         long trainNanos = 0;
         long tokens = 0;
-        double valLoss = Double.NaN;
         Path lastCheckpoint = null;
         String status = TrainResult.COMPLETED;
         long step = startStep;
@@ -132,7 +155,7 @@ public final class FineTuneLoop implements AutoCloseable {
                     status = TrainResult.CANCELLED;
                     // keep the work done so far: a cancelled run can be resumed from here
                     if (config.checkpointEvery() > 0 && step > startStep && step % config.checkpointEvery() != 0) {
-                        lastCheckpoint = saveCheckpoint(step, loader.position(), losses);
+                        lastCheckpoint = saveCheckpoint(step, loader.position(), history);
                     }
                     break;
                 }
@@ -144,30 +167,32 @@ public final class FineTuneLoop implements AutoCloseable {
                 tokens += out.tokens;
                 step++;
                 losses.add(out.loss);
+                history.accuracies.add(Double.isFinite(out.accuracy) ? out.accuracy : null);
                 double tps = tokens / (trainNanos / 1e9);
                 long stepsDone = step - startStep;
                 Duration eta = Duration.ofNanos((long) ((double) trainNanos / stepsDone * (config.maxSteps() - step)));
-                listener.onStep(new StepProgress(step, config.maxSteps(), out.loss, lr, out.gradNorm, tps, eta,
-                        loader.position().epoch()));
+                listener.onStep(new StepProgress(step, config.maxSteps(), out.loss, out.accuracy, lr, out.gradNorm, tps,
+                        eta, loader.position().epoch()));
                 if (config.evalEvery() > 0 && step % config.evalEvery() == 0 && step < config.maxSteps() && !validation.isEmpty()) {
-                    valLoss = validate(step);
+                    history.validations.add(validatePoint(step));
                 }
                 if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
-                    lastCheckpoint = saveCheckpoint(step, loader.position(), losses);
+                    lastCheckpoint = saveCheckpoint(step, loader.position(), history);
                 }
             }
             if (status.equals(TrainResult.COMPLETED) && !validation.isEmpty()) {
-                valLoss = validate(step);
+                history.validations.add(validatePoint(step));
             }
         } finally {
             model.setTraining(wasTraining);
         }
         double seconds = trainNanos / 1e9;
-        return new TrainResult(status, step, config.maxSteps(), losses, valLoss,
+        return new TrainResult(status, step, config.maxSteps(), losses, history.accuracies, history.validations,
                 seconds > 0 ? tokens / seconds : 0, tokens, seconds, lastCheckpoint);
     }
 
-    private record StepOutcome(double loss, double gradNorm, long tokens) {
+    /** @param accuracy mean token accuracy over the update's counted targets (NaN when none counted) */
+    private record StepOutcome(double loss, double accuracy, double gradNorm, long tokens) {
     }
 
     private StepOutcome step(DataLoader loader, long step, double lr) {
@@ -182,6 +207,7 @@ public final class FineTuneLoop implements AutoCloseable {
         }
         float denominator = (float) Math.max(1, targets);
         double nllSum = 0;
+        CrossEntropy.TokenTally tally = new CrossEntropy.TokenTally();
         try (NDManager sm = model.manager().newSubManager()) {
             for (int i = 0; i < micro.size(); i++) {
                 Batch b = micro.get(i);
@@ -193,14 +219,14 @@ public final class FineTuneLoop implements AutoCloseable {
                 NDArray segments = b.isPacked() ? b.segmentsArray(sm) : null;
                 if (model.layerwiseRecompute() || config.gradientCheckpointing()) { // one layer's graph (and widened weights) at a time
                     nllSum += LayerwiseBackward.runFromHidden(model, adapter, ids, mask, positions, segments,
-                            hidden -> CrossEntropy.sumNllFromHidden(model, hidden, b.targets()), 1f / denominator, rngSeed);
+                            hidden -> CrossEntropy.sumNllFromHidden(model, hidden, b.targets(), tally), 1f / denominator, rngSeed);
                     continue;
                 }
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray hidden = b.isPacked()
                             ? model.hiddenStatesPacked(ids, positions, segments, adapter)  // (B, T, H)
                             : model.hiddenStates(ids, mask, null, adapter);                 // (B, T, H)
-                    NDArray nll = CrossEntropy.sumNllFromHidden(model, hidden, b.targets()); // (), LM head on counted rows
+                    NDArray nll = CrossEntropy.sumNllFromHidden(model, hidden, b.targets(), tally); // (), LM head on counted rows
                     gc.backward(Ops.div(nll, denominator));
                     nllSum += nll.getFloat();
                 }
@@ -222,7 +248,7 @@ public final class FineTuneLoop implements AutoCloseable {
             for (NDArray g : grads.values()) {
                 g.muli(0);                                                     // zero_grad: backward accumulates
             }
-            return new StepOutcome(nllSum / denominator, gradNorm, tokens);
+            return new StepOutcome(nllSum / denominator, tally.accuracy(), gradNorm, tokens);
         }
     }
 
@@ -235,19 +261,22 @@ public final class FineTuneLoop implements AutoCloseable {
 
     /** Mean token loss over the validation examples (eval mode, no gradients). */
     public double validate(long step) {
-        if (validation.isEmpty()) {
-            return Double.NaN;
-        }
+        return validation.isEmpty() ? Double.NaN : validatePoint(step).loss();
+    }
+
+    /** Mean token loss and accuracy over the validation examples, reported to the listener. */
+    private TrainState.ValidationPoint validatePoint(long step) {
         boolean wasTraining = model.isTraining();
         model.setTraining(false);
         double nll = 0;
         long count = 0;
+        CrossEntropy.TokenTally tally = new CrossEntropy.TokenTally();
         try {
             for (int start = 0; start < validation.size(); start += config.batchSize()) {
                 Batch b = new Batch(validation.subList(start, Math.min(validation.size(), start + config.batchSize())), padId);
                 try (NDManager sm = model.manager().newSubManager()) {
                     NDArray hidden = model.hiddenStates(b.idsArray(sm), b.maskArray(sm), null, adapter);
-                    nll += CrossEntropy.sumNllFromHidden(model, hidden, b.targets()).getFloat();
+                    nll += CrossEntropy.sumNllFromHidden(model, hidden, b.targets(), tally).getFloat();
                     count += b.targetTokens();
                 }
             }
@@ -255,14 +284,15 @@ public final class FineTuneLoop implements AutoCloseable {
             model.setTraining(wasTraining);
         }
         double loss = nll / Math.max(1, count);
-        listener.onValidation(step, loss, Math.exp(loss));
-        return loss;
+        double accuracy = tally.accuracy();
+        listener.onValidation(step, loss, Math.exp(loss), accuracy);
+        return new TrainState.ValidationPoint(step, loss, Double.isFinite(accuracy) ? accuracy : null);
     }
 
-    private Path saveCheckpoint(long step, DataLoader.Position position, List<Double> losses) {
-        TrainState state = new TrainState(step, position.epoch(), position.offset(), config.seed(), List.copyOf(losses),
-                config.maxSteps(), config.batchSize(), config.gradAccumulation(), train.size(), config.learningRate(),
-                TrainState.RNG_SCHEME);
+    private Path saveCheckpoint(long step, DataLoader.Position position, History history) {
+        TrainState state = new TrainState(step, position.epoch(), position.offset(), config.seed(),
+                List.copyOf(history.losses), config.maxSteps(), config.batchSize(), config.gradAccumulation(), train.size(),
+                config.learningRate(), TrainState.RNG_SCHEME, history.accuracies, history.validations);
         Path dir = Checkpoint.save(checkpointRoot, adapter, params, optimizer, state);
         listener.onCheckpoint(step, dir);
         return dir;

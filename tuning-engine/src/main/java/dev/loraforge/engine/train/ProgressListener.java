@@ -9,8 +9,11 @@ public interface ProgressListener {
     default void onStep(StepProgress progress) {
     }
 
-    /** After a validation pass. */
-    default void onValidation(long step, double loss, double perplexity) {
+    /**
+     * After a validation pass: mean token loss, its perplexity, and the mean token accuracy (NaN when
+     * no target token was counted).
+     */
+    default void onValidation(long step, double loss, double perplexity, double meanTokenAccuracy) {
     }
 
     /** After a checkpoint directory was written completely. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,20 +17,43 @@ import java.util.Map;
  * @param steps           optimizer updates done (including those before a resume)
  * @param totalSteps      updates planned
  * @param losses          loss of every update, step 1 first (restored from the checkpoint on resume)
- * @param valLoss         last validation loss, NaN without validation data
+ * @param accuracies      mean token accuracy of every update, step 1 first (null where unknown)
+ * @param validations     every validation pass, the last one at the end of a completed run
  * @param tokensPerSecond real tokens per second of training time in this process
  * @param trainTokens     real tokens trained on in this process
  * @param seconds         training time in this process (excludes validation and checkpoints)
  * @param lastCheckpoint  the newest checkpoint directory, or null
  */
-public record TrainResult(String status, long steps, long totalSteps, List<Double> losses, double valLoss,
-        double tokensPerSecond, long trainTokens, double seconds, Path lastCheckpoint) {
+public record TrainResult(String status, long steps, long totalSteps, List<Double> losses, List<Double> accuracies,
+        List<TrainState.ValidationPoint> validations, double tokensPerSecond, long trainTokens, double seconds,
+        Path lastCheckpoint) {
 
     public static final String COMPLETED = "completed";
     public static final String CANCELLED = "cancelled";
 
     public TrainResult {
         losses = List.copyOf(losses);
+        accuracies = Collections.unmodifiableList(new ArrayList<>(accuracies));
+        validations = List.copyOf(validations);
+    }
+
+    /** Last validation loss, NaN without validation data. */
+    public double valLoss() {
+        return validations.isEmpty() ? Double.NaN : validations.get(validations.size() - 1).loss();
+    }
+
+    /** Last validation mean token accuracy, NaN without validation data. */
+    public double validMeanTokenAccuracy() {
+        if (validations.isEmpty() || validations.get(validations.size() - 1).accuracy() == null) {
+            return Double.NaN;
+        }
+        return validations.get(validations.size() - 1).accuracy();
+    }
+
+    /** Mean token accuracy of the last update (NaN when unknown). */
+    public double finalMeanTokenAccuracy() {
+        Double last = accuracies.isEmpty() ? null : accuracies.get(accuracies.size() - 1);
+        return last == null ? Double.NaN : last;
     }
 
     /** Mean of the per-update losses (Hugging Face's {@code train_loss}). */
@@ -43,7 +68,7 @@ public record TrainResult(String status, long steps, long totalSteps, List<Doubl
 
     /** exp(validation loss). */
     public double perplexity() {
-        return Math.exp(valLoss);
+        return Math.exp(valLoss());
     }
 
     /** The metrics JSON object (snake_case keys; NaN values become null). */
@@ -54,7 +79,9 @@ public record TrainResult(String status, long steps, long totalSteps, List<Doubl
         m.put("total_steps", totalSteps);
         m.put("train_loss", finite(trainLoss()));
         m.put("final_loss", finite(finalLoss()));
-        m.put("val_loss", finite(valLoss));
+        m.put("train_mean_token_accuracy", finite(finalMeanTokenAccuracy()));
+        m.put("val_loss", finite(valLoss()));
+        m.put("valid_mean_token_accuracy", finite(validMeanTokenAccuracy()));
         m.put("perplexity", finite(perplexity()));
         m.put("tokens_per_second", finite(tokensPerSecond));
         m.put("train_tokens", trainTokens);

@@ -18,9 +18,29 @@ import java.util.List;
  * @param examples         training examples after encoding
  * @param learningRate     peak learning rate
  * @param rngScheme        how every random draw derives from the seed, so the seed and step are the whole RNG state
+ * @param accuracies       mean token accuracy of every update so far (null where unknown); empty in checkpoints
+ *                         written before accuracies were recorded
+ * @param validations      every validation pass so far
  */
 public record TrainState(long globalStep, int dataEpoch, int dataOffset, long seed, List<Double> losses,
-        long maxSteps, int batchSize, int gradAccumulation, int examples, double learningRate, String rngScheme) {
+        long maxSteps, int batchSize, int gradAccumulation, int examples, double learningRate, String rngScheme,
+        List<Double> accuracies, List<ValidationPoint> validations) {
+
+    /**
+     * One validation pass.
+     *
+     * @param step     updates done when it ran
+     * @param loss     mean token loss over the validation examples
+     * @param accuracy mean token accuracy over them, null when no target token was counted
+     */
+    public record ValidationPoint(long step, double loss, Double accuracy) {
+    }
+
+    public TrainState {
+        losses = List.copyOf(losses);
+        accuracies = accuracies == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(accuracies));
+        validations = validations == null ? List.of() : List.copyOf(validations);
+    }
 
     /** The scheme this engine version uses (FineTuneLoop.rngSeed and DataLoader's shuffle). */
     public static final String RNG_SCHEME = "engine seed reset before each micro-batch to f(seed, step, micro_batch);"

@@ -231,12 +231,14 @@ class FineTuneLoopTest {
         TrainConfig tc = base().maxSteps(6).batchSize(2).gradAccumulation(2).warmupSteps(2)
                 .schedule(LrSchedule.Kind.COSINE).weightDecay(0.01).checkpointEvery(3).build();
         List<Double> full;
+        List<Double> fullAccuracies;
         Map<String, float[]> fullParams;
         try (LlamaModel model = LlamaModel.load(modelDir)) {
             try (LoraAdapter lora = LoraAdapter.create(model, cfg, 3);
                     FineTuneLoop loop = new FineTuneLoop(model, lora, tc, five, List.of(), 0)) {
                 TrainResult r = loop.checkpointDir(out.resolve("a")).run();
                 full = r.losses();
+                fullAccuracies = r.accuracies();
                 fullParams = snapshot(lora.trainableParameters());
                 assertEquals(out.resolve("a").resolve("checkpoint-6"), r.lastCheckpoint());
             }
@@ -254,6 +256,13 @@ class FineTuneLoopTest {
                 for (int i = 0; i < 6; i++) {
                     assertEquals(full.get(i), r.losses().get(i), 1e-5, "loss of step " + (i + 1));
                 }
+                // accuracies of steps 1-3 come back from the checkpoint, 4-6 are computed again on the same state
+                assertEquals(fullAccuracies.subList(0, 3), r.accuracies().subList(0, 3));
+                assertEquals(6, r.accuracies().size());
+                for (int i = 3; i < 6; i++) {
+                    assertEquals(fullAccuracies.get(i), r.accuracies().get(i), 1e-9, "accuracy of step " + (i + 1));
+                }
+                assertEquals(7, StepMetricsCsv.of(r).lines().count(), "header and one row per step");
                 Map<String, float[]> resumed = snapshot(lora.trainableParameters());
                 for (String key : fullParams.keySet()) {
                     assertArrayEquals(fullParams.get(key), resumed.get(key), 1e-6f, key);
@@ -309,17 +318,19 @@ class FineTuneLoopTest {
         try (LlamaModel model = LlamaModel.load(modelDir);
                 LoraAdapter lora = LoraAdapter.create(model, LoraConfig.of(4, 8, 0.0, List.of("q_proj", "v_proj")), 3);
                 FineTuneLoop loop = new FineTuneLoop(model, lora, base().maxSteps(1).learningRate(1e-6).build(), pirate, pirate.subList(0, 4), 0)) {
-            double[] seen = new double[2];
+            double[] seen = new double[3];
             TrainResult r = loop.listener(new ProgressListener() {
                 @Override
-                public void onValidation(long step, double loss, double perplexity) {
+                public void onValidation(long step, double loss, double perplexity, double accuracy) {
                     seen[0] = loss;
                     seen[1] = perplexity;
+                    seen[2] = accuracy;
                 }
             }).run();
             // independent check: per-example forwards without padding, log-softmax in Java
             double nll = 0;
             long count = 0;
+            long correct = 0;
             for (EncodedExample e : pirate.subList(0, 4)) {
                 try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
                     long[] ids = java.util.Arrays.stream(e.inputIds()).asLongStream().toArray();
@@ -331,9 +342,14 @@ class FineTuneLoopTest {
                             continue;
                         }
                         double max = Double.NEGATIVE_INFINITY;
+                        int argmax = -1;
                         for (int k = 0; k < v; k++) {
-                            max = Math.max(max, logits[t * v + k]);
+                            if (logits[t * v + k] > max) {
+                                max = logits[t * v + k];
+                                argmax = k;
+                            }
                         }
+                        correct += argmax == target ? 1 : 0;
                         double sum = 0;
                         for (int k = 0; k < v; k++) {
                             sum += Math.exp(logits[t * v + k] - max);
@@ -347,6 +363,12 @@ class FineTuneLoopTest {
             assertEquals(r.valLoss(), seen[0], 0);
             assertEquals(Math.exp(r.valLoss()), r.perplexity(), 1e-9);
             assertEquals(Math.exp(seen[0]), seen[1], 1e-9);
+            // mean token accuracy: argmax == target over the counted positions, against the same per-example forwards
+            assertEquals((double) correct / count, seen[2], 1e-12);
+            assertEquals(seen[2], r.validMeanTokenAccuracy(), 0);
+            assertEquals(seen[2], (Double) r.metrics().get("valid_mean_token_accuracy"), 0);
+            assertEquals(1, r.accuracies().size());
+            assertTrue(r.accuracies().get(0) >= 0 && r.accuracies().get(0) <= 1, "train accuracy " + r.accuracies());
             assertEquals(1L, r.metrics().get("steps"));
             assertTrue((Double) r.metrics().get("tokens_per_second") > 0);
         }
