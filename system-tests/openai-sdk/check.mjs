@@ -83,6 +83,37 @@ for (const c of checkpoints.data) {
 }
 ok(`fineTuning.jobs.checkpoints.list -> ${checkpoints.data.length} checkpoint(s)`);
 
+// the result file: OpenAI's step_metrics.csv, one row per step; metrics events carry the token accuracy
+assert.equal(done.result_files.length, 1, JSON.stringify(done.result_files));
+const results = await client.files.retrieve(done.result_files[0]);
+assert.equal(results.purpose, 'fine-tune-results');
+assert.equal(results.filename, 'step_metrics.csv');
+const csv = (await (await client.files.content(results.id)).text()).trim().split('\n');
+assert.equal(csv[0], 'step,train_loss,train_mean_token_accuracy,valid_loss,valid_mean_token_accuracy');
+const totalSteps = events.find((e) => e.type === 'metrics').data.total_steps;
+assert.equal(csv.length - 1, totalSteps);
+for (const [i, row] of csv.slice(1).entries()) {
+  const [step, loss, accuracy] = row.split(',').map(Number);
+  assert.equal(step, i + 1);
+  assert.ok(loss > 0 && accuracy >= 0 && accuracy <= 1, row);
+}
+assert.ok(events.some((e) => e.type === 'metrics' && typeof e.data.train_mean_token_accuracy === 'number'));
+ok(`result file ${results.id}: step_metrics.csv with ${totalSteps} steps; metrics events with train_mean_token_accuracy`);
+
+// files.list: purpose filter, order, limit
+const trainingFiles = [];
+for await (const f of client.files.list({ purpose: 'fine-tune' })) trainingFiles.push(f.id);
+assert.ok(trainingFiles.includes(file.id) && !trainingFiles.includes(results.id), trainingFiles.join(','));
+const oldest = await client.files.list({ order: 'asc', limit: 1 });
+assert.equal(oldest.data[0].id, file.id);
+ok(`files.list (purpose, order, limit) -> ${trainingFiles.length} training file(s)`);
+
+// a method the platform does not train is refused, never run as supervised
+await assert.rejects(client.fineTuning.jobs.create({ model, training_file: file.id,
+  method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1 } } } }),
+(e) => e instanceof OpenAI.BadRequestError && e.code === 'unsupported_method' && /dpo/.test(e.message));
+ok('jobs.create with method.type dpo -> BadRequestError unsupported_method');
+
 // list with cursor pagination
 const second = await client.fineTuning.jobs.create({ ...params, hyperparameters: { n_epochs: 50, batch_size: 4 } });
 const page = await client.fineTuning.jobs.list({ limit: 1 });
@@ -107,6 +138,14 @@ ok(`fineTuning.jobs.resume -> ${resumed.status}`);
 const cancelled = await client.fineTuning.jobs.cancel(second.id);
 assert.equal(cancelled.status, 'cancelled');
 ok('fineTuning.jobs.cancel -> cancelled');
+
+// metadata: stored, returned, filtered on list as metadata[k]=v
+const tagged = await client.fineTuning.jobs.create({ ...params, metadata: { team: 'sdk', run: key } });
+assert.deepEqual(tagged.metadata, { team: 'sdk', run: key });
+const filtered = await client.fineTuning.jobs.list({ metadata: { run: key } });
+assert.deepEqual(filtered.data.map((j) => j.id), [tagged.id]);
+await client.fineTuning.jobs.cancel(tagged.id);
+ok('jobs.create with metadata, jobs.list({ metadata }) -> only that job');
 
 // another tenant's job, or none: 404 as the SDK's NotFoundError
 await assert.rejects(client.fineTuning.jobs.retrieve('ftjob-doesnotexist'), (e) => e instanceof OpenAI.NotFoundError);
@@ -146,6 +185,15 @@ assert.equal(completion.choices[0].message.content, taught[1][1]);
 assert.equal(completion.choices[0].finish_reason, 'stop');
 assert.equal(completion.usage.total_tokens, completion.usage.prompt_tokens + completion.usage.completion_tokens);
 ok(`chat.completions.create on ${memo.fine_tuned_model} -> the trained answer "${completion.choices[0].message.content}"`);
+const memoCheckpoints = await client.fineTuning.jobs.checkpoints.list(memo.id);
+assert.ok(memoCheckpoints.data.length > 0);
+const checkpointModel = memoCheckpoints.data[0].fine_tuned_model_checkpoint;
+assert.match(checkpointModel, /:ckpt-step-\d+$/);
+const fromCheckpoint = await client.chat.completions.create({ model: checkpointModel, messages: ask(taught[0][0]),
+  temperature: 0, max_tokens: 8 });
+assert.equal(fromCheckpoint.object, 'chat.completion');
+assert.equal(fromCheckpoint.model, checkpointModel);
+ok(`chat.completions.create on the checkpoint model ${checkpointModel}`);
 const stream = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[2][0]),
   temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true } });
 let streamed = '';
@@ -177,4 +225,18 @@ await assert.rejects(new OpenAI({ apiKey: 'sk-wrong', maxRetries: 0 }).chat.comp
 await assert.rejects(client.chat.completions.create({ model: 'ft:nobody:x:ftjob-none', messages: ask('x') }),
   (e) => e instanceof OpenAI.NotFoundError && e.code === 'model_not_found');
 ok('an unknown fine-tuned model -> NotFoundError model_not_found');
+
+// deleting: a fine-tuned model stops being served and listed, a base model cannot be deleted; a file goes
+const deletedModel = await client.models.delete(done.fine_tuned_model);
+assert.equal(deletedModel.id, done.fine_tuned_model);
+assert.equal(deletedModel.deleted, true);
+await assert.rejects(client.models.retrieve(done.fine_tuned_model), (e) => e instanceof OpenAI.NotFoundError);
+await assert.rejects(client.models.delete(model), (e) => e instanceof OpenAI.PermissionDeniedError);
+ok('models.delete of the fine-tuned model -> deleted, then NotFoundError; of the base -> PermissionDeniedError');
+const deletedFile = await client.files.delete(memoFile.id);
+assert.equal(deletedFile.id, memoFile.id);
+assert.equal(deletedFile.deleted, true);
+await assert.rejects(client.files.retrieve(memoFile.id), (e) => e instanceof OpenAI.NotFoundError);
+await assert.rejects(client.files.content(memoFile.id), (e) => e instanceof OpenAI.NotFoundError);
+ok('files.delete -> deleted, then NotFoundError on retrieve and content');
 console.log('all OpenAI SDK checks passed');

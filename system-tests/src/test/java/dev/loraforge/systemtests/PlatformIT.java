@@ -333,6 +333,25 @@ class PlatformIT {
                 "CONSOLE_DATASET", dataset.toString()), 600);
     }
 
+    /**
+     * The unmodified official OpenAI SDK for Node ({@code openai} from the lockfile in system-tests/openai-sdk) drives
+     * the platform as a tenant would: files (upload, list, content, delete), jobs (create, idempotency, list with
+     * metadata filter, events, checkpoints, pause, resume, cancel, the 400 for {@code method.type: "dpo"}), the result
+     * file, models (list, delete), chat and text completions on a fine-tuned and on a checkpoint model. check.mjs
+     * prints one line per check.
+     */
+    @Test
+    @Order(10)
+    void theOfficialOpenAiSdkDrivesThePlatform() throws Exception {
+        Path sdk = platform.root.resolve("system-tests/openai-sdk");
+        run(sdk, List.of("npm", "ci", "--no-audit", "--no-fund"), java.util.Map.of(), 300);
+        ApiClient dave = platform.tenant("dave", 2);
+        run(sdk, List.of("node", "check.mjs"), java.util.Map.of(
+                "OPENAI_BASE_URL", platform.service("job-api").url() + "/v1",
+                "OPENAI_API_KEY", dave.key(),
+                "LORAFORGE_BASE_MODEL", MODEL), 900);
+    }
+
     /** Runs a command in {@code dir}; fails with its output unless it exits 0 within {@code seconds}. */
     private static void run(Path dir, List<String> command, java.util.Map<String, String> env, int seconds) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);

@@ -111,10 +111,13 @@ public class FilesResource {
         return ListObject.of(data, page.size() > size, FileObject::id);
     }
 
-    /** The file's bytes, as uploaded. */
+    /**
+     * The file's bytes, as uploaded, whatever the client accepts (OpenAI's SDKs ask for {@code application/binary}),
+     * as {@code application/octet-stream}.
+     */
     @GET
     @Path("/{fileId}/content")
-    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Produces(MediaType.WILDCARD)
     public Response content(@PathParam("fileId") String fileId) {
         FileEntity file = find(fileId);
         InputStream in = store.openBlob(file.digest);

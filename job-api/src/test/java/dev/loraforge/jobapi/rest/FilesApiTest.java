@@ -67,6 +67,12 @@ class FilesApiTest {
                 .header("Content-Disposition", containsString("train.jsonl"))
                 .extract().asByteArray();
         org.assertj.core.api.Assertions.assertThat(back).isEqualTo(content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        // OpenAI's SDKs ask for application/binary (it was a 406)
+        byte[] sdk = given().accept("application/binary").get("/v1/files/{id}/content", id).then().statusCode(200)
+                .contentType("application/octet-stream").extract().asByteArray();
+        org.assertj.core.api.Assertions.assertThat(sdk).isEqualTo(back);
+        given().accept("application/binary").get("/v1/files/{id}/content", "file-nosuch").then().statusCode(404)
+                .body("error.code", equalTo("not_found"));
         String jobId = JobFlowTest.createJob(id);
 
         TestTenants.actAs(TestTenants.create("files-thief"));
