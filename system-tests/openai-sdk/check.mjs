@@ -194,6 +194,21 @@ const fromCheckpoint = await client.chat.completions.create({ model: checkpointM
 assert.equal(fromCheckpoint.object, 'chat.completion');
 assert.equal(fromCheckpoint.model, checkpointModel);
 ok(`chat.completions.create on the checkpoint model ${checkpointModel}`);
+// fine-tuning a fine-tuned model continues from its adapter: two gentle steps keep what it was taught, where a
+// fresh adapter would know nothing yet; the new model is named on the base
+let more = await client.fineTuning.jobs.create({ model: memo.fine_tuned_model, training_file: memoFile.id, suffix: 'more',
+  seed: 4, hyperparameters: { n_epochs: 1, batch_size: 2, learning_rate_multiplier: 0.01 } });
+assert.equal(more.model, memo.fine_tuned_model);
+for (let i = 0; i < 300 && !['succeeded', 'failed', 'cancelled'].includes(more.status); i++) {
+  await sleep(1000);
+  more = await client.fineTuning.jobs.retrieve(more.id);
+}
+assert.equal(more.status, 'succeeded', JSON.stringify(more.error));
+assert.match(more.fine_tuned_model, new RegExp(`^ft:${model}:[^:]+:more:`));
+const kept = await client.chat.completions.create({ model: more.fine_tuned_model, messages: ask(taught[3][0]),
+  temperature: 0, max_tokens: 40 });
+assert.equal(kept.choices[0].message.content, taught[3][1]);
+ok(`jobs.create on ${memo.fine_tuned_model} -> ${more.fine_tuned_model}, which still gives the trained answer`);
 const stream = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[2][0]),
   temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true } });
 let streamed = '';

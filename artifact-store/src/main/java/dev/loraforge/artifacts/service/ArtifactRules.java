@@ -36,7 +36,8 @@ import java.util.regex.Pattern;
  *     ({@link Relation}); a quantized model has one {@code quantized_from} base model; a checkpoint or
  *     adapter has one {@code base_model}, at least one {@code trained_on} dataset, at most one
  *     {@code quantized_base} (made from that same base model), at most one {@code resumed_from} and
- *     (adapters) at most one {@code exported_from};</li>
+ *     (adapters) at most one {@code exported_from}, at most one {@code continued_from} (an adapter on the same
+ *     base model);</li>
  * <li>metadata: {@code scheme} (string) required for quantized models, {@code step} (integer >= 0)
  *     required for checkpoints; when present {@code seed} is an integer, {@code engine_version} a
  *     string, {@code hyperparameters} an object, {@code metrics} an object of numbers.</li>
@@ -261,6 +262,7 @@ public class ArtifactRules {
         if (kind != null) {
             checkCardinality(kind, counts, v);
             checkQuantizedBase(parents, v);
+            checkContinuedFrom(parents, v);
         }
         return parents;
     }
@@ -277,6 +279,7 @@ public class ArtifactRules {
                 atMostOne(counts, Relation.QUANTIZED_BASE, kind, v);
                 atMostOne(counts, Relation.RESUMED_FROM, kind, v);
                 atMostOne(counts, Relation.EXPORTED_FROM, kind, v);
+                atMostOne(counts, Relation.CONTINUED_FROM, kind, v);
             }
             default -> {
                 // base models and datasets have no parents: checked per relation above
@@ -300,6 +303,22 @@ public class ArtifactRules {
     }
 
     /** The quantized variant a QLoRA run loaded must be a variant of the run's base model. */
+    /** An adapter continued from another one was trained on the same base model as that one. */
+    private void checkContinuedFrom(List<Parent> parents, List<Violation> v) {
+        Optional<Parent> base = parents.stream().filter(p -> p.relation() == Relation.BASE_MODEL).findFirst();
+        Optional<Parent> from = parents.stream().filter(p -> p.relation() == Relation.CONTINUED_FROM).findFirst();
+        if (base.isEmpty() || from.isEmpty()) {
+            return;
+        }
+        List<String> bases = edges.parentsOf(List.of(from.get().artifact().id)).stream()
+                .filter(e -> e.key.relation().equals(Relation.BASE_MODEL.wireName()))
+                .map(e -> e.key.parentId()).toList();
+        if (!bases.contains(base.get().artifact().id)) {
+            v.add(new Violation("parents", "the continued_from adapter " + from.get().artifact().id
+                    + " was trained on " + bases + ", not on the base_model " + base.get().artifact().id));
+        }
+    }
+
     private void checkQuantizedBase(List<Parent> parents, List<Violation> v) {
         Optional<Parent> base = parents.stream().filter(p -> p.relation() == Relation.BASE_MODEL).findFirst();
         Optional<Parent> quantized = parents.stream().filter(p -> p.relation() == Relation.QUANTIZED_BASE).findFirst();

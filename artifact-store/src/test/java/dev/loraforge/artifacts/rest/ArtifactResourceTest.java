@@ -178,6 +178,21 @@ class ArtifactResourceTest {
         String foreignQ = quantized(otherBase, "nf4");
         refused(artifact("adapter", name, digest, tenant, "ftjob-1", null, base, "base_model", foreignQ, "quantized_base",
                 train, "trained_on"), "parents", "was quantized from");
+        // an adapter continues one trained on its own base model, once
+        String parentAdapter = create(artifact("adapter", "parent", blob("parent " + unique()), tenant, "ftjob-0", null,
+                base, "base_model", train, "trained_on"));
+        String foreignAdapter = create(artifact("adapter", "foreign", blob("foreign " + unique()), tenant, "ftjob-0", null,
+                otherBase, "base_model", train, "trained_on"));
+        refused(artifact("adapter", name, digest, tenant, "ftjob-1", null, base, "base_model", train, "trained_on",
+                foreignAdapter, "continued_from"), "parents", "was trained on");
+        refused(artifact("adapter", name, digest, tenant, "ftjob-1", null, base, "base_model", train, "trained_on",
+                parentAdapter, "continued_from", foreignAdapter, "continued_from"), "parents", "at most one 'continued_from'");
+        refused(artifact("adapter", name, digest, tenant, "ftjob-1", null, base, "base_model", train, "trained_on",
+                train, "continued_from"), "parents[2].id", "a continued_from parent must be a [adapter]");
+        String continued = create(artifact("adapter", "continued", blob("continued " + unique()), tenant, "ftjob-2", null,
+                base, "base_model", train, "trained_on", parentAdapter, "continued_from"));
+        given().get("/api/v1/artifacts/{id}/lineage", continued).then().statusCode(200)
+                .body("edges.find { it.relation == 'continued_from' }.parent", equalTo(parentAdapter));
         Map<String, Object> withId = artifact("dataset", name, digest, tenant, null, null);
         withId.put("id", "adapter-123");
         refused(withId, "id", "'dataset-'");

@@ -28,7 +28,9 @@ public enum Relation {
     /** The checkpoint a (re-dispatched) attempt resumed from. */
     RESUMED_FROM(Set.of(CHECKPOINT, ADAPTER), Set.of(CHECKPOINT)),
     /** The checkpoint the final adapter was exported from. */
-    EXPORTED_FROM(Set.of(ADAPTER), Set.of(CHECKPOINT));
+    EXPORTED_FROM(Set.of(ADAPTER), Set.of(CHECKPOINT)),
+    /** The adapter of the fine-tuned model a job continued from (training started from its values). */
+    CONTINUED_FROM(Set.of(CHECKPOINT, ADAPTER), Set.of(ADAPTER));
 
     private final Set<ArtifactKind> children;
     private final Set<ArtifactKind> parents;

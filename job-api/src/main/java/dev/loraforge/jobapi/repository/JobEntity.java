@@ -61,6 +61,17 @@ public class JobEntity {
     public Long trainedTokens;
     @Column(name = "fine_tuned_model")
     public String fineTunedModel;
+    /** For a job that continues a fine-tuned model: the base model's name under it (null: {@code model} is the base). */
+    @Column(name = "base_model_name")
+    public String baseModelName;
+    /** The succeeded job whose fine-tuned model this job continues, else null. */
+    @Column(name = "parent_job_id")
+    public String parentJobId;
+    /** That job's adapter artifact, training's starting point. */
+    @Column(name = "init_adapter_id")
+    public String initAdapterId;
+    @Column(name = "init_adapter_digest")
+    public String initAdapterDigest;
     /** The job's result file (the per-step metrics CSV, a {@code fine-tune-results} file), succeeded jobs. */
     @Column(name = "result_file_id")
     public String resultFileId;
@@ -110,5 +121,10 @@ public class JobEntity {
     /** The status as its type. */
     public JobStatus status() {
         return JobStatus.fromWire(status);
+    }
+
+    /** The base model's name: {@code model}, or for a job that continues a fine-tuned model, that model's base. */
+    public String baseModelName() {
+        return baseModelName != null ? baseModelName : model;
     }
 }

@@ -103,14 +103,15 @@ public class Dispatcher {
         FileEntity training = files.findById(job.trainingFile);
         FileEntity validation = job.validationFile == null ? null : files.findById(job.validationFile);
         CheckpointEntity resume = job.attempt > 1 ? checkpoints.latest(job.id).orElse(null) : null;
-        JobDispatched event = new JobDispatched(job.id, job.tenantId, job.attempt, job.model,
+        JobDispatched event = new JobDispatched(job.id, job.tenantId, job.attempt, job.baseModelName(),
                 new ArtifactRef(job.baseModelId, job.baseModelDigest),
                 job.quantizedModelDigest == null ? null : new ArtifactRef(job.quantizedModelId, job.quantizedModelDigest),
                 new ArtifactRef(training.artifactId, training.digest),
                 validation == null ? null : new ArtifactRef(validation.artifactId, validation.digest),
                 read(job.method, MethodSpec.class), read(job.hyperparameters, Hyperparameters.class), job.seed,
                 job.suffix, resume == null ? null : new ArtifactRef(resume.artifactId, resume.digest),
-                job.chatTemplateKwargs == null ? null : readMap(job.chatTemplateKwargs));
+                job.chatTemplateKwargs == null ? null : readMap(job.chatTemplateKwargs),
+                job.initAdapterDigest == null ? null : new ArtifactRef(job.initAdapterId, job.initAdapterDigest));
         outbox.add(Topics.JOB_DISPATCH, job.id, event);
         job.dispatchedAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.statusDetail = DISPATCHED;

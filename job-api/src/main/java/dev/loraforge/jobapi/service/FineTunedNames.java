@@ -12,11 +12,11 @@ public final class FineTunedNames {
     }
 
     public static String model(JobEntity job) {
-        return dev.loraforge.contracts.FineTunedNames.model(job.model, job.tenantId, job.suffix, job.id);
+        return dev.loraforge.contracts.FineTunedNames.model(job.baseModelName(), job.tenantId, job.suffix, job.id);
     }
 
     public static String checkpoint(JobEntity job, int step) {
-        return dev.loraforge.contracts.FineTunedNames.checkpoint(job.model, job.tenantId, job.suffix, job.id, step);
+        return dev.loraforge.contracts.FineTunedNames.checkpoint(job.baseModelName(), job.tenantId, job.suffix, job.id, step);
     }
 
     /** A checkpoint model's parts: the job's id and the step, or null when {@code name} is not a checkpoint's name. */

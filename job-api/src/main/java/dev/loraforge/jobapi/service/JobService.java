@@ -90,13 +90,15 @@ public class JobService {
             throw new ApiException(429, "rate_limit_error", "This tenant has " + open + " unfinished jobs, the limit is "
                     + tenant.maxQueuedJobs + ". Wait for jobs to finish or cancel some.", null, "too_many_jobs");
         }
-        ArtifactStoreClient.BaseModel base = resolveModel(request.model());
+        JobEntity parent = continuedFrom(tenantId, request.model());
+        ArtifactStoreClient.BaseModel base = resolveModel(parent == null ? request.model() : parent.baseModelName());
         FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
         FileEntity validation = request.validationFile() == null ? null
                 : resolveFile(tenantId, request.validationFile(), "validation_file");
         checkMethodType(request.method());
         Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
-        MethodSpec method = resolveAdapter(request.adapter(), base.modelType());
+        MethodSpec method = parent == null ? resolveAdapter(request.adapter(), base.modelType())
+                : continuedAdapter(request.adapter(), read(parent.method), request.model(), base.modelType());
         JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
         JsonNode metadata = JobMetadata.check(request.metadata());
         checkIntegrations(request.integrations());
@@ -108,6 +110,12 @@ public class JobService {
         job.id = jobId;
         job.tenantId = tenantId;
         job.model = request.model();
+        if (parent != null) {
+            job.baseModelName = parent.baseModelName();
+            job.parentJobId = parent.id;
+            job.initAdapterId = parent.adapterId;
+            job.initAdapterDigest = parent.adapterDigest;
+        }
         JobLifecycle.start(job);
         job.statusDetail = "waiting_for_dispatch";
         job.baseModelId = base.id();
@@ -134,15 +142,93 @@ public class JobService {
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         jobs.persist(job);
         events.add(job.id, "info", "message", "Created fine-tuning job: " + job.id, null);
+        if (parent != null) {
+            events.add(job.id, "info", "message", "Continuing from " + job.model + " (job " + parent.id
+                    + "): training starts from its adapter", null);
+        }
         if (job.waitsForQuantization()) {
             outbox.add(Topics.QUANT_REQUEST, base.digest() + "/" + job.quantizationScheme,
                     new QuantizationRequested("qreq-" + job.id, new ArtifactRef(base.id(), base.digest()), base.name(),
                             job.quantizationScheme, "job:" + job.id));
             events.add(job.id, "info", "message", "Waiting for the " + job.quantizationScheme
-                    + " quantization of " + job.model + " (done once per base model and scheme)", null);
+                    + " quantization of " + job.baseModelName() + " (done once per base model and scheme)", null);
         }
 
         return job;
+    }
+
+    /**
+     * The caller's succeeded job whose fine-tuned model {@code model} names (OpenAI: fine-tuning a fine-tuned model
+     * continues from it), or null when {@code model} is not an {@code ft:} name. Another tenant's model, a deleted
+     * one or an unknown one is the same 404 as an unknown base; a checkpoint model is a 400.
+     */
+    private JobEntity continuedFrom(String tenantId, String model) {
+        if (model == null || !model.startsWith("ft:")) {
+            return null;
+        }
+        if (FineTunedNames.parseCheckpoint(model) != null) {
+            throw ApiException.invalid("model '" + model + "' is a checkpoint; a job continues from a fine-tuned model:"
+                    + " use its job's fine_tuned_model", "model");
+        }
+        JobEntity parent = jobs.find("tenantId = ?1 and fineTunedModel = ?2 and status = 'succeeded'"
+                + " and modelDeletedAt is null", tenantId, model).firstResult();
+        if (parent == null || parent.adapterDigest == null) {
+            throw new ApiException(404, "invalid_request_error", "The model '" + model + "' does not exist or you do"
+                    + " not have access to it; fine-tune a base model (GET /v1/models) or one of your fine-tuned models",
+                    "model", "model_not_found");
+        }
+        return parent;
+    }
+
+    /**
+     * The adapter of a job that continues {@code model}: its values are the starting point, so the method's family
+     * (LoRA/QLoRA, or prefix), rank, alpha, rsLoRA scaling, target modules and prefix length are those of the parent.
+     * Fields left out are the parent's; dropout and (for QLoRA) the quantization may change, and a LoRA adapter may
+     * go on as QLoRA and back. Anything else that differs is a 400 naming the field.
+     */
+    static MethodSpec continuedAdapter(CreateJobRequest.AdapterOptions a, MethodSpec parent, String model, String modelType) {
+        boolean parentPrefix = "prefix".equals(parent.type());
+        String type = a == null || a.type() == null ? parent.type() : a.type();
+        if (parentPrefix != "prefix".equals(type)) {
+            throw ApiException.invalid("adapter.type is '" + type + "' but " + model + " was trained with a "
+                    + parent.type() + " adapter; a job that continues it trains the same kind: leave adapter.type out",
+                    "adapter.type");
+        }
+        CreateJobRequest.AdapterOptions filled = a == null
+                ? new CreateJobRequest.AdapterOptions(type, parent.r(), parent.alpha(), parent.dropout(),
+                        parent.targetModules(), parent.useRslora(), parent.quantization(), parent.numVirtualTokens())
+                : new CreateJobRequest.AdapterOptions(type, or(a.r(), parent.r()), or(a.alpha(), parent.alpha()),
+                        or(a.dropout(), parent.dropout()), or(a.targetModules(), parent.targetModules()),
+                        or(a.useRslora(), parent.useRslora()),
+                        a.quantization() != null || !"qlora".equals(type) ? a.quantization() : parent.quantization(),
+                        or(a.numVirtualTokens(), parent.numVirtualTokens()));
+        MethodSpec method = resolveAdapter(filled, modelType);
+        same("adapter.r", method.r(), parent.r(), model);
+        same("adapter.alpha", method.alpha(), parent.alpha(), model);
+        same("adapter.use_rslora", method.useRslora(), parent.useRslora(), model);
+        same("adapter.target_modules", method.targetModules() == null ? null : new java.util.TreeSet<>(method.targetModules()),
+                parent.targetModules() == null ? null : new java.util.TreeSet<>(parent.targetModules()), model);
+        same("adapter.num_virtual_tokens", method.numVirtualTokens(), parent.numVirtualTokens(), model);
+        return method;
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private static void same(String field, Object value, Object parentValue, String model) {
+        if (!java.util.Objects.equals(value, parentValue)) {
+            throw ApiException.invalid(field + " is " + value + " but " + model + " was trained with " + parentValue
+                    + "; a job that continues a fine-tuned model keeps its adapter's shape: leave " + field + " out", field);
+        }
+    }
+
+    private MethodSpec read(String method) {
+        try {
+            return json.readValue(method, MethodSpec.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("stored method is unreadable: " + e.getMessage(), e);
+        }
     }
 
     private ArtifactStoreClient.BaseModel resolveModel(String model) {

@@ -45,7 +45,7 @@ public class ModelResolver {
                 throw notFound(model);
             }
             String base = job.quantizedModelDigest != null ? job.quantizedModelDigest : job.baseModelDigest;
-            return new Resolved(base, job.model, job.adapterDigest);
+            return new Resolved(base, job.baseModelName(), job.adapterDigest);
         }
         return store.baseModel(model).map(m -> new Resolved(m.digest(), m.name(), null))
                 .orElseThrow(() -> notFound(model));
@@ -61,7 +61,7 @@ public class ModelResolver {
                     .firstResult();
             CheckpointEntity saved = savedCheckpoint(job, model, ref);
             String base = job.quantizedModelDigest != null ? job.quantizedModelDigest : job.baseModelDigest;
-            return new Resolved(base, job.model, saved.digest);
+            return new Resolved(base, job.baseModelName(), saved.digest);
         });
     }
 

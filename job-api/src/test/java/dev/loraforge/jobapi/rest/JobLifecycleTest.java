@@ -286,6 +286,55 @@ class JobLifecycleTest {
     }
 
     @Test
+    void aJobOnAFineTunedModelContinuesFromItsAdapter() throws Exception {
+        TestTenants.actAs(tenant("continue", 3));
+        String training = JobFlowTest.upload("{\"text\":\"a\"}\n");
+        String parentJob = given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\""
+                + training + "\",\"adapter\":{\"r\":4,\"target_modules\":[\"q_proj\",\"k_proj\"]}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(200).extract().path("id");
+        awaitDispatch(parentJob, 1);
+        String adapterDigest = putBlob("parent adapter tar".getBytes());
+        outcome(new JobOutcome(parentJob, 1, "w1", JobOutcome.Status.SUCCEEDED, new ArtifactRef("adapter-parent", adapterDigest),
+                10L, Map.of(), "0.1.0", null));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(parentJob)));
+        String ft = given().get("/v1/fine_tuning/jobs/{id}", parentJob).then().extract().path("fine_tuned_model");
+
+        // the shape is the parent's: a different rank, another family or other modules are refused, naming the field
+        String[][] refused = {
+                {"{\"r\":8}", "adapter.r"}, {"{\"type\":\"prefix\"}", "adapter.type"},
+                {"{\"target_modules\":[\"q_proj\"]}", "adapter.target_modules"}, {"{\"alpha\":64}", "adapter.alpha"}};
+        for (String[] r : refused) {
+            given().contentType(ContentType.JSON).body("{\"model\":\"" + ft + "\",\"training_file\":\"" + training
+                    + "\",\"adapter\":" + r[0] + "}").post("/v1/fine_tuning/jobs").then().statusCode(400)
+                    .body("error.param", equalTo(r[1])).body("error.message", containsString(ft));
+        }
+        given().contentType(ContentType.JSON).body("{\"model\":\"" + ft + ":ckpt-step-1\",\"training_file\":\""
+                + training + "\"}").post("/v1/fine_tuning/jobs").then().statusCode(400).body("error.param", equalTo("model"));
+
+        // left out, the adapter is the parent's; dropout may change
+        String child = given().contentType(ContentType.JSON).body("{\"model\":\"" + ft + "\",\"training_file\":\""
+                + training + "\",\"suffix\":\"more\",\"adapter\":{\"dropout\":0.2}}").post("/v1/fine_tuning/jobs").then()
+                .statusCode(200).body("model", equalTo(ft)).body("adapter.r", equalTo(4))
+                .body("adapter.dropout", equalTo(0.2f)).extract().path("id");
+        JobDispatched dispatched = awaitDispatch(child, 1);
+        assertThat(dispatched.model()).as("the base underneath").isEqualTo("tiny-llama");
+        assertThat(dispatched.initAdapter()).isEqualTo(new ArtifactRef("adapter-parent", adapterDigest));
+        assertThat(dispatched.method().targetModules()).containsExactlyInAnyOrder("q_proj", "k_proj");
+        outcome(new JobOutcome(child, 1, "w1", JobOutcome.Status.SUCCEEDED, new ArtifactRef("adapter-child",
+                putBlob("child adapter tar".getBytes())), 10L, Map.of(), "0.1.0", null));
+        await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(child)));
+        // named on the base, as OpenAI names a model fine-tuned from a fine-tuned one
+        given().get("/v1/fine_tuning/jobs/{id}", child).then()
+                .body("fine_tuned_model", startsWith("ft:tiny-llama:")).body("fine_tuned_model", containsString(":more:"));
+
+        // another tenant cannot continue it
+        TestTenants.actAs(tenant("continue-stranger", 1));
+        String theirs = JobFlowTest.upload("{\"text\":\"a\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"" + ft + "\",\"training_file\":\"" + theirs + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(404).body("error.code", equalTo("model_not_found"));
+    }
+
+    @Test
     void lineageOfASucceededJobIsReadForItsTenantOnly() throws Exception {
         TestTenants.Tenant owner = TestTenants.actAs(tenant("lineage", 2));
         String file = JobFlowTest.upload("{\"text\":\"a\"}\n");

@@ -89,6 +89,9 @@ public class ArtifactMapper {
         if (facts.resumedFrom() != null) {
             parents.add(new ParentRef(facts.resumedFrom().id(), "resumed_from"));
         }
+        if (job.initAdapter() != null) {
+            parents.add(new ParentRef(job.initAdapter().id(), "continued_from"));
+        }
         return parents;
     }
 

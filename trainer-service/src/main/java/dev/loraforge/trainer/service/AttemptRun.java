@@ -116,14 +116,16 @@ final class AttemptRun {
             return stoppedBeforeTraining();
         }
         Path resumeDir = resumeRef == null ? null : resumePoint(store);
+        Path initAdapter = job.initAdapter() == null ? null : initAdapter(store, job.initAdapter());
         var inputs = new TrainingSession.Inputs(modelDir, modelCode, train, job.trainingFile().id(), validation,
-                job.validationFile() == null ? null : job.validationFile().id());
+                job.validationFile() == null ? null : job.validationFile().id(), initAdapter);
         TrainingSession session = TrainingSession.open(plan, inputs, services.engine().device());
         try {
             message(String.format("training %s on %s (%s): %,d trainable parameters, %d updates of %d x %d examples%s",
                     plan.method(), job.model(), DeviceSpec.name(services.engine().device()), session.trainableParameters(), session.config().maxSteps(),
                     session.config().batchSize(), session.config().gradAccumulation(),
-                    resumeDir == null ? "" : ", resuming from checkpoint " + resumeRef.id()));
+                    resumeDir == null ? "" : ", resuming from checkpoint " + resumeRef.id())
+                    + (initAdapter == null || resumeDir != null ? "" : ", starting from adapter " + job.initAdapter().id()));
             TrainResult result;
             try {
                 result = train(session, resumeDir);
@@ -179,6 +181,18 @@ final class AttemptRun {
         } catch (ArtifactStoreException | UncheckedIOException e) {
             throw new JobFailure(code, "model " + ref.id() + " (" + ref.digest() + ") could not be fetched: "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** The adapter of the fine-tuned model the job continues, unpacked (a PEFT directory). */
+    private Path initAdapter(ArtifactStoreClient store, ArtifactRef ref) {
+        Path target = dir.resolve("init-adapter");
+        try {
+            store.downloadDirectory(ref.digest(), target);
+            return target;
+        } catch (ArtifactStoreException e) {
+            throw new JobFailure(JobFailure.INIT_ADAPTER_UNAVAILABLE, "adapter " + ref.id() + " of the fine-tuned model"
+                    + " this job continues could not be downloaded: " + e.getMessage(), e);
         }
     }
 

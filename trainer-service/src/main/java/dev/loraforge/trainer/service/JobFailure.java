@@ -24,6 +24,8 @@ public class JobFailure extends RuntimeException {
     public static final String INVALID_HYPERPARAMETERS = "invalid_hyperparameters";
     /** The loss or gradient became NaN or infinite (the message names the step; a lower learning rate helps). */
     public static final String TRAINING_DIVERGED = "training_diverged";
+    /** The adapter of the fine-tuned model the job continues could not be fetched or does not fit. */
+    public static final String INIT_ADAPTER_UNAVAILABLE = "init_adapter_unavailable";
     /** A checkpoint or the adapter could not be stored in artifact-store. */
     public static final String ARTIFACT_STORE_UNAVAILABLE = "artifact_store_unavailable";
     /** Anything else (the trainer's log has the details). */

@@ -32,8 +32,15 @@ import java.util.stream.Collectors;
  */
 final class TrainingSession implements AutoCloseable {
 
-    /** The files a session is made from. {@code validation} may be null. */
-    record Inputs(Path modelDir, String modelCode, Path train, String trainName, Path validation, String validationName) {
+    /**
+     * The files a session is made from. {@code validation} may be null; {@code initAdapter}, the PEFT directory of the
+     * fine-tuned model the job continues (training starts from its values), too.
+     */
+    record Inputs(Path modelDir, String modelCode, Path train, String trainName, Path validation, String validationName,
+                  Path initAdapter) {
+        Inputs(Path modelDir, String modelCode, Path train, String trainName, Path validation, String validationName) {
+            this(modelDir, modelCode, train, trainName, validation, validationName, null);
+        }
     }
 
     private final TrainingPlan plan;
@@ -97,6 +104,9 @@ final class TrainingSession implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 throw new JobFailure(JobFailure.INVALID_METHOD, "method " + plan.method() + ": " + e.getMessage(), e);
             }
+            if (in.initAdapter() != null) {
+                startFrom(session.adapter, in.initAdapter());
+            }
             session.loop = new FineTuneLoop(session.model, session.adapter, config, encoded.examples(), validation, tokenizer.padId());
             return session;
         } catch (RuntimeException e) {
@@ -106,6 +116,22 @@ final class TrainingSession implements AutoCloseable {
                 tokenizer.close();
             }
             throw e;
+        }
+    }
+
+    /** Copies the values of the continued model's adapter into the new one (same method and shape). */
+    private static void startFrom(Adapter adapter, Path dir) {
+        try {
+            if (adapter instanceof LoraAdapter lora) {
+                lora.loadWeights(dir);
+            } else if (adapter instanceof PrefixAdapter prefix) {
+                prefix.loadWeights(dir);
+            } else {
+                throw new IllegalArgumentException("a " + adapter.peftType() + " adapter cannot start from saved values");
+            }
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new JobFailure(JobFailure.INIT_ADAPTER_UNAVAILABLE, "the adapter of the fine-tuned model this job"
+                    + " continues does not fit it: " + e.getMessage(), e);
         }
     }
 

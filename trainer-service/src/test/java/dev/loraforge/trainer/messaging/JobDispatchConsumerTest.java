@@ -234,6 +234,56 @@ class JobDispatchConsumerTest {
     }
 
     @Test
+    void aJobThatContinuesAFineTunedModelStartsFromItsAdapter(@TempDir Path tmp) throws Exception {
+        ArtifactRef training = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        String parentId = Jobs.newJobId();
+        JobEvents parentEvents = new JobEvents(parentId);
+        parentEvents.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.dispatched(parentId, training, null,
+                Jobs.hyperparameters(1, 1e-2, 0))));
+        JobOutcome parent = parentEvents.awaitOutcome();
+        assertThat(parent.status()).as("outcome %s", parent).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        String lora = "base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight";
+        float[] parentB;
+        try (SafeTensorsReader w = SafeTensorsReader.open(unpack(parent.adapter().digest(), tmp.resolve("parent"))
+                .resolve("adapter_model.safetensors"))) {
+            parentB = w.readFloats(lora);
+        }
+        assertThat(maxAbs(parentB)).as("the parent's B moved from zero").isGreaterThan(1e-4f);
+
+        // the child trains with a learning rate too small to move anything: its adapter is the parent's, not a fresh one
+        String childId = Jobs.newJobId();
+        JobEvents childEvents = new JobEvents(childId);
+        JobDispatched child = Jobs.continuing(Jobs.dispatched(childId, training, null, Jobs.hyperparameters(1, 1e-12, 0)),
+                parent.adapter(), Jobs.sampleMethod());
+        childEvents.publish(Topics.JOB_DISPATCH, Jobs.json(child));
+        JobOutcome continued = childEvents.awaitOutcome();
+        assertThat(continued.status()).as("outcome %s", continued).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        try (SafeTensorsReader w = SafeTensorsReader.open(unpack(continued.adapter().digest(), tmp.resolve("child"))
+                .resolve("adapter_model.safetensors"))) {
+            float[] childB = w.readFloats(lora);
+            for (int i = 0; i < parentB.length; i++) {
+                assertThat(childB[i]).as("B[%d]", i).isCloseTo(parentB[i], org.assertj.core.data.Offset.offset(1e-6f));
+            }
+        }
+        assertThat(childEvents.progress(JobProgress.Kind.MESSAGE)).extracting(JobProgress::message)
+                .anyMatch(m -> m.contains("starting from adapter " + parent.adapter().id()));
+        assertThat(relations(StandInArtifactStore.artifact(continued.adapter().id())))
+                .contains("continued_from=" + parent.adapter().id());
+
+        // an adapter of another shape cannot be the starting point: the job fails saying so, nothing is stored
+        String misfitId = Jobs.newJobId();
+        JobEvents misfitEvents = new JobEvents(misfitId);
+        misfitEvents.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.continuing(Jobs.dispatched(misfitId, training, null,
+                Jobs.hyperparameters(1, 1e-3, 0)), parent.adapter(), new dev.loraforge.events.MethodSpec("lora", 4, 8.0,
+                0.0, List.of("q_proj", "v_proj"), false, null, null))));
+        JobOutcome misfit = misfitEvents.awaitOutcome();
+        assertThat(misfit.status()).isEqualTo(JobOutcome.Status.FAILED);
+        assertThat(misfit.error().code()).isEqualTo(JobFailure.INIT_ADAPTER_UNAVAILABLE);
+        assertThat(misfit.error().message()).contains("shape");
+        assertThat(StandInArtifactStore.artifacts(misfitId, "adapter")).isEmpty();
+    }
+
+    @Test
     void malformedTrainingFileFailsNamingTheLine() {
         String jobId = Jobs.newJobId();
         List<String> lines = new ArrayList<>(TrainingFixtures.PIRATE_CHATS.subList(0, 4));

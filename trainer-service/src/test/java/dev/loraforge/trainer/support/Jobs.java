@@ -48,6 +48,13 @@ public final class Jobs {
                 job.resumeFrom());
     }
 
+    /** The same job continuing the fine-tuned model whose adapter is {@code initAdapter}, trained with {@code method}. */
+    public static JobDispatched continuing(JobDispatched job, ArtifactRef initAdapter, MethodSpec method) {
+        return new JobDispatched(job.jobId(), job.tenantId(), job.attempt(), job.model(), job.baseModel(),
+                job.quantizedModel(), job.trainingFile(), job.validationFile(), method, job.hyperparameters(), job.seed(),
+                job.suffix(), job.resumeFrom(), job.chatTemplateKwargs(), initAdapter);
+    }
+
     /** Hyperparameters: batch 2, seq_len 64, no warmup, linear decay, no gradient accumulation. */
     public static Hyperparameters hyperparameters(int epochs, double learningRate, int checkpointEvery) {
         return new Hyperparameters(epochs, 2, learningRate, 64, 0.0, "linear", 1, checkpointEvery);

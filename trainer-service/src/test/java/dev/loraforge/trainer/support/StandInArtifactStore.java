@@ -343,6 +343,7 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 case "quantized_base" -> "quantized_model";
                 case "trained_on", "validated_on" -> "dataset";
                 case "resumed_from", "exported_from" -> "checkpoint";
+                case "continued_from" -> "adapter";
                 default -> null;
             };
             if (expected == null || !TRAINED_KINDS.contains(kind)) {
