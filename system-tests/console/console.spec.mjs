@@ -121,6 +121,13 @@ try {
   await page.fill('#lr-multiplier', '10');
   await page.fill('#suffix', 'console');
   await page.fill('#seed', '42');
+  // a dry run first: the job measured with the base's tokenizer, nothing created
+  await page.click('#dry-run-job');
+  const dry = page.locator('#dry-run .dry-run');
+  await dry.waitFor({ timeout: 60000 });
+  assert.match(await dry.textContent(), /\d+ of \d+ examples, [\d,.]+ tokens an epoch/);
+  assert.match(await dry.textContent(), /\d+ steps \(\d+ an epoch\)/);
+  log(`dry run: ${(await dry.textContent()).replace(/\s+/g, ' ').slice(0, 160)}`);
   await shot(page, 'new-job');
   await page.click('#submit-job');
   await page.waitForURL(/#\/jobs\/ftjob-/);

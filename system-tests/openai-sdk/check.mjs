@@ -36,6 +36,13 @@ ok('files.create of a malformed file -> BadRequestError naming line 2');
 
 // jobs.create, idempotent with an Idempotency-Key
 const params = { model, training_file: file.id, suffix: 'sdk', seed: 7, hyperparameters: { n_epochs: 2, batch_size: 4 } };
+// a dry run first (the dry_run extension, passed through by the SDK): measured, nothing created
+const dry = await client.fineTuning.jobs.create({ ...params, dry_run: true });
+assert.equal(dry.object, 'fine_tuning.job.dry_run');
+assert.equal(dry.training.examples, 16);
+assert.equal(dry.total_steps, dry.steps_per_epoch * 2);
+assert.equal((await client.fineTuning.jobs.list()).data.length, 0);
+ok(`jobs.create with dry_run -> ${dry.total_steps} steps, ${dry.trained_tokens} tokens, nothing created`);
 const key = `sdk-${Date.now()}`;
 const job = await client.fineTuning.jobs.create(params, { headers: { 'Idempotency-Key': key } });
 assert.match(job.id, /^ftjob-/);
@@ -64,7 +71,8 @@ assert.equal(done.status, 'succeeded', JSON.stringify(done.error));
 assert.match(done.fine_tuned_model, new RegExp(`^ft:${model}:[^:]+:sdk:`));
 assert.ok(done.trained_tokens > 0);
 assert.ok(done.finished_at >= done.created_at);
-ok(`fineTuning.jobs.retrieve -> succeeded as ${done.fine_tuned_model}, ${done.trained_tokens} trained tokens`);
+assert.equal(done.trained_tokens, dry.trained_tokens, 'the dry run predicted the trained tokens');
+ok(`fineTuning.jobs.retrieve -> succeeded as ${done.fine_tuned_model}, ${done.trained_tokens} trained tokens (as the dry run said)`);
 
 // events, with auto-pagination
 const events = [];

@@ -49,12 +49,17 @@ public final class ContractSamples {
     public static final String EVENT_DONE = "inference/event-done.json";
     /** ... or a failure midway. */
     public static final String EVENT_ERROR = "inference/event-error.json";
+    /** {@code POST /internal/v1/dataset-stats} body ({@code DatasetStatsRequest}). */
+    public static final String DATASET_STATS_REQUEST = "inference/dataset-stats-request.json";
+    /** Its answer ({@code DatasetStats}). */
+    public static final String DATASET_STATS = "inference/dataset-stats.json";
     /** inference-service's refusals: problem+json with the OpenAI-style {@code code} and {@code param}. */
     public static final String INFERENCE_PROBLEM = "inference/problem.json";
 
     /** Every sample. */
     public static final List<String> ALL = List.of(NEW_ARTIFACT, ARTIFACT, ARTIFACTS, BASE_MODEL_REQUEST, BASE_MODEL,
-            BLOB, LINEAGE, PROBLEM, GENERATE_REQUEST, GENERATION, EVENT_DELTA, EVENT_DONE, EVENT_ERROR, INFERENCE_PROBLEM);
+            BLOB, LINEAGE, PROBLEM, GENERATE_REQUEST, GENERATION, EVENT_DELTA, EVENT_DONE, EVENT_ERROR, INFERENCE_PROBLEM,
+            DATASET_STATS_REQUEST, DATASET_STATS);
 
     /** Objects under these keys are free-form (their keys vary): only their type is checked. */
     private static final Set<String> FREE_FORM = Set.of("metadata", "chat_template_kwargs");

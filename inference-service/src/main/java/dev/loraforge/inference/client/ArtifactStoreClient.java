@@ -36,6 +36,11 @@ public class ArtifactStoreClient {
         guard.run(() -> blobs.downloadDirectory(digest, dir));
     }
 
+    /** Downloads the blob {@code digest} into {@code file} (replaced), checking its digest. */
+    public void downloadFile(String digest, Path file) {
+        guard.run(() -> blobs.download(digest, file));
+    }
+
     /** Removes a directory tree, if it is there. */
     public static void delete(Path dir) {
         BlobTransfer.deleteTree(dir);

@@ -73,6 +73,14 @@ public class ModelStore {
         });
     }
 
+    /**
+     * The unpacked base model {@code digest} (config, tokenizer and weights on disk, downloaded once), for work that
+     * needs its files and not the loaded model (a dry run's tokenization).
+     */
+    public Path baseDirectory(String digest) {
+        return directory(digest, "base model");
+    }
+
     /** Base digests in memory, least recently used first. */
     public List<String> loadedBases() {
         return bases.keys();

@@ -25,9 +25,12 @@ class ApiFuzzTest {
 
     @Test
     void noRequestGetsA5xxAndEveryRefusalIsAProblem() {
+        String dataset = StandInArtifactStore.putBytes(("{\"prompt\":\"Say arr\",\"completion\":\" Arr!\"}\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Map<String, List<String>> known = Map.of(
                 "base", List.of(Fixtures.baseDigest),
-                "adapter", List.of(Fixtures.pirate.digest(), Fixtures.otherShapeDigest));
+                "adapter", List.of(Fixtures.pirate.digest(), Fixtures.otherShapeDigest),
+                "dataset", List.of(dataset));
         String chat = "{\"base_digest\":\"{base}\",\"base_model\":\"" + Fixtures.BASE_NAME + "\",\"adapter_digest\":"
                 + "\"{adapter}\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":3,\"temperature\":0.5,"
                 + "\"top_p\":0.9,\"seed\":1,\"stop\":[\"\\n\"],\"stream\":false,\"chat_template_kwargs\":{\"x\":true}}";
@@ -36,9 +39,11 @@ class ApiFuzzTest {
         List<Route> routes = List.of(
                 Route.of("POST", "/internal/v1/generate", List.of(), chat),
                 Route.of("POST", "/internal/v1/generate", List.of(), completion),
-                Route.of("GET", "/internal/v1/loaded", List.of(), null));
+                Route.of("GET", "/internal/v1/loaded", List.of(), null),
+                Route.of("POST", "/internal/v1/dataset-stats", List.of(), "{\"base_digest\":\"{base}\",\"training_digest\":"
+                        + "\"{dataset}\",\"validation_digest\":\"{dataset}\",\"seq_len\":64,\"chat_template_kwargs\":{\"x\":1}}"));
         FuzzRun.Result result = FuzzRun.internalApi(known, routes, 800,
                 () -> ServiceAuth.operatorAuthorization(OperatorToken.AUDIENCE));
-        assertThat(result.routesServed()).as("routes whose valid requests were served").isGreaterThanOrEqualTo(2);
+        assertThat(result.routesServed()).as("routes whose valid requests were served").isGreaterThanOrEqualTo(3);
     }
 }

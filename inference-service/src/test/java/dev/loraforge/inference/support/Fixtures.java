@@ -39,6 +39,8 @@ public final class Fixtures {
     }
 
     public static String baseDigest;
+    /** The tiny base's directory (config, tokenizer with a chat template, weights). */
+    public static Path baseDir;
     public static Persona pirate;
     public static Persona butler;
     /** The pirate adapter inside a training checkpoint's archive (adapter/ plus trainer state). */
@@ -67,6 +69,7 @@ public final class Fixtures {
         Path base = root.resolve("base");
         TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, base, 1);
         baseDigest = store.putDirectory(base);
+        baseDir = base;
         try (ModelTokenizer tok = ModelTokenizer.load(base); LlamaModel model = LlamaModel.load(base)) {
             pirate = train(model, tok, DemoDatasets.PIRATE, root.resolve("pirate"), store, 80);
             butler = train(model, tok, DemoDatasets.BUTLER, root.resolve("butler"), store, 80);

@@ -63,6 +63,13 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         return digest;
     }
 
+    /** Stores {@code bytes} as a blob; returns its digest. */
+    public static String putBytes(byte[] bytes) {
+        String digest = "sha256:" + HexFormat.of().formatHex(sha256(bytes));
+        BLOBS.put(digest, bytes);
+        return digest;
+    }
+
     /** How often a blob was downloaded. */
     public static int downloads(String digest) {
         AtomicInteger n = DOWNLOADS.get(digest);

@@ -47,6 +47,52 @@ public class InferenceClient {
         this.timeout = config.inferenceTimeout();
     }
 
+    /**
+     * A job's datasets tokenized as training will see them ({@code POST /internal/v1/dataset-stats}). Its refusals name
+     * the API's parameters ({@code training_file}, {@code validation_file}, {@code hyperparameters}).
+     */
+    public dev.loraforge.contracts.inference.DatasetStats datasetStats(dev.loraforge.contracts.inference.DatasetStatsRequest request) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(HttpRequest.newBuilder(URI.create(base + dev.loraforge.contracts.inference.DatasetStats.PATH))
+                    .timeout(timeout).header("Content-Type", "application/json")
+                    .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE))
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request), StandardCharsets.UTF_8))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted");
+        }
+        if (response.statusCode() == 400) {
+            JsonNode problem = problem(response.body());
+            String param = switch (problem.path("param").asText("")) {
+                case "training_digest" -> "training_file";
+                case "validation_digest" -> "validation_file";
+                case "seq_len" -> "hyperparameters";
+                default -> null;
+            };
+            throw new ApiException(400, "invalid_request_error", problem.path("detail").asText(response.body()), param, null);
+        }
+        if (response.statusCode() != 200) {
+            throw refusal(response.statusCode(), response.body());
+        }
+        try {
+            return json.readValue(response.body(), dev.loraforge.contracts.inference.DatasetStats.class);
+        } catch (IOException e) {
+            throw unavailable("unreadable answer: " + e.getMessage());
+        }
+    }
+
+    private JsonNode problem(String body) {
+        try {
+            return json.readTree(body == null || body.isBlank() ? "{}" : body);
+        } catch (IOException e) {
+            return json.createObjectNode();
+        }
+    }
+
     /** A whole generation. */
     public Generation generate(GenerateRequest request) {
         HttpResponse<String> response = send(streaming(request, false), HttpResponse.BodyHandlers.ofString());

@@ -10,6 +10,26 @@ public final class ApiObjects {
     private ApiObjects() {
     }
 
+    /**
+     * A dry run's answer ({@code "dry_run": true} on job create; an extension): the job as it would run, nothing
+     * created. {@code estimate} is null until a job on the same base has finished.
+     */
+    @JsonInclude(JsonInclude.Include.ALWAYS)
+    public record DryRunObject(String object, String model, String trainingFile, String validationFile,
+                               Map<String, Object> hyperparameters, Map<String, Object> method, JsonNode adapter,
+                               int seqLen, dev.loraforge.contracts.inference.DatasetStats.Part training,
+                               dev.loraforge.contracts.inference.DatasetStats.Part validation, long stepsPerEpoch,
+                               long totalSteps, long trainedTokensPerEpoch, long trainedTokens,
+                               Double estimatedDurationSeconds, Estimate estimate, List<String> warnings) {
+    }
+
+    /**
+     * How a dry run's duration was estimated: the median training throughput of the latest succeeded jobs on the
+     * same base model ({@code jobs}, same method type when there are such).
+     */
+    public record Estimate(double tokensPerSecond, int jobs, String basis) {
+    }
+
     /** {@code file}. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record FileObject(String id, String object, long bytes, long createdAt, String filename, String purpose,

@@ -33,14 +33,9 @@ public class JobMapper {
     }
 
     public JobObject job(JobEntity j) {
-        JsonNode hyper = read(j.hyperparameters);
         JsonNode adapter = read(j.method);
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("n_epochs", hyper.path("n_epochs").asInt());
-        h.put("batch_size", hyper.path("batch_size").asInt());
-        h.put("learning_rate_multiplier", hyper.path("learning_rate").asDouble() / 2e-4);
-        h.put("checkpoint_every", hyper.path("checkpoint_every").asInt());
-        Map<String, Object> method = Map.of("type", "supervised", "supervised", Map.of("hyperparameters", h));
+        Map<String, Object> h = hyperparameters(read(j.hyperparameters));
+        Map<String, Object> method = method(h);
         JobError error = j.errorCode == null ? null : new JobError(j.errorCode, j.errorMessage, null);
         return new JobObject(j.id, "fine_tuning.job", j.model, j.createdAt.toEpochSecond(),
                 j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId,
@@ -48,6 +43,21 @@ public class JobMapper {
                 j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
                 j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), metadata(j), method,
                 adapter, j.statusDetail, j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));
+    }
+
+    /** OpenAI's {@code hyperparameters} of a job from its resolved ones (plus the {@code checkpoint_every} extension). */
+    public Map<String, Object> hyperparameters(JsonNode hyper) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("n_epochs", hyper.path("n_epochs").asInt());
+        h.put("batch_size", hyper.path("batch_size").asInt());
+        h.put("learning_rate_multiplier", hyper.path("learning_rate").asDouble() / 2e-4);
+        h.put("checkpoint_every", hyper.path("checkpoint_every").asInt());
+        return h;
+    }
+
+    /** OpenAI's {@code method}: supervised, with the hyperparameters. */
+    public static Map<String, Object> method(Map<String, Object> hyperparameters) {
+        return Map.of("type", "supervised", "supervised", Map.of("hyperparameters", hyperparameters));
     }
 
     private Map<String, String> metadata(JobEntity j) {

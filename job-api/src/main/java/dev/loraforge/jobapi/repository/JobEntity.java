@@ -72,6 +72,9 @@ public class JobEntity {
     public String initAdapterId;
     @Column(name = "init_adapter_digest")
     public String initAdapterDigest;
+    /** Training throughput the trainer measured (real tokens per second of training time), succeeded jobs. */
+    @Column(name = "tokens_per_second")
+    public Double tokensPerSecond;
     /** The job's result file (the per-step metrics CSV, a {@code fine-tune-results} file), succeeded jobs. */
     @Column(name = "result_file_id")
     public String resultFileId;

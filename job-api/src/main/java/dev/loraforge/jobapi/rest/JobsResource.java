@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loraforge.jobapi.service.JobMetadata;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
+import dev.loraforge.jobapi.service.DryRunService;
 import dev.loraforge.jobapi.service.JobService;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.loraforge.jobapi.auth.CallerTenant;
@@ -58,10 +59,12 @@ public class JobsResource {
     private final ArtifactStoreClient store;
     private final JobEventStream eventStream;
     private final ObjectMapper json;
+    private final DryRunService dryRuns;
 
     public JobsResource(JobService service, JobRepository jobs, JobEventRepository events, JobMapper mapper,
                         CallerTenant caller, JobControlService control, CheckpointRepository checkpointRepository,
-                        ArtifactStoreClient store, JobEventStream eventStream, ObjectMapper json) {
+                        ArtifactStoreClient store, JobEventStream eventStream, ObjectMapper json, DryRunService dryRuns) {
+        this.dryRuns = dryRuns;
         this.eventStream = eventStream;
         this.json = json;
         this.caller = caller;
@@ -74,10 +77,17 @@ public class JobsResource {
         this.mapper = mapper;
     }
 
-    /** A retried create with the same {@code Idempotency-Key} answers the job the first one created. */
+    /**
+     * A retried create with the same {@code Idempotency-Key} answers the job the first one created. With
+     * {@code "dry_run": true} nothing is created: the answer is a {@code fine_tuning.job.dry_run}
+     * ({@link DryRunService}).
+     */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public JobObject create(CreateJobRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+    public Object create(CreateJobRequest request, @HeaderParam("Idempotency-Key") String idempotencyKey) {
+        if (request != null && Boolean.TRUE.equals(request.dryRun())) {
+            return dryRuns.dryRun(caller.id(), request);
+        }
         return mapper.job(service.create(caller.id(), request, idempotencyKey));
     }
 

@@ -66,17 +66,7 @@ public class JobService {
      */
     @Transactional
     public JobEntity create(String tenantId, CreateJobRequest request, String idempotencyKey) {
-        if (request == null) {
-            throw ApiException.invalid("The request body must be a JSON object.", null);
-        }
-        // before anything is stored or looked up (the idempotency record keeps the request as jsonb)
-        plainText(request.model(), "model", "model names look like 'llama-3.1-8b' or 'ft:...'");
-        plainText(request.trainingFile(), "training_file", "file ids look like 'file-...'");
-        plainText(request.validationFile(), "validation_file", "file ids look like 'file-...'");
-        plainText(idempotencyKey, "Idempotency-Key", "a client-chosen key of printable characters");
-        if (request.seed() != null && (request.seed() < 0 || request.seed() > Integer.MAX_VALUE)) {
-            throw ApiException.invalid("seed must be between 0 and " + Integer.MAX_VALUE + ", got " + request.seed(), "seed");
-        }
+        checkPlain(request, idempotencyKey);
         String jobId = Ids.next("ftjob");
         if (idempotencyKey != null) {
             var earlier = idempotency.claim(tenantId, idempotencyKey, write(request), jobId);
@@ -90,21 +80,15 @@ public class JobService {
             throw new ApiException(429, "rate_limit_error", "This tenant has " + open + " unfinished jobs, the limit is "
                     + tenant.maxQueuedJobs + ". Wait for jobs to finish or cancel some.", null, "too_many_jobs");
         }
-        JobEntity parent = continuedFrom(tenantId, request.model());
-        ArtifactStoreClient.BaseModel base = resolveModel(parent == null ? request.model() : parent.baseModelName());
-        FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
-        FileEntity validation = request.validationFile() == null ? null
-                : resolveFile(tenantId, request.validationFile(), "validation_file");
-        checkMethodType(request.method());
-        Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
-        MethodSpec method = parent == null ? resolveAdapter(request.adapter(), base.modelType())
-                : continuedAdapter(request.adapter(), read(parent.method), request.model(), base.modelType());
-        JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
-        JsonNode metadata = JobMetadata.check(request.metadata());
-        checkIntegrations(request.integrations());
-        if (request.suffix() != null && (request.suffix().length() > 64 || !request.suffix().matches("[A-Za-z0-9_.-]*"))) {
-            throw ApiException.invalid("suffix may have up to 64 letters, digits, '-', '_' or '.'", "suffix");
-        }
+        Checked checked = check(tenantId, request);
+        JobEntity parent = checked.parent();
+        ArtifactStoreClient.BaseModel base = checked.base();
+        FileEntity training = checked.training();
+        FileEntity validation = checked.validation();
+        Hyperparameters hyper = checked.hyperparameters();
+        MethodSpec method = checked.method();
+        JsonNode templateKwargs = checked.templateKwargs();
+        JsonNode metadata = checked.metadata();
 
         JobEntity job = new JobEntity();
         job.id = jobId;
@@ -155,6 +139,46 @@ public class JobService {
         }
 
         return job;
+    }
+
+    /** A create request that passed every check, with everything it names resolved. */
+    public record Checked(JobEntity parent, ArtifactStoreClient.BaseModel base, FileEntity training, FileEntity validation,
+                          Hyperparameters hyperparameters, MethodSpec method, JsonNode templateKwargs, JsonNode metadata) {
+    }
+
+    /** The checks of a create, shared by a dry run: every value resolved, nothing written. */
+    Checked check(String tenantId, CreateJobRequest request) {
+        JobEntity parent = continuedFrom(tenantId, request.model());
+        ArtifactStoreClient.BaseModel base = resolveModel(parent == null ? request.model() : parent.baseModelName());
+        FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
+        FileEntity validation = request.validationFile() == null ? null
+                : resolveFile(tenantId, request.validationFile(), "validation_file");
+        checkMethodType(request.method());
+        Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
+        MethodSpec method = parent == null ? resolveAdapter(request.adapter(), base.modelType())
+                : continuedAdapter(request.adapter(), read(parent.method), request.model(), base.modelType());
+        JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
+        JsonNode metadata = JobMetadata.check(request.metadata());
+        checkIntegrations(request.integrations());
+        if (request.suffix() != null && (request.suffix().length() > 64 || !request.suffix().matches("[A-Za-z0-9_.-]*"))) {
+            throw ApiException.invalid("suffix may have up to 64 letters, digits, '-', '_' or '.'", "suffix");
+        }
+        return new Checked(parent, base, training, validation, hyper, method, templateKwargs, metadata);
+    }
+
+    /** The checks of {@link #create} that need no lookup: text fields and the seed. */
+    static void checkPlain(CreateJobRequest request, String idempotencyKey) {
+        if (request == null) {
+            throw ApiException.invalid("The request body must be a JSON object.", null);
+        }
+        // before anything is stored or looked up (the idempotency record keeps the request as jsonb)
+        plainText(request.model(), "model", "model names look like 'llama-3.1-8b' or 'ft:...'");
+        plainText(request.trainingFile(), "training_file", "file ids look like 'file-...'");
+        plainText(request.validationFile(), "validation_file", "file ids look like 'file-...'");
+        plainText(idempotencyKey, "Idempotency-Key", "a client-chosen key of printable characters");
+        if (request.seed() != null && (request.seed() < 0 || request.seed() > Integer.MAX_VALUE)) {
+            throw ApiException.invalid("seed must be between 0 and " + Integer.MAX_VALUE + ", got " + request.seed(), "seed");
+        }
     }
 
     /**

@@ -207,6 +207,7 @@ public class JobUpdateService {
                 job.adapterId = outcome.adapter().id();
                 job.adapterDigest = outcome.adapter().digest();
                 job.fineTunedModel = FineTunedNames.model(job);
+                job.tokensPerSecond = outcome.metrics().get("tokens_per_second");
                 if (outcome.resultFile() != null) {
                     job.resultFileId = files.addResultFile(job, outcome.resultFile(), outcome.adapter().id()).id;
                 }

@@ -115,10 +115,12 @@ export function newJobView(main) {
     placeholder: 'e.g. support-bot' });
   const seed = h('input', { type: 'number', id: 'seed', name: 'seed', min: 0, step: 1, placeholder: 'random' });
   const submit = h('button', { type: 'submit', class: 'primary', id: 'submit-job', disabled: true }, ['Start fine-tuning']);
+  const check = h('button', { type: 'button', id: 'dry-run-job', disabled: true }, ['Check first (dry run)']);
+  const estimate = h('div', { id: 'dry-run', 'aria-live': 'polite' });
   const result = h('div', { 'aria-live': 'polite' });
 
   method.addEventListener('change', () => { quantField.hidden = method.value !== 'qlora'; });
-  const ready = () => { submit.disabled = !(training && model.value); };
+  const ready = () => { submit.disabled = !(training && model.value); check.disabled = submit.disabled; };
   model.addEventListener('change', ready);
 
   const form = h('form', { class: 'card', id: 'new-job-form', novalidate: false }, [
@@ -136,19 +138,20 @@ export function newJobView(main) {
     h('div', { class: 'grid3' }, [field('Epochs', epochs), field('Batch size', batch),
       field('Learning rate multiplier', lr, 'times the base rate 2e-4'),
       field('Suffix', suffix, 'part of the fine-tuned model id'), field('Seed', seed, 'same seed, same adapter')]),
-    h('div', { class: 'actions' }, [submit]),
+    h('div', { class: 'actions' }, [check, submit]),
+    estimate,
     result,
   ]);
   [r, alpha, epochs, batch, lr, suffix, seed, method, quantization, targets].forEach((c) =>
     c.addEventListener('change', () => { key = idempotencyKey(); }));
 
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    if (!form.reportValidity()) return;
+  // the job's body from the form, or null (with the reason shown) when the form is not complete
+  const jobBody = () => {
+    if (!form.reportValidity()) return null;
     const targetModules = [...targets.querySelectorAll('input:checked')].map((i) => i.value);
     if (!targetModules.length) {
       mount(result, h('p', { class: 'error', role: 'alert' }, ['Choose at least one target module.']));
-      return;
+      return null;
     }
     const body = {
       model: model.value,
@@ -161,6 +164,37 @@ export function newJobView(main) {
     if (validation) body.validation_file = validation.id;
     if (suffix.value) body.suffix = suffix.value;
     if (seed.value !== '') body.seed = Number(seed.value);
+    return body;
+  };
+
+  // dry run: the job measured with the base's tokenizer, nothing created
+  check.addEventListener('click', async () => {
+    const body = jobBody();
+    if (!body) return;
+    check.disabled = true;
+    mount(estimate, h('span', { class: 'spinner' }), ' Checking…');
+    try {
+      const d = await post('/fine_tuning/jobs', { ...body, dry_run: true });
+      const t = d.training;
+      const duration = d.estimated_duration_seconds == null ? 'no estimate yet (no job on this base has finished)'
+        : `about ${formatDuration(d.estimated_duration_seconds)} of training (${Math.round(d.estimate.tokens_per_second)} tokens/s)`;
+      mount(estimate, h('div', { class: 'card dry-run' }, [
+        h('h3', {}, ['Dry run']),
+        h('p', {}, [`${t.examples} of ${t.lines} examples, ${t.tokens.toLocaleString()} tokens an epoch `
+          + `(${t.target_tokens.toLocaleString()} trained), at most ${d.seq_len} tokens each.`]),
+        h('p', {}, [`${d.total_steps} steps (${d.steps_per_epoch} an epoch), ${d.trained_tokens.toLocaleString()} tokens in all; ${duration}.`]),
+        ...d.warnings.map((w) => h('p', { class: 'warning' }, [w])),
+      ]));
+    } catch (err) {
+      mount(estimate, h('p', { class: 'error', role: 'alert' }, [err.param ? `${err.param}: ${err.message}` : err.message]));
+    }
+    check.disabled = false;
+  });
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const body = jobBody();
+    if (!body) return;
     submit.disabled = true;
     mount(result, h('span', { class: 'spinner' }), ' Submitting…');
     try {
@@ -181,4 +215,10 @@ export function newJobView(main) {
     ready();
   }).catch((err) => mount(model, h('option', { value: '' }, [`error: ${err.message}`])));
   return null;
+}
+
+function formatDuration(seconds) {
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
 }

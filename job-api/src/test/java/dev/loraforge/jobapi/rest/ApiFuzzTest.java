@@ -125,6 +125,8 @@ class ApiFuzzTest {
                 RequestFuzzer.Route.of("GET", "/v1/files/{fileId}/content", List.of(), null),
                 RequestFuzzer.Route.of("DELETE", "/v1/files/{spareFileId}", List.of(), null),
                 RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs", List.of(), job),
+                RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs", List.of(),
+                        job.substring(0, job.length() - 1) + ",\"dry_run\":true}"),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs", List.of("after", "limit", "metadata[team]", "metadata"), null),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}", List.of(), null),
                 RequestFuzzer.Route.of("POST", "/v1/fine_tuning/jobs/{jobId}/cancel", List.of(), null),

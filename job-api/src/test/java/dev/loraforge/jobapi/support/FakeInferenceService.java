@@ -41,6 +41,7 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
             try {
                 server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
                 server.createContext("/internal/v1/generate", FakeInferenceService::handle);
+                server.createContext("/internal/v1/dataset-stats", FakeInferenceService::datasetStats);
                 server.setExecutor(Executors.newFixedThreadPool(4));
                 server.start();
             } catch (IOException e) {
@@ -53,6 +54,58 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
     @Override
     public void stop() {
         // shared by the test classes of this JVM
+    }
+
+    /** The last dataset-stats request. */
+    public static volatile JsonNode lastStatsRequest;
+
+    /**
+     * A stand-in tokenizer for dry runs: each line of the dataset blob (read from {@link FakeArtifactStore}) is 10
+     * tokens of which 4 are trained, except that a line holding {@code LONG} is 10,000 tokens (cut at seq_len) and one
+     * holding {@code NOTHING} has no trained token within seq_len (dropped).
+     */
+    private static void datasetStats(HttpExchange ex) throws IOException {
+        try (ex) {
+            JsonNode request = JSON.readTree(ex.getRequestBody());
+            lastStatsRequest = request;
+            List<String> violations = ContractSamples.shapeDifferences(
+                    ContractSamples.json(ContractSamples.DATASET_STATS_REQUEST), request);
+            if (!violations.isEmpty()) {
+                reply(ex, 500, "application/problem+json", JSON.createObjectNode().put("status", 500)
+                        .put("code", "contract_violation").put("detail", violations.toString()).toString());
+                return;
+            }
+            int seqLen = request.path("seq_len").asInt();
+            ObjectNode answer = JSON.createObjectNode();
+            answer.set("training", part(request.path("training_digest").asText(), seqLen));
+            answer.set("validation", request.hasNonNull("validation_digest")
+                    ? part(request.path("validation_digest").asText(), seqLen) : null);
+            reply(ex, 200, "application/json", checked(ContractSamples.DATASET_STATS, answer).toString());
+        }
+    }
+
+    private static ObjectNode part(String digest, int seqLen) throws IOException {
+        String[] lines = new String(FakeArtifactStore.blob(digest), StandardCharsets.UTF_8).strip().split("\n");
+        int examples = 0;
+        int truncated = 0;
+        int dropped = 0;
+        int longest = 0;
+        long tokens = 0;
+        long targets = 0;
+        for (String line : lines) {
+            int length = line.contains("LONG") ? 10_000 : 10;
+            longest = Math.max(longest, length);
+            truncated += length > seqLen ? 1 : 0;
+            if (line.contains("NOTHING")) {
+                dropped++;
+                continue;
+            }
+            examples++;
+            tokens += Math.min(length, seqLen);
+            targets += 4;
+        }
+        return JSON.createObjectNode().put("lines", lines.length).put("examples", examples).put("tokens", tokens)
+                .put("target_tokens", targets).put("truncated", truncated).put("dropped", dropped).put("longest", longest);
     }
 
     /** The whole text the fake generates. */

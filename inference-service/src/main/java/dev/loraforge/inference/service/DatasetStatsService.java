@@ -1,0 +1,121 @@
+package dev.loraforge.inference.service;
+
+import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
+import dev.loraforge.contracts.inference.DatasetStats;
+import dev.loraforge.engine.data.DatasetException;
+import dev.loraforge.engine.data.DatasetValidator;
+import dev.loraforge.engine.data.EncodedExample;
+import dev.loraforge.engine.data.ExampleEncoder;
+import dev.loraforge.engine.model.LlamaConfig;
+import dev.loraforge.engine.tokenizer.ModelTokenizer;
+import dev.loraforge.inference.client.ArtifactStoreClient;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A job's datasets as training will see them, without training: read with the engine's validator, rendered with the
+ * base model's chat template and tokenized with its tokenizer at the job's sequence length, exactly as the trainer's
+ * encoder does (job-api's dry run). The base's files come from the {@link ModelStore}'s download (shared with
+ * serving); the model's weights are not loaded.
+ */
+@ApplicationScoped
+public class DatasetStatsService {
+
+    private final ModelStore models;
+    private final ArtifactStoreClient store;
+
+    public DatasetStatsService(ModelStore models, ArtifactStoreClient store) {
+        this.models = models;
+        this.store = store;
+    }
+
+    /**
+     * @param validationDigest may be null
+     * @throws InferenceException 400 for a sequence length beyond the model's or a file the validator refuses, 404 for
+     *                            a blob artifact-store does not have, 503 when it cannot deliver
+     */
+    public DatasetStats stats(String baseDigest, String trainingDigest, String validationDigest, int seqLen,
+                              Map<String, Object> chatTemplateKwargs) {
+        Path dir = models.baseDirectory(baseDigest);
+        int max = LlamaConfig.load(dir).maxPositionEmbeddings();
+        if (seqLen > max) {
+            throw InferenceException.invalid("seq_len", "seq_len " + seqLen + " exceeds the model's max_position_embeddings "
+                    + max);
+        }
+        ModelTokenizer tokenizer;
+        try {
+            tokenizer = ModelTokenizer.load(dir);
+        } catch (IOException | RuntimeException e) {
+            throw new InferenceException(422, "model_unusable", "base_digest", "base model " + baseDigest
+                    + " has no usable tokenizer: " + e.getMessage(), e);
+        }
+        try (tokenizer) {
+            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen, chatTemplateKwargs);
+            DatasetStats.Part training = part(encoder, trainingDigest, "training_digest");
+            DatasetStats.Part validation = validationDigest == null ? null : part(encoder, validationDigest, "validation_digest");
+            return new DatasetStats(training, validation);
+        }
+    }
+
+    private DatasetStats.Part part(ExampleEncoder encoder, String digest, String param) {
+        Path file = null;
+        try {
+            file = Files.createTempFile("dataset-", ".jsonl");
+            try {
+                store.downloadFile(digest, file);
+            } catch (ArtifactStoreException e) {
+                if (e.notFound()) {
+                    throw new InferenceException(404, "file_not_found", param, "artifact-store has no dataset " + digest, e);
+                }
+                throw new InferenceException(503, "artifact_store_unavailable", null, e.getMessage(), e);
+            }
+            DatasetValidator.Result read;
+            try {
+                read = DatasetValidator.read(file);
+            } catch (DatasetException e) {
+                throw InferenceException.invalid(param, "dataset " + digest + " is not valid: " + e.getMessage());
+            }
+            int examples = 0;
+            int truncated = 0;
+            int dropped = 0;
+            int longest = 0;
+            long tokens = 0;
+            long targets = 0;
+            for (int i = 0; i < read.examples().size(); i++) {
+                ExampleEncoder.Encoding enc;
+                try {
+                    enc = encoder.encodeDetailed(read.examples().get(i));
+                } catch (RuntimeException e) {
+                    long line = i < read.lines().size() ? read.lines().get(i) : i + 1;
+                    throw InferenceException.invalid(param, "line " + line + " cannot be rendered with the model's"
+                            + " chat template: " + e.getMessage());
+                }
+                longest = Math.max(longest, enc.tokens().ids().length);
+                truncated += enc.truncated() ? 1 : 0;
+                EncodedExample kept = enc.example();
+                if (kept.targetTokens() == 0) {
+                    dropped++;
+                    continue;
+                }
+                examples++;
+                tokens += kept.length();
+                targets += kept.targetTokens();
+            }
+            return new DatasetStats.Part(read.examples().size(), examples, tokens, targets, truncated, dropped, longest);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException ignored) {
+                    // a temp file left behind
+                }
+            }
+        }
+    }
+}
