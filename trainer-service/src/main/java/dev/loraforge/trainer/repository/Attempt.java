@@ -36,6 +36,9 @@ public class Attempt {
     public String workerId;
     @Column(name = "recorded_at")
     public OffsetDateTime recordedAt;
+    /** The attempt's place in the queue: when the pool recorded the job's first attempt. */
+    @Column(name = "queued_at")
+    public OffsetDateTime queuedAt;
     @Column(name = "claimed_at")
     public OffsetDateTime claimedAt;
     @Column(name = "finished_at")

@@ -17,16 +17,29 @@ public class AttemptRepository implements PanacheRepositoryBase<Attempt, Attempt
         return list("key.jobId = ?1 order by key.attempt", jobId);
     }
 
-    /** The oldest pending attempt no other transaction holds, locked for this one. */
+    /**
+     * The pending attempt first in the queue (its job recorded first: a re-dispatched attempt keeps its job's place)
+     * that no other transaction holds, locked for this one.
+     */
     public Optional<Attempt> lockOldestPending() {
-        return lockSkipping("SELECT * FROM {h-schema}attempts WHERE state = 'pending' ORDER BY recorded_at, job_id, attempt", 1)
-                .stream().findFirst();
+        return lockSkipping("SELECT * FROM {h-schema}attempts WHERE state = 'pending' ORDER BY queued_at, recorded_at, job_id,"
+                + " attempt", 1).stream().findFirst();
+    }
+
+    /** When the pool recorded the first attempt of {@code jobId}, if any is still here. */
+    public Optional<java.time.OffsetDateTime> firstQueuedAt(String jobId) {
+        return find("key.jobId = ?1 order by queuedAt", jobId).firstResultOptional().map(a -> a.queuedAt);
     }
 
     /** Pending attempts with a cancel or pause request, locked (their final event is written by whoever locks them). */
     public List<Attempt> lockPendingWithRequests(int limit) {
         return lockSkipping("SELECT * FROM {h-schema}attempts WHERE state = 'pending' AND (cancel_requested OR pause_requested)"
                 + " ORDER BY recorded_at", limit);
+    }
+
+    /** Attempts some worker holds ({@code running}), locked. */
+    public List<Attempt> lockRunning(int limit) {
+        return lockSkipping("SELECT * FROM {h-schema}attempts WHERE state = 'running' ORDER BY recorded_at", limit);
     }
 
     /** Attempts whose final event Kafka has not acknowledged yet, locked. */

@@ -58,6 +58,7 @@ public class AttemptService {
         a.key = key;
         a.payload = payload;
         a.recordedAt = now();
+        a.queuedAt = attempts.firstQueuedAt(job.jobId()).orElse(a.recordedAt);
         a.state = latest > job.attempt() ? Attempt.SUPERSEDED : Attempt.PENDING;
         a.cancelRequested = cancelled.contains(job.jobId());
         if (a.state.equals(Attempt.SUPERSEDED)) {
@@ -151,6 +152,30 @@ public class AttemptService {
         a.claimedAt = null;
         a.step = (int) step;
         return true;
+    }
+
+    /**
+     * At start: the attempts an earlier incarnation of this worker held when it died ({@link WorkerIdentity#isFormerSelf})
+     * go back to the queue at once, to be resumed from their newest checkpoint by whichever worker claims them, instead
+     * of waiting for job-api to find their lease expired and dispatch them again behind every other queued job.
+     * Call it before this process claims anything (rows with this worker's own id are then an earlier run's).
+     *
+     * @return the attempts handed back
+     */
+    @Transactional
+    public java.util.List<Attempt.Key> reclaimInterrupted(dev.loraforge.trainer.config.WorkerIdentity worker) {
+        java.util.List<Attempt.Key> reclaimed = new java.util.ArrayList<>();
+        for (Attempt a : attempts.lockRunning(1000)) {
+            if (worker.isFormerSelf(a.workerId)) {
+                LOG.infof("attempt %s was held by %s, an earlier run of this worker that stopped at step %s: back in"
+                        + " the queue, to resume from checkpoint step %s", a.key, a.workerId, a.step, a.checkpointStep);
+                a.state = Attempt.PENDING;
+                a.workerId = null;
+                a.claimedAt = null;
+                reclaimed.add(a.key);
+            }
+        }
+        return reclaimed;
     }
 
     private Attempt held(Attempt.Key key, String workerId) {

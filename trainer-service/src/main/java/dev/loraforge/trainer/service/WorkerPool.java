@@ -49,6 +49,15 @@ public class WorkerPool {
         if (config.concurrency() < 1) {
             throw new IllegalArgumentException("trainer.concurrency is " + config.concurrency() + "; it must be at least 1");
         }
+        try {
+            var reclaimed = attempts.reclaimInterrupted(worker);
+            if (!reclaimed.isEmpty()) {
+                LOG.infof("worker %s: %d interrupted attempt(s) of an earlier run handed back: %s", worker.id(),
+                        reclaimed.size(), reclaimed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("cannot look for interrupted attempts (their leases will expire instead): %s", e.getMessage());
+        }
         open = true;
         for (int i = 0; i < config.concurrency(); i++) {
             Thread t = new Thread(this::work, "trainer-worker-" + i);

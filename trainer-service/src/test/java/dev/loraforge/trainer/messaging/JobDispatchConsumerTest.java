@@ -283,6 +283,82 @@ class JobDispatchConsumerTest {
         assertThat(StandInArtifactStore.artifacts(misfitId, "adapter")).isEmpty();
     }
 
+    @jakarta.inject.Inject
+    dev.loraforge.trainer.service.AttemptService attemptService;
+
+    @jakarta.inject.Inject
+    dev.loraforge.trainer.repository.AttemptRepository attemptRows;
+
+    @jakarta.inject.Inject
+    dev.loraforge.trainer.config.WorkerIdentity worker;
+
+    @jakarta.inject.Inject
+    dev.loraforge.trainer.service.WorkerPool pool;
+
+    @Test
+    void anAttemptADeadEarlierRunOfThisWorkerHeldIsHandedBackAndFinished() throws Exception {
+        String host = worker.id().substring(0, worker.id().lastIndexOf('-'));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        String deadWorker = host + "-" + gone.pid();
+        String liveWorker = host + "-" + ProcessHandle.current().parent().orElseThrow().pid();
+        ArtifactRef training = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        String interruptedId = Jobs.newJobId();
+        String othersId = Jobs.newJobId();
+        // as a kill -9 leaves them: running, held by a process that is gone, and by a live replica on this host
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> {
+            for (String[] row : new String[][] {{interruptedId, deadWorker}, {othersId, liveWorker}}) {
+                dev.loraforge.trainer.repository.Attempt a = new dev.loraforge.trainer.repository.Attempt();
+                a.key = new dev.loraforge.trainer.repository.Attempt.Key(row[0], 1);
+                a.payload = Jobs.json(Jobs.dispatched(row[0], training, null, Jobs.hyperparameters(1, 1e-3, 0)));
+                a.state = dev.loraforge.trainer.repository.Attempt.RUNNING;
+                a.workerId = row[1];
+                a.recordedAt = java.time.OffsetDateTime.now();
+                a.queuedAt = a.recordedAt;
+                a.claimedAt = a.recordedAt;
+                a.heartbeatAt = a.recordedAt;
+                a.step = 2;
+                attemptRows.persist(a);
+            }
+        });
+        JobEvents events = new JobEvents(interruptedId);
+
+        // what the worker does at start, before its slots claim anything
+        assertThat(attemptService.reclaimInterrupted(worker)).extracting(dev.loraforge.trainer.repository.Attempt.Key::jobId)
+                .containsExactly(interruptedId);
+        pool.wake();
+        JobOutcome outcome = events.awaitOutcome();
+        assertThat(outcome.status()).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        assertThat(outcome.attempt()).as("the same attempt, resumed without a new dispatch").isEqualTo(1);
+        assertThat(outcome.workerId()).isEqualTo(worker.id());
+        given().get("/api/v1/attempts/{id}", othersId).then().statusCode(200)
+                .body("[0].state", equalTo("running")).body("[0].worker_id", equalTo(liveWorker));
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() ->
+                attemptRows.deleteById(new dev.loraforge.trainer.repository.Attempt.Key(othersId, 1)));
+    }
+
+    @Test
+    void aReDispatchedAttemptKeepsItsJobsPlaceInTheQueue() {
+        ArtifactRef training = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        String first = Jobs.newJobId();
+        String later = Jobs.newJobId();
+        JobDispatched firstJob = Jobs.dispatched(first, training, null, Jobs.hyperparameters(1, 1e-3, 0));
+        attemptService.record(firstJob, Jobs.json(firstJob));
+        JobDispatched laterJob = Jobs.dispatched(later, training, null, Jobs.hyperparameters(1, 1e-3, 0));
+        attemptService.record(laterJob, Jobs.json(laterJob));
+        // job-api dispatches the first job again (its lease was lost): attempt 2 queues where attempt 1 did
+        JobDispatched retry = Jobs.withAttempt(firstJob, 2);
+        attemptService.record(retry, Jobs.json(retry));
+        var rows = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> java.util.List.of(
+                attemptRows.findById(new dev.loraforge.trainer.repository.Attempt.Key(first, 1)),
+                attemptRows.findById(new dev.loraforge.trainer.repository.Attempt.Key(later, 1)),
+                attemptRows.findById(new dev.loraforge.trainer.repository.Attempt.Key(first, 2))));
+        assertThat(rows.get(2).queuedAt).isEqualTo(rows.get(0).queuedAt).isBefore(rows.get(1).queuedAt);
+        assertThat(rows.get(2).recordedAt).isAfter(rows.get(1).recordedAt);
+        new JobEvents(first).awaitOutcome();
+        new JobEvents(later).awaitOutcome();
+    }
+
     @Test
     void malformedTrainingFileFailsNamingTheLine() {
         String jobId = Jobs.newJobId();
