@@ -1,13 +1,17 @@
 package dev.loraforge.jobapi.service;
 
+import dev.loraforge.events.platform.KafkaReadinessCheck;
 import dev.loraforge.jobapi.config.JobApiConfig;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.jboss.logging.Logger;
 
 /**
@@ -15,6 +19,12 @@ import org.jboss.logging.Logger;
  * silent for longer than {@code jobapi.lease-timeout} has lost its lease (its worker died or was cut
  * off): the job gets a new attempt, dispatched again and resumed from its latest checkpoint; events
  * of the old attempt are ignored from then on.
+ *
+ * <p>Silence counts only while job-api could have heard: a lease is judged on a whole lease of watching. After
+ * job-api starts (it may have been down longer than a lease while heartbeats waited in Kafka), and after Kafka was
+ * unreachable (no heartbeat could travel), nothing is judged until it has been reading for a full lease again;
+ * while Kafka is unreachable nothing is judged at all. So job-api's own downtime, or the broker's, never kills a
+ * healthy attempt; a trainer that really died is found one lease after job-api can hear again.
  */
 @ApplicationScoped
 public class LeaseMonitor {
@@ -24,23 +34,53 @@ public class LeaseMonitor {
     private final JobRepository jobs;
     private final JobControlService control;
     private final JobApiConfig config;
+    private final KafkaReadinessCheck kafka;
+    /** Since when job-api has been able to hear heartbeats without a break. */
+    private volatile OffsetDateTime watchingSince = now();
+    private volatile boolean kafkaWasDown;
 
-    public LeaseMonitor(JobRepository jobs, JobControlService control, JobApiConfig config) {
+    public LeaseMonitor(JobRepository jobs, JobControlService control, JobApiConfig config,
+                        @org.eclipse.microprofile.health.Readiness KafkaReadinessCheck kafka) {
         this.jobs = jobs;
         this.control = control;
         this.config = config;
+        this.kafka = kafka;
+    }
+
+    void onStart(@Observes StartupEvent event) {
+        watchingSince = now();
     }
 
     @Scheduled(every = "${jobapi.lease-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "5s")
     void run() {
+        if (kafka.call().getStatus() != HealthCheckResponse.Status.UP) {
+            if (!kafkaWasDown) {
+                LOG.warn("Kafka is unreachable: no lease is judged until heartbeats can travel again");
+            }
+            kafkaWasDown = true;
+            return;
+        }
+        if (kafkaWasDown) {
+            kafkaWasDown = false;
+            watchingSince = now();
+            LOG.infof("Kafka is back: leases are judged again after %d s of listening", config.leaseTimeout().toSeconds());
+        }
         expireLeases();
+    }
+
+    /** job-api starts listening afresh (as after a restart): no lease is judged for a whole lease from now. */
+    public void restartWatching() {
+        watchingSince = now();
     }
 
     /** @return how many attempts lost their lease */
     @Transactional
     public int expireLeases() {
-        OffsetDateTime before = OffsetDateTime.now(ZoneOffset.UTC).minus(config.leaseTimeout());
+        OffsetDateTime before = now().minus(config.leaseTimeout());
+        if (watchingSince.isAfter(before)) {
+            return 0; // not yet listened for a whole lease: a silence so far is not evidence
+        }
         int expired = 0;
         for (JobEntity job : jobs.lockSilentSince(before)) {
             LOG.warnf("attempt %d of %s lost its lease (silent since %s); retrying", job.attempt, job.id,
@@ -50,5 +90,9 @@ public class LeaseMonitor {
             expired++;
         }
         return expired;
+    }
+
+    private static OffsetDateTime now() {
+        return OffsetDateTime.now(ZoneOffset.UTC);
     }
 }

@@ -239,6 +239,35 @@ class JobLifecycleTest {
         assertThat(downloaded).isEqualTo(adapterTar);
     }
 
+    @jakarta.inject.Inject
+    dev.loraforge.jobapi.service.LeaseMonitor leases;
+
+    @jakarta.inject.Inject
+    dev.loraforge.jobapi.repository.JobRepository jobRows;
+
+    @Test
+    void aSilenceJobApiCouldNotHearIsNoEvidence() throws Exception {
+        TestTenants.actAs(tenant("hearing", 2));
+        String job = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"a\"}\n"));
+        awaitDispatch(job, 1);
+        progress(job, 1, JobProgress.Kind.STARTED, 0);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "running".equals(status(job)));
+
+        // job-api comes back after being down for a minute: the last heartbeat it processed is a minute old, the
+        // trainer's later ones still wait in Kafka
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() ->
+                jobRows.findById(job).lastHeartbeatAt = java.time.OffsetDateTime.now().minusSeconds(60));
+        leases.restartWatching();
+        Thread.sleep(2000);
+        progress(job, 1, JobProgress.Kind.HEARTBEAT, null); // the backlog, read within the lease (4 s here)
+        assertThat(kafka.awaitRecords(Topics.JOB_DISPATCH, v -> v.contains(job)
+                && EventCodec.decode(v, JobDispatched.class).data().attempt() == 2, 1, Duration.ofSeconds(5)))
+                .as("a new attempt for a silence job-api could not hear").isEmpty();
+        // a real silence, heard for a whole lease, is still found
+        JobDispatched retry = awaitDispatch(job, 2);
+        assertThat(retry.attempt()).isEqualTo(2);
+    }
+
     @Test
     void aSucceededJobOffersItsStepMetricsAsAResultFileOfItsTenant() throws Exception {
         TestTenants.actAs(tenant("results", 2));
