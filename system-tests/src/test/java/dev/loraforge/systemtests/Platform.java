@@ -136,6 +136,25 @@ final class Platform implements AutoCloseable {
         return new ApiClient(service("job-api").url(), key);
     }
 
+    /** Kills a service outright (SIGKILL), leaves it down for {@code down}, then starts it again and waits for ready. */
+    void crash(String name, Duration down) throws InterruptedException {
+        ServiceProcess s = services.get(name);
+        s.kill();
+        Thread.sleep(down.toMillis());
+        restart(name);
+    }
+
+    /** Starts a service that has ended again (same settings and port) and waits until it is ready. */
+    void restart(String name) {
+        ServiceProcess s = services.get(name);
+        if (s.alive()) {
+            s.kill();
+        }
+        ServiceProcess again = s.startAgain();
+        services.put(name, again);
+        awaitReady(again);
+    }
+
     void stopKafka() {
         if (kafka != null) {
             kafka.close();

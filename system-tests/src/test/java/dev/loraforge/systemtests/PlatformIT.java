@@ -377,8 +377,110 @@ class PlatformIT {
         assertThat(p.exitValue()).as(String.join(" ", command) + " failed:\n" + output).isZero();
     }
 
+    /**
+     * Chaos, each in the middle of one long job's training: the trainer holding the job killed (SIGKILL) and started
+     * again, job-api killed and down for longer than the lease (12 s here), the Kafka broker down for longer than the
+     * lease. The job resumes from its newest checkpoint (the work lost is less than one checkpoint interval); job-api's
+     * and the broker's outages supersede no attempt (the trainer kept training); the job ends once, with one webhook.
+     */
     @Test
-    @Order(10)
+    @Order(11)
+    void crashesOfJobApiKafkaAndTheTrainerCostNoHealthyWork() throws Exception {
+        for (String trainer : List.of("trainer-1", "trainer-2")) {
+            if (!platform.service(trainer).alive()) {
+                platform.restart(trainer); // the one killed in the lease test
+            }
+        }
+        int interval = 50;
+        String jobId = create(alice, upload(alice, repeated(DemoDatasets.CAPITALS, 40)), 50,
+                ",\"checkpoint_every\":" + interval); // 200 steps an epoch, 10,000 in all: cancelled once the chaos is over
+        awaitStatus(alice, jobId, "running", 120);
+        java.util.function.Supplier<JsonNode> job = () -> alice.get("/v1/fine_tuning/jobs/" + jobId);
+        java.util.function.IntSupplier lastStep = () -> messages(alice, jobId).stream().filter(m -> m.startsWith("Step "))
+                .findFirst().map(m -> Integer.parseInt(m.substring(5, m.indexOf('/')))).orElse(0);
+
+        // the trainer holding the job killed, then started again: it hands its attempt back and resumes it
+        await().atMost(Duration.ofSeconds(60)).until(() -> alice.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints")
+                .path("data").size() > 0);
+        // the trainers' own view (shared attempt queue): who holds attempt 1
+        String holder = new ApiClient(platform.service("trainer-1").url(), platform.operatorToken("trainer-service"))
+                .get("/api/v1/attempts/" + jobId).get(0).path("worker_id").asText();
+        assertThat(holder).isIn("trainer-1", "trainer-2");
+        platform.service(holder).kill();
+        Thread.sleep(2000); // a checkpoint event sent just before the kill reaches job-api
+        int newest = 0;
+        for (JsonNode c : alice.get("/v1/fine_tuning/jobs/" + jobId + "/checkpoints").path("data")) {
+            newest = Math.max(newest, c.path("step_number").asInt());
+        }
+        int seenAtKill = lastStep.getAsInt();
+        assertThat(job.get().path("status").asText()).as("still training when its trainer was killed").isEqualTo("running");
+        platform.restart(holder);
+        int resumedFrom = newest;
+        java.util.concurrent.atomic.AtomicReference<String> resumedMessage = new java.util.concurrent.atomic.AtomicReference<>();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(300)).until(() -> {
+            messages(alice, jobId).stream().filter(m -> m.startsWith("training ") && m.contains("resuming from checkpoint "))
+                    .findFirst().ifPresent(resumedMessage::set);
+            return resumedMessage.get() != null;
+        });
+        String resumed = resumedMessage.get();
+        assertThat(resumed).as("resumed from the newest checkpoint").endsWith("-a1-s" + resumedFrom);
+        assertThat(seenAtKill - resumedFrom).as("steps seen before the kill beyond the checkpoint").isLessThan(interval);
+        await().atMost(Duration.ofSeconds(60)).until(() -> lastStep.getAsInt() > resumedFrom);
+        // (attempt 1 resumed by the restarted trainer, or attempt 2 when the restart took longer than the lease: the
+        // killed attempt was not healthy; either way from the newest checkpoint)
+        int attempt = job.get().path("attempt").asInt();
+
+        // job-api down for longer than the lease
+        platform.crash("job-api", Duration.ofSeconds(16));
+        int afterJobApi = lastStep.getAsInt();
+        assertThat(afterJobApi).as("steps seen before job-api's crash").isPositive();
+        // the restarted job-api reads progress once the group has dropped the killed instance (session timeout)
+        await().atMost(Duration.ofSeconds(90)).until(() -> lastStep.getAsInt() > afterJobApi);
+        Thread.sleep(14_000); // and a whole lease more
+        assertThat(job.get().path("attempt").asInt()).as("attempt after job-api's crash").isEqualTo(attempt);
+
+        // the broker down for longer than the lease
+        platform.stopKafka();
+        Thread.sleep(16_000);
+        platform.startKafka();
+        await().atMost(Duration.ofSeconds(60)).until(() -> lastStep.getAsInt() > afterJobApi + 1
+                && !"queued".equals(job.get().path("status").asText()));
+        Thread.sleep(14_000);
+        assertThat(job.get().path("attempt").asInt()).as("attempt after Kafka's outage").isEqualTo(attempt);
+        assertThat(job.get().path("status").asText()).isEqualTo("running");
+
+        // it ends once
+        String end = job.get().path("status").asText();
+        if (!"succeeded".equals(end)) {
+            assertThat(alice.post("/v1/fine_tuning/jobs/" + jobId + "/cancel", null).path("status").asText())
+                    .isIn("cancelled", "succeeded");
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> !hooks.about(jobId).isEmpty());
+        Thread.sleep(3000);
+        assertThat(hooks.about(jobId)).as("webhooks of the job's ending").hasSize(1);
+        List<String> all = allMessages(alice, jobId);
+        assertThat(all.stream().filter(m -> m.contains("lost its lease"))).as("leases lost").hasSize(attempt - 1);
+        assertThat(job.get().path("attempt").asInt()).isEqualTo(attempt);
+        System.out.printf("chaos: trainer killed at step %d (seen), resumed from checkpoint %d as attempt %d; job-api and"
+                + " Kafka outages of 16 s cost no attempt%n", seenAtKill, resumedFrom, attempt);
+    }
+
+    /** Every event message of a job, newest first (all pages). */
+    static List<String> allMessages(ApiClient tenant, String jobId) {
+        List<String> out = new ArrayList<>();
+        String after = null;
+        while (true) {
+            JsonNode page = tenant.get("/v1/fine_tuning/jobs/" + jobId + "/events?limit=100" + (after == null ? "" : "&after=" + after));
+            page.path("data").forEach(e -> out.add(e.path("message").asText()));
+            if (!page.path("has_more").asBoolean() || page.path("data").isEmpty()) {
+                return out;
+            }
+            after = page.path("data").get(page.path("data").size() - 1).path("id").asText();
+        }
+    }
+
+    @Test
+    @Order(20)
     void readinessGoesDownWhenKafkaIsUnreachable() {
         platform.stopKafka();
         for (ServiceProcess s : platform.services.values()) {

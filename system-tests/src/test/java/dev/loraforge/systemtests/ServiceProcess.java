@@ -24,6 +24,8 @@ final class ServiceProcess implements AutoCloseable {
     final int port;
     final Path log;
     private final Process process;
+    /** Starts it again as it was started, on the same port. */
+    private java.util.function.Supplier<ServiceProcess> again;
 
     private ServiceProcess(String name, int port, Path log, Process process) {
         this.name = name;
@@ -45,7 +47,16 @@ final class ServiceProcess implements AutoCloseable {
             throw new IllegalStateException(jar + " is missing: package the services first (mvn verify from the root)");
         }
         try {
-            int port = freePort();
+            return start(root, module, name, env, jvmArgs, logDir, freePort(), false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ServiceProcess start(Path root, String module, String name, Map<String, String> env, List<String> jvmArgs,
+                                        Path logDir, int port, boolean appendLog) {
+        Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
+        try {
             Files.createDirectories(logDir);
             Path log = logDir.resolve(name + ".log");
             List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -53,10 +64,12 @@ final class ServiceProcess implements AutoCloseable {
             command.addAll(jvmArgs);
             command.addAll(List.of("-jar", jar.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
+                    .redirectOutput(appendLog ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile()));
             builder.environment().putAll(env);
             builder.environment().put("QUARKUS_HTTP_PORT", Integer.toString(port));
-            return new ServiceProcess(name, port, log, builder.start());
+            ServiceProcess started = new ServiceProcess(name, port, log, builder.start());
+            started.again = () -> start(root, module, name, env, jvmArgs, logDir, port, true);
+            return started;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -94,6 +107,17 @@ final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no log: " + e.getMessage() + ")";
         }
+    }
+
+    /**
+     * The same service started again (same module, settings and port; its log goes on), as an operator or a
+     * supervisor restarts a crashed process. This one must have ended.
+     */
+    ServiceProcess startAgain() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        return again.get();
     }
 
     /** Kills the process without letting it shut down (a crashed worker). */

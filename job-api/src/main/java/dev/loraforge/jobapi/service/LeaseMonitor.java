@@ -21,9 +21,11 @@ import org.jboss.logging.Logger;
  * of the old attempt are ignored from then on.
  *
  * <p>Silence counts only while job-api could have heard: a lease is judged on a whole lease of watching. After
- * job-api starts (it may have been down longer than a lease while heartbeats waited in Kafka), and after Kafka was
+ * job-api starts (it may have been down longer than a lease while heartbeats waited in Kafka), after its progress
+ * consumer got its partitions (a restarted instance gets none until the group has rebalanced, which takes up to the
+ * consumer session timeout when the previous one was killed: {@code HeartbeatListening}), and after Kafka was
  * unreachable (no heartbeat could travel), nothing is judged until it has been reading for a full lease again;
- * while Kafka is unreachable nothing is judged at all. So job-api's own downtime, or the broker's, never kills a
+ * while Kafka is unreachable or no progress partition is assigned nothing is judged at all. So job-api's own downtime, or the broker's, never kills a
  * healthy attempt; a trainer that really died is found one lease after job-api can hear again.
  */
 @ApplicationScoped
@@ -35,12 +37,16 @@ public class LeaseMonitor {
     private final JobControlService control;
     private final JobApiConfig config;
     private final KafkaReadinessCheck kafka;
+    private final dev.loraforge.jobapi.messaging.HeartbeatListening listening;
     /** Since when job-api has been able to hear heartbeats without a break. */
     private volatile OffsetDateTime watchingSince = now();
     private volatile boolean kafkaWasDown;
 
     public LeaseMonitor(JobRepository jobs, JobControlService control, JobApiConfig config,
-                        @org.eclipse.microprofile.health.Readiness KafkaReadinessCheck kafka) {
+                        @org.eclipse.microprofile.health.Readiness KafkaReadinessCheck kafka,
+                        @io.smallrye.common.annotation.Identifier(dev.loraforge.jobapi.messaging.HeartbeatListening.NAME)
+                        dev.loraforge.jobapi.messaging.HeartbeatListening listening) {
+        this.listening = listening;
         this.jobs = jobs;
         this.control = control;
         this.config = config;
@@ -78,8 +84,9 @@ public class LeaseMonitor {
     @Transactional
     public int expireLeases() {
         OffsetDateTime before = now().minus(config.leaseTimeout());
-        if (watchingSince.isAfter(before)) {
-            return 0; // not yet listened for a whole lease: a silence so far is not evidence
+        java.util.Optional<OffsetDateTime> reading = listening.listeningSince();
+        if (reading.isEmpty() || reading.get().isAfter(before) || watchingSince.isAfter(before)) {
+            return 0; // no heartbeat partition, or not yet listened for a whole lease: a silence so far is not evidence
         }
         int expired = 0;
         for (JobEntity job : jobs.lockSilentSince(before)) {
