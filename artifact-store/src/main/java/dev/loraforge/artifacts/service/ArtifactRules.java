@@ -310,9 +310,7 @@ public class ArtifactRules {
         if (base.isEmpty() || from.isEmpty()) {
             return;
         }
-        List<String> bases = edges.parentsOf(List.of(from.get().artifact().id)).stream()
-                .filter(e -> e.key.relation().equals(Relation.BASE_MODEL.wireName()))
-                .map(e -> e.key.parentId()).toList();
+        List<String> bases = parentIds(from.get().artifact(), Relation.BASE_MODEL);
         if (!bases.contains(base.get().artifact().id)) {
             v.add(new Violation("parents", "the continued_from adapter " + from.get().artifact().id
                     + " was trained on " + bases + ", not on the base_model " + base.get().artifact().id));
@@ -325,12 +323,16 @@ public class ArtifactRules {
         if (base.isEmpty() || quantized.isEmpty()) {
             return;
         }
-        List<String> sources = edges.parentsOf(List.of(quantized.get().artifact().id)).stream()
-                .filter(e -> e.key.relation().equals(Relation.QUANTIZED_FROM.wireName()))
-                .map(e -> e.key.parentId()).toList();
+        List<String> sources = parentIds(quantized.get().artifact(), Relation.QUANTIZED_FROM);
         if (!sources.contains(base.get().artifact().id)) {
             v.add(new Violation("parents", "the quantized_base " + quantized.get().artifact().id
                     + " was quantized from " + sources + ", not from the base_model " + base.get().artifact().id));
         }
+    }
+
+    /** The ids of an artifact's parents by one relation. */
+    private List<String> parentIds(ArtifactEntity child, Relation relation) {
+        return edges.parentsOf(List.of(child.id)).stream().filter(e -> e.key.relation().equals(relation.wireName()))
+                .map(e -> e.key.parentId()).toList();
     }
 }
