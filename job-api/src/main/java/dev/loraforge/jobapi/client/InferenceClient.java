@@ -52,19 +52,8 @@ public class InferenceClient {
      * the API's parameters ({@code training_file}, {@code validation_file}, {@code hyperparameters}).
      */
     public dev.loraforge.contracts.inference.DatasetStats datasetStats(dev.loraforge.contracts.inference.DatasetStatsRequest request) {
-        HttpResponse<String> response;
-        try {
-            response = http.send(HttpRequest.newBuilder(URI.create(base + dev.loraforge.contracts.inference.DatasetStats.PATH))
-                    .timeout(timeout).header("Content-Type", "application/json")
-                    .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE))
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request), StandardCharsets.UTF_8))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw unavailable("interrupted");
-        }
+        HttpResponse<String> response = send(dev.loraforge.contracts.inference.DatasetStats.PATH, request,
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 400) {
             JsonNode problem = problem(response.body());
             String param = switch (problem.path("param").asText("")) {
@@ -138,11 +127,16 @@ public class InferenceClient {
     }
 
     private <T> HttpResponse<T> send(GenerateRequest request, HttpResponse.BodyHandler<T> handler) {
+        return send(Generation.PATH, request, handler);
+    }
+
+    /** POSTs {@code body} as JSON to inference-service's {@code path} with job-api's service token. */
+    private <T> HttpResponse<T> send(String path, Object body, HttpResponse.BodyHandler<T> handler) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + Generation.PATH)).timeout(timeout)
+            return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                     .header("Content-Type", "application/json")
                     .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE))
-                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(request), StandardCharsets.UTF_8))
+                    .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8))
                     .build(), handler);
         } catch (IOException e) {
             throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
@@ -153,12 +147,7 @@ public class InferenceClient {
     }
 
     private ApiException refusal(int status, String body) {
-        JsonNode problem;
-        try {
-            problem = json.readTree(body == null || body.isBlank() ? "{}" : body);
-        } catch (IOException e) {
-            problem = json.createObjectNode();
-        }
+        JsonNode problem = problem(body);
         String detail = problem.path("detail").asText(body);
         String code = problem.path("code").asText(null);
         String param = problem.path("param").asText(null);
