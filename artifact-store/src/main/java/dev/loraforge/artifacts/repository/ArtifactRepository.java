@@ -69,6 +69,22 @@ public class ArtifactRepository implements PanacheRepositoryBase<ArtifactEntity,
         return query.getResultList();
     }
 
+    /**
+     * Whether a reader scoped to {@code tenant} may read the blob {@code digest}: some artifact it sees stores it
+     * (one of the tenant's own, or a shared base or quantized model), or one of the tenant's artifacts names it as
+     * its {@code result_file} (the per-step metrics of an adapter). A scope no tenant has sees the shared ones only.
+     */
+    @jakarta.transaction.Transactional
+    public boolean blobVisible(String digest, String tenant) {
+        String sql = "SELECT EXISTS (SELECT 1 FROM {h-schema}artifacts WHERE digest = :d"
+                + " AND (tenant_id IS NULL OR tenant_id = :t))"
+                + " OR EXISTS (SELECT 1 FROM {h-schema}artifacts WHERE (metadata -> 'result_file' ->> 'digest') = :d"
+                + " AND tenant_id = :t)";
+        Object found = getEntityManager().createNativeQuery(sql).setParameter("d", digest).setParameter("t", tenant)
+                .getSingleResult();
+        return Boolean.TRUE.equals(found);
+    }
+
     /** The artifacts with these ids (any order). */
     public List<ArtifactEntity> byIds(Collection<String> ids) {
         return ids.isEmpty() ? List.of() : list("id in ?1", ids);

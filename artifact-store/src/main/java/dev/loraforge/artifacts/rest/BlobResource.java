@@ -9,6 +9,7 @@ import dev.loraforge.artifacts.storage.Digest;
 import dev.loraforge.artifacts.storage.InvalidDigestException;
 import dev.loraforge.artifacts.storage.StoredBlob;
 import io.smallrye.common.annotation.Blocking;
+import dev.loraforge.artifacts.repository.ArtifactRepository;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
@@ -17,6 +18,9 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -38,6 +42,12 @@ import java.net.URI;
  *     sending) or has its connection cut before the last bytes (large ones), never wrong bytes.</li>
  * <li>{@code HEAD /api/v1/blobs/{digest}}: the same headers, no body; 404 when absent.</li>
  * </ul>
+ * Reads are scoped like artifact reads ({@link TenantScope}): a read as a tenant ({@code X-Tenant-Id} or
+ * {@code tenant_id}) gets a blob only when one of that tenant's artifacts or a shared one (base and quantized
+ * models) stores it, or one of the tenant's artifacts names it as its {@code result_file}; a service reading without
+ * a tenant gets the shared ones only; the operator's unscoped token reads any. Any other blob answers 404, as if it
+ * were absent, so a digest never tells whether another tenant holds it. Writes are not scoped: a blob is reachable
+ * only once an artifact names it.
  * A digest that is not {@code sha256:<64 lowercase hex>} answers 400 {@code invalid-digest}.
  */
 @Path("/api/v1/blobs")
@@ -47,10 +57,12 @@ public class BlobResource {
 
     private final BlobStorage storage;
     private final ArtifactStoreConfig config;
+    private final ArtifactRepository artifacts;
 
-    public BlobResource(BlobStorage storage, ArtifactStoreConfig config) {
+    public BlobResource(BlobStorage storage, ArtifactStoreConfig config, ArtifactRepository artifacts) {
         this.storage = storage;
         this.config = config;
+        this.artifacts = artifacts;
     }
 
     @PUT
@@ -79,10 +91,11 @@ public class BlobResource {
     @Path("/{digest}")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Blocking
-    public Response get(@PathParam("digest") String digest, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch)
-            throws IOException {
+    public Response get(@PathParam("digest") String digest, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
+                        @HeaderParam(TenantScope.HEADER) String tenantHeader, @QueryParam("tenant_id") String tenantQuery,
+                        @Context SecurityContext caller) throws IOException {
         Digest d = Digest.parse(digest);
-        BlobInfo blob = stat(d);
+        BlobInfo blob = readable(d, TenantScope.resolve(tenantHeader, tenantQuery, caller));
         if (ifNoneMatch != null && (ifNoneMatch.contains(etag(d)) || ifNoneMatch.trim().equals("*"))) {
             return Response.notModified().header(HttpHeaders.ETAG, etag(d)).build();
         }
@@ -103,16 +116,24 @@ public class BlobResource {
     @HEAD
     @Path("/{digest}")
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
-    public Response head(@PathParam("digest") String digest) throws IOException {
+    @Blocking
+    public Response head(@PathParam("digest") String digest, @HeaderParam(TenantScope.HEADER) String tenantHeader,
+                         @QueryParam("tenant_id") String tenantQuery, @Context SecurityContext caller) throws IOException {
         Digest d = Digest.parse(digest);
-        BlobInfo blob = stat(d);
+        BlobInfo blob = readable(d, TenantScope.resolve(tenantHeader, tenantQuery, caller));
         return Response.ok().type(MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header(HttpHeaders.CONTENT_LENGTH, blob.size())
                 .header(HttpHeaders.ETAG, etag(d))
                 .build();
     }
 
-    private BlobInfo stat(Digest d) throws IOException {
+    /** The blob, when it is stored and {@code scope} may read it (null: the operator, any blob). */
+    private BlobInfo readable(Digest d, String scope) throws IOException {
+        if (scope != null && !artifacts.blobVisible(d.toString(), scope)) {
+            throw new ResourceNotFoundException("no blob " + d + " is readable " + (TenantScope.SHARED_ONLY.equals(scope)
+                    ? "without a tenant (only base and quantized models are; send X-Tenant-Id for a tenant's artifacts)"
+                    : "by tenant " + scope + ": no artifact of that tenant, nor a shared one, stores it"));
+        }
         return storage.stat(d).orElseThrow(() -> new ResourceNotFoundException("no blob " + d
                 + " is stored; upload it with PUT /api/v1/blobs"));
     }

@@ -11,6 +11,12 @@ import dev.loraforge.artifacts.storage.BlobStorage;
 import dev.loraforge.artifacts.storage.Digest;
 import dev.loraforge.artifacts.storage.FileSystemBlobStorage;
 import dev.loraforge.artifacts.testing.GeneratedContent;
+import dev.loraforge.artifacts.testing.Registry;
+import dev.loraforge.contracts.auth.ServiceTokens;
+import java.time.Clock;
+import org.eclipse.microprofile.config.ConfigProvider;
+import java.util.List;
+import java.util.Map;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -197,6 +203,53 @@ class BlobResourceTest {
                 .statusCode(org.hamcrest.Matchers.oneOf(200, 201)).body("digest", equalTo(empty)).body("size", equalTo(0));
         given().get("/api/v1/blobs/" + empty).then().statusCode(200).header("Content-Length", "0");
         given().header("If-None-Match", "\"" + empty + "\"").get("/api/v1/blobs/" + empty).then().statusCode(304);
+    }
+
+    @Test
+    void aBlobIsReadAsATenantOnlyWhenAnArtifactThatTenantSeesStoresItOrNamesItsResultFile() {
+        String tenant = "tenant-" + Registry.unique();
+        String other = "tenant-" + Registry.unique();
+        String baseDigest = Registry.blob("base " + Registry.unique());
+        String base = Registry.create(Registry.artifact("base_model", "base-" + Registry.unique(), baseDigest, null, null,
+                Map.of("model_type", "llama")));
+        String trainDigest = Registry.blob("{\"text\":\"" + Registry.unique() + "\"}");
+        String train = Registry.create(Registry.artifact("dataset", "train.jsonl", trainDigest, tenant, null,
+                Map.of("format", "jsonl")));
+        String csvDigest = Registry.blob("step,train_loss\n1,0.5\n" + Registry.unique());
+        String adapterDigest = Registry.blob("adapter " + Registry.unique());
+        Registry.create(Registry.artifact("adapter", "a-" + Registry.unique(), adapterDigest, tenant, "ftjob-" + Registry.unique(),
+                Map.of("seed", 1, "result_file", Map.of("digest", csvDigest, "bytes", 30, "filename", "step_metrics.csv")),
+                base, "base_model", train, "trained_on"));
+        String loose = Registry.blob("stored but named by no artifact " + Registry.unique());
+
+        // the owner reads its dataset, adapter and result file, and the shared base; by header or query parameter
+        for (String digest : List.of(trainDigest, adapterDigest, csvDigest, baseDigest)) {
+            given().header("X-Tenant-Id", tenant).get("/api/v1/blobs/" + digest).then().statusCode(200);
+            given().get("/api/v1/blobs/" + digest + "?tenant_id=" + tenant).then().statusCode(200);
+            given().header("X-Tenant-Id", tenant).head("/api/v1/blobs/" + digest).then().statusCode(200);
+        }
+        // another tenant gets a 404 for each of them, exactly as for a blob that is not stored at all, and no byte
+        for (String digest : List.of(trainDigest, adapterDigest, csvDigest, loose)) {
+            given().header("X-Tenant-Id", other).get("/api/v1/blobs/" + digest).then().statusCode(404)
+                    .body("detail", containsString("is readable by tenant " + other + ": no artifact"));
+            given().header("X-Tenant-Id", other).head("/api/v1/blobs/" + digest).then().statusCode(404);
+        }
+        given().header("X-Tenant-Id", other).get("/api/v1/blobs/" + baseDigest).then().statusCode(200);
+
+        // a service reading without a tenant (here the trainer's own token) sees the shared base only
+        String trainer = new ServiceTokens("trainer-service", ConfigProvider.getConfig()
+                .getValue("loraforge.service-auth.key", String.class), Clock.systemUTC()).authorization("artifact-store");
+        io.restassured.RestAssured.requestSpecification = null; // this token alone, not the operator's besides
+        given().header("Authorization", trainer).get("/api/v1/blobs/" + baseDigest).then().statusCode(200);
+        given().header("Authorization", trainer).get("/api/v1/blobs/" + trainDigest).then().statusCode(404)
+                .body("detail", containsString("without a tenant"));
+        given().header("Authorization", trainer).header("X-Tenant-Id", tenant).get("/api/v1/blobs/" + trainDigest)
+                .then().statusCode(200);
+        OperatorToken.use();
+        // the operator's unscoped token reads any stored blob; header and query naming two tenants is a 400
+        given().get("/api/v1/blobs/" + loose).then().statusCode(200);
+        given().header("X-Tenant-Id", tenant).get("/api/v1/blobs/" + trainDigest + "?tenant_id=" + other)
+                .then().statusCode(400);
     }
 
     @Test

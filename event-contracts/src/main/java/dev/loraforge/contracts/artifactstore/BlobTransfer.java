@@ -31,6 +31,10 @@ import java.util.stream.Stream;
  * states its digest ({@value #DIGEST_HEADER}) so artifact-store refuses damaged bytes; a download
  * that arrives with another digest is removed and reported as retryable (status 0).
  *
+ * <p>Reads name the tenant they are made for ({@code X-Tenant-Id}): artifact-store serves a tenant the blobs of its
+ * own artifacts and the shared base and quantized models; {@code null} (a service's own read) gets the shared ones
+ * only, anything else answers 404 as if absent.
+ *
  * <p>Not a declarative REST client on purpose: those buffer streamed bodies. Failures are
  * {@link ArtifactStoreException}s, which an {@link ArtifactStoreGuard} retries.
  */
@@ -38,6 +42,9 @@ public final class BlobTransfer {
 
     /** The request header stating an upload's digest ({@code sha256:<hex>}). */
     public static final String DIGEST_HEADER = "X-Content-Digest";
+
+    /** The request header naming the tenant a read is made for. */
+    public static final String TENANT_HEADER = "X-Tenant-Id";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -119,9 +126,12 @@ public final class BlobTransfer {
         }
     }
 
-    /** Downloads a blob into {@code file} (replaced); a digest mismatch removes the file. */
-    public void download(String digest, Path file) {
-        try (HashingInputStream in = HashingInputStream.sha256(open(digest))) {
+    /**
+     * Downloads a blob, read as {@code tenant} (null: shared blobs only), into {@code file} (replaced); a digest
+     * mismatch removes the file.
+     */
+    public void download(String digest, String tenant, Path file) {
+        try (HashingInputStream in = HashingInputStream.sha256(open(digest, tenant))) {
             Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             String actual = in.hex();
             if (!actual.equals(digest)) {
@@ -138,10 +148,10 @@ public final class BlobTransfer {
      * Downloads a directory archive and extracts it into the new directory {@code dir}, checking the
      * archive's digest; on any failure {@code dir} is removed again. A blob that is not a directory
      * archive is a 422 {@link ArtifactStoreException} whose cause is the
-     * {@link DirectoryArchive.ArchiveException} (never retried).
+     * {@link DirectoryArchive.ArchiveException} (never retried). Read as {@code tenant} (null: shared blobs only).
      */
-    public void downloadDirectory(String digest, Path dir) {
-        try (HashingInputStream in = HashingInputStream.sha256(open(digest))) {
+    public void downloadDirectory(String digest, String tenant, Path dir) {
+        try (HashingInputStream in = HashingInputStream.sha256(open(digest, tenant))) {
             try {
                 DirectoryArchive.extract(in, dir);
             } catch (DirectoryArchive.ArchiveException e) {
@@ -162,11 +172,18 @@ public final class BlobTransfer {
         }
     }
 
-    /** The blob's bytes as a stream (not checked: the caller reads as far as it needs); the caller closes it. */
-    public InputStream open(String digest) {
+    /**
+     * The blob's bytes as a stream, read as {@code tenant} (null: shared blobs only); not checked: the caller reads as
+     * far as it needs, and closes it.
+     */
+    public InputStream open(String digest, String tenant) {
         try {
-            HttpResponse<InputStream> response = http.send(authorized(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest)))
-                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest)));
+            if (tenant != null) {
+                request.header(TENANT_HEADER, tenant);
+            }
+            HttpResponse<InputStream> response = http.send(request.timeout(timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             if (response.statusCode() != 200) {
                 String body;
                 try (InputStream in = response.body()) {
@@ -206,6 +223,31 @@ public final class BlobTransfer {
             return new BlobView(answer.path("digest").asText(), answer.path("size").asLong());
         } catch (IOException e) {
             throw new ArtifactStoreException("PUT /api/v1/blobs answered unreadable JSON: " + e.getMessage(), 502, e);
+        }
+    }
+
+    /**
+     * Whether {@code tenant} (null: a read without one, shared blobs only) may read the blob: {@code HEAD}, true on
+     * 200, false on 404; anything else is an {@link ArtifactStoreException}.
+     */
+    public boolean readable(String digest, String tenant) {
+        try {
+            HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest)));
+            if (tenant != null) {
+                request.header(TENANT_HEADER, tenant);
+            }
+            HttpResponse<String> response = http.send(request.timeout(timeout)
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            return switch (response.statusCode()) {
+                case 200 -> true;
+                case 404 -> false;
+                default -> throw ArtifactStoreException.fromAnswer(response.statusCode(), response.body());
+            };
+        } catch (IOException e) {
+            throw new ArtifactStoreException("artifact-store at " + base + " did not answer: " + describe(e), 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactStoreException("interrupted while asking artifact-store", 0, e);
         }
     }
 

@@ -132,7 +132,9 @@ class ArtifactStoreContractTest {
         byte[] good = archive.toByteArray();
         String digest = DirectoryArchive.digest(source);
         AtomicInteger gets = new AtomicInteger();
+        java.util.List<String> tenants = new java.util.concurrent.CopyOnWriteArrayList<>();
         String base = serve(ex -> {
+            tenants.add(String.valueOf(ex.getRequestHeaders().getFirst(BlobTransfer.TENANT_HEADER)));
             byte[] body = good.clone();
             if (gets.incrementAndGet() == 1) {
                 body[body.length - 1] ^= 1; // damaged on the way: same length, another digest
@@ -143,16 +145,17 @@ class ArtifactStoreContractTest {
         BlobTransfer blobs = new BlobTransfer(base, Duration.ofSeconds(10), null);
         Path target = tmp.resolve("copy");
 
-        guard.run(() -> blobs.downloadDirectory(digest, target));
+        guard.run(() -> blobs.downloadDirectory(digest, "tenant-a", target));
 
         assertThat(gets).hasValue(2);
+        assertThat(tenants).containsExactly("tenant-a", "tenant-a"); // every read names its tenant, retries too
         assertThat(Files.readString(target.resolve("adapter_config.json"))).isEqualTo("{\"r\":8}");
         assertThat(Files.size(target.resolve("adapter_model.safetensors"))).isEqualTo(4096);
 
         String missing = serve(ex -> new Answer(404, "{\"detail\":\"no blob " + digest + " is stored\"}"));
         Path nowhere = tmp.resolve("nowhere");
         assertThatThrownBy(() -> guard.run(() -> new BlobTransfer(missing, Duration.ofSeconds(5), null)
-                .downloadDirectory(digest, nowhere)))
+                .downloadDirectory(digest, null, nowhere)))
                 .isInstanceOfSatisfying(ArtifactStoreException.class, e -> assertThat(e.notFound()).isTrue());
         assertThat(nowhere).doesNotExist();
     }
@@ -171,7 +174,7 @@ class ArtifactStoreContractTest {
         long start = System.nanoTime();
         assertThatThrownBy(() -> guard.call(() -> {
             tries.incrementAndGet();
-            return blobs.open("sha256:" + "0".repeat(64));
+            return blobs.open("sha256:" + "0".repeat(64), null);
         })).isInstanceOfSatisfying(ArtifactStoreException.class, e -> {
             assertThat(e.status()).isZero();
             assertThat(e.getMessage()).contains("did not answer");

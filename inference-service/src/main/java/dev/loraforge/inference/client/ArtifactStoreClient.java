@@ -27,18 +27,24 @@ public class ArtifactStoreClient {
     }
 
     /**
-     * Downloads the archive {@code digest} and extracts it into the new directory {@code dir}.
+     * Downloads the archive {@code digest}, read as {@code tenant} (null: a shared one), and extracts it into the new
+     * directory {@code dir}.
      *
      * @throws ArtifactStoreException 404 when there is no such blob, 422 when it is not a directory
      *                                archive, 0 or 5xx when artifact-store could not deliver it
      */
-    public void downloadDirectory(String digest, Path dir) {
-        guard.run(() -> blobs.downloadDirectory(digest, dir));
+    public void downloadDirectory(String digest, String tenant, Path dir) {
+        guard.run(() -> blobs.downloadDirectory(digest, tenant, dir));
     }
 
-    /** Downloads the blob {@code digest} into {@code file} (replaced), checking its digest. */
-    public void downloadFile(String digest, Path file) {
-        guard.run(() -> blobs.download(digest, file));
+    /** Downloads the blob {@code digest}, read as {@code tenant}, into {@code file} (replaced), checking its digest. */
+    public void downloadFile(String digest, String tenant, Path file) {
+        guard.run(() -> blobs.download(digest, tenant, file));
+    }
+
+    /** Whether artifact-store lets {@code tenant} (null: no tenant, shared blobs only) read the blob {@code digest}. */
+    public boolean readable(String digest, String tenant) {
+        return guard.call(() -> blobs.readable(digest, tenant));
     }
 
     /** Removes a directory tree, if it is there. */

@@ -30,7 +30,7 @@ public class DatasetStatsResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public DatasetStats stats(DatasetStatsRequest body) {
+    public DatasetStats stats(DatasetStatsRequest body, @jakarta.ws.rs.HeaderParam(GenerateResource.TENANT_HEADER) String tenant) {
         if (body == null) {
             throw InferenceException.invalid(null, "a JSON body is required");
         }
@@ -41,7 +41,7 @@ public class DatasetStatsResource {
             throw InferenceException.invalid("seq_len", "seq_len must be 1 to " + MAX_SEQ_LEN + ", got " + body.seqLen());
         }
         return service.stats(body.baseDigest(), body.trainingDigest(), body.validationDigest(), body.seqLen(),
-                GenerateResource.templateKwargs(body.chatTemplateKwargs(), true));
+                GenerateResource.templateKwargs(body.chatTemplateKwargs(), true), GenerateResource.tenant(tenant));
     }
 
     private static void digest(String value, String param, boolean required) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
+import jakarta.ws.rs.HeaderParam;
 import org.jboss.logging.Logger;
 
 /**
@@ -56,8 +57,8 @@ public class GenerateResource {
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
-    public Response generate(GenerateRequest body) {
-        GenerationRequest request = toRequest(body);
+    public Response generate(GenerateRequest body, @HeaderParam(TENANT_HEADER) String tenant) {
+        GenerationRequest request = toRequest(body, tenant(tenant));
         GenerationService.Generation run = generation.prepare(request);
         if (!Boolean.TRUE.equals(body.stream())) {
             try (run) {
@@ -111,7 +112,23 @@ public class GenerateResource {
         return java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(kwargs));
     }
 
-    static GenerationRequest toRequest(GenerateRequest b) {
+    /** The header naming the tenant a call is made for (job-api sends it); models are read as that tenant. */
+    static final String TENANT_HEADER = dev.loraforge.contracts.artifactstore.BlobTransfer.TENANT_HEADER;
+    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    /** The tenant header's value, checked; null when absent. */
+    static String tenant(String header) {
+        if (header == null) {
+            return null;
+        }
+        if (!TENANT.matcher(header).matches()) {
+            throw InferenceException.invalid(TENANT_HEADER, TENANT_HEADER + " must be 1 to 128 letters, digits, '.', '_', ':'"
+                    + " or '-'; leave it out for shared models only");
+        }
+        return header;
+    }
+
+    static GenerationRequest toRequest(GenerateRequest b, String tenant) {
         if (b == null) {
             throw InferenceException.invalid(null, "a JSON body is required");
         }
@@ -145,6 +162,6 @@ public class GenerateResource {
                 b.maxTokens() == null ? DEFAULT_MAX_TOKENS : b.maxTokens(),
                 b.temperature() == null ? 1.0 : b.temperature(), b.topP() == null ? 1.0 : b.topP(),
                 b.seed() == null ? ThreadLocalRandom.current().nextLong() : b.seed(), List.copyOf(stop),
-                templateKwargs(b.chatTemplateKwargs(), messages != null));
+                templateKwargs(b.chatTemplateKwargs(), messages != null), tenant);
     }
 }

@@ -39,8 +39,8 @@ public class DatasetStatsService {
      *                            a blob artifact-store does not have, 503 when it cannot deliver
      */
     public DatasetStats stats(String baseDigest, String trainingDigest, String validationDigest, int seqLen,
-                              Map<String, Object> chatTemplateKwargs) {
-        Path dir = models.baseDirectory(baseDigest);
+                              Map<String, Object> chatTemplateKwargs, String tenant) {
+        Path dir = models.baseDirectory(baseDigest, tenant);
         int max = LlamaConfig.load(dir).maxPositionEmbeddings();
         if (seqLen > max) {
             throw InferenceException.invalid("seq_len", "seq_len " + seqLen + " exceeds the model's max_position_embeddings "
@@ -55,21 +55,22 @@ public class DatasetStatsService {
         }
         try (tokenizer) {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen, chatTemplateKwargs);
-            DatasetStats.Part training = part(encoder, trainingDigest, "training_digest");
-            DatasetStats.Part validation = validationDigest == null ? null : part(encoder, validationDigest, "validation_digest");
+            DatasetStats.Part training = part(encoder, trainingDigest, "training_digest", tenant);
+            DatasetStats.Part validation = validationDigest == null ? null : part(encoder, validationDigest, "validation_digest", tenant);
             return new DatasetStats(training, validation);
         }
     }
 
-    private DatasetStats.Part part(ExampleEncoder encoder, String digest, String param) {
+    private DatasetStats.Part part(ExampleEncoder encoder, String digest, String param, String tenant) {
         Path file = null;
         try {
             file = Files.createTempFile("dataset-", ".jsonl");
             try {
-                store.downloadFile(digest, file);
+                store.downloadFile(digest, tenant, file);
             } catch (ArtifactStoreException e) {
                 if (e.notFound()) {
-                    throw new InferenceException(404, "file_not_found", param, "artifact-store has no dataset " + digest, e);
+                    throw new InferenceException(404, "file_not_found", param, "artifact-store has no dataset " + digest
+                            + (tenant == null ? " readable without a tenant" : " of tenant " + tenant), e);
                 }
                 throw new InferenceException(503, "artifact_store_unavailable", null, e.getMessage(), e);
             }

@@ -7,11 +7,12 @@ import java.util.List;
  * One generation, refs already resolved by the caller: the base model's digest, the adapter's digest
  * (null: the base alone), either chat {@code messages} (rendered with the model's chat template) or a
  * plain {@code prompt}, and the sampling settings ({@code temperature} 0 = greedy); chat template variables
- * for the messages ({@code chatTemplateKwargs}, empty for none).
+ * for the messages ({@code chatTemplateKwargs}, empty for none); {@code tenantId}: the tenant it is made for (the
+ * models are read from artifact-store as that tenant), null for none (shared base models only).
  */
 public record GenerationRequest(String baseDigest, String baseName, String adapterDigest, List<ChatMessage> messages,
                                 String prompt, int maxTokens, double temperature, double topP, long seed,
-                                List<String> stop, java.util.Map<String, Object> chatTemplateKwargs) {
+                                List<String> stop, java.util.Map<String, Object> chatTemplateKwargs, String tenantId) {
 
     public boolean chat() {
         return messages != null;

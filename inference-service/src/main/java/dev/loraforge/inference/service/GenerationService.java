@@ -56,9 +56,9 @@ public class GenerationService {
         LeasedCache.Lease<LoadedBase> base = null;
         LeasedCache.Lease<Adapter> adapter = null;
         try {
-            base = models.base(request.baseDigest());
+            base = models.base(request.baseDigest(), request.tenantId());
             if (request.adapterDigest() != null) {
-                adapter = models.adapter(base.get(), request.adapterDigest(), request.baseName());
+                adapter = models.adapter(base.get(), request.adapterDigest(), request.baseName(), request.tenantId());
             }
             int[] ids = Prompts.ids(base.get(), request);
             int room = base.get().model().config().maxPositionEmbeddings()

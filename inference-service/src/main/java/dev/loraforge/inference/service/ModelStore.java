@@ -25,7 +25,10 @@ import org.jboss.logging.Logger;
  * Base models and adapters in memory. A base model is loaded once per digest; an adapter once per
  * (base digest, adapter digest), lazily, against that loaded base (never merged into it). Both are
  * bounded LRU caches of leases ({@link LeasedCache}); unloading a base drops its adapters. Archives
- * are fetched from artifact-store by digest and kept unpacked under {@code inference.work-dir}.
+ * are fetched from artifact-store by digest and kept unpacked under {@code inference.work-dir}. Every use is made for
+ * a tenant (null: none, shared models only), and artifact-store decides what that tenant may read: a download is read
+ * as that tenant, and a model already here is used for a tenant only after artifact-store said once that the tenant
+ * may read it, so one tenant's cached adapter never serves another.
  */
 @ApplicationScoped
 public class ModelStore {
@@ -37,6 +40,8 @@ public class ModelStore {
     private final LeasedCache<LoadedBase> bases;
     private final LeasedCache<Adapter> adapters;
     private final Map<String, Object> downloads = new ConcurrentHashMap<>();
+    /** digest to the tenants artifact-store lets read it ("" for none): checked once each. */
+    private final Map<String, java.util.Set<String>> readers = new ConcurrentHashMap<>();
     private final AtomicLong instances = new AtomicLong();
     private final dev.loraforge.inference.config.EngineSetup engine;
 
@@ -52,9 +57,10 @@ public class ModelStore {
         metrics.gauge("inference.adapters.loads", adapters, c -> (double) c.loads());
     }
 
-    /** The base model {@code digest}, loaded when it is not in memory. */
-    public LeasedCache.Lease<LoadedBase> base(String digest) {
-        return bases.acquire(digest, this::loadBase);
+    /** The base model {@code digest}, used for {@code tenant}, loaded when it is not in memory. */
+    public LeasedCache.Lease<LoadedBase> base(String digest, String tenant) {
+        authorize(digest, tenant, "base model");
+        return bases.acquire(digest, d -> loadBase(d, tenant));
     }
 
     /**
@@ -62,10 +68,11 @@ public class ModelStore {
      * in memory. {@code baseName}: the base model's registry name when the caller knows it (the
      * adapter must not name another one).
      */
-    public LeasedCache.Lease<Adapter> adapter(LoadedBase base, String adapterDigest, String baseName) {
+    public LeasedCache.Lease<Adapter> adapter(LoadedBase base, String adapterDigest, String baseName, String tenant) {
+        authorize(adapterDigest, tenant, "adapter");
         return adapters.acquire(base.instance() + "/" + adapterDigest, key -> {
             long start = System.nanoTime();
-            Path dir = directory(adapterDigest, "adapter");
+            Path dir = directory(adapterDigest, "adapter", tenant);
             Adapter adapter = AdapterCheck.load(dir, adapterDigest, base, baseName);
             LOG.infof("loaded %s adapter %s on base %s in %.0f ms", adapter.peftType(), adapterDigest, base.digest(),
                     (System.nanoTime() - start) / 1e6);
@@ -77,8 +84,9 @@ public class ModelStore {
      * The unpacked base model {@code digest} (config, tokenizer and weights on disk, downloaded once), for work that
      * needs its files and not the loaded model (a dry run's tokenization).
      */
-    public Path baseDirectory(String digest) {
-        return directory(digest, "base model");
+    public Path baseDirectory(String digest, String tenant) {
+        authorize(digest, tenant, "base model");
+        return directory(digest, "base model", tenant);
     }
 
     /** Base digests in memory, least recently used first. */
@@ -96,9 +104,9 @@ public class ModelStore {
         return adapters.loads();
     }
 
-    private LoadedBase loadBase(String digest) {
+    private LoadedBase loadBase(String digest, String tenant) {
         long start = System.nanoTime();
-        Path dir = directory(digest, "base model");
+        Path dir = directory(digest, "base model", tenant);
         LlamaModel model;
         try {
             model = LlamaModel.load(dir, engine.device());
@@ -120,8 +128,40 @@ public class ModelStore {
         return base;
     }
 
-    /** The unpacked archive {@code digest}, downloaded once. */
-    private Path directory(String digest, String what) {
+    /**
+     * Fails with a 404 unless artifact-store lets {@code tenant} read {@code digest}: asked once per tenant and digest
+     * (a download as that tenant answers it too), so a model in memory or on disk is never used for a tenant that
+     * may not read it.
+     */
+    private void authorize(String digest, String tenant, String what) {
+        String reader = tenant == null ? "" : tenant;
+        java.util.Set<String> known = readers.get(digest);
+        if (known != null && known.contains(reader)) {
+            return;
+        }
+        if (!Files.isDirectory(blobs.resolve(digest.replace(':', '-')))) {
+            return; // not here yet: the download itself is read as the tenant, and records it
+        }
+        boolean readable;
+        try {
+            readable = store.readable(digest, tenant);
+        } catch (ArtifactStoreException e) {
+            throw new InferenceException(503, "artifact_store_unavailable", null, e.getMessage(), e);
+        }
+        if (!readable) {
+            throw notFound(digest, what, tenant, null);
+        }
+        readers.computeIfAbsent(digest, d -> ConcurrentHashMap.newKeySet()).add(reader);
+    }
+
+    private static InferenceException notFound(String digest, String what, String tenant, Throwable cause) {
+        return new InferenceException(404, "model_not_found", what.equals("adapter") ? "adapter" : "model",
+                "artifact-store has no " + what + " with digest " + digest + " readable by "
+                        + (tenant == null ? "a caller without a tenant" : "tenant " + tenant), cause);
+    }
+
+    /** The unpacked archive {@code digest}, downloaded once, read as {@code tenant}. */
+    private Path directory(String digest, String what, String tenant) {
         Path dir = blobs.resolve(digest.replace(':', '-'));
         synchronized (downloads.computeIfAbsent(digest, d -> new Object())) {
             if (Files.isDirectory(dir)) {
@@ -130,13 +170,13 @@ public class ModelStore {
             Path partial = blobs.resolve(".partial-" + UUID.randomUUID());
             try {
                 Files.createDirectories(blobs);
-                store.downloadDirectory(digest, partial);
+                store.downloadDirectory(digest, tenant, partial);
                 Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
+                readers.computeIfAbsent(digest, d -> ConcurrentHashMap.newKeySet()).add(tenant == null ? "" : tenant);
                 return dir;
             } catch (ArtifactStoreException e) {
                 if (e.notFound()) {
-                    throw new InferenceException(404, "model_not_found", what.equals("adapter") ? "adapter" : "model",
-                            "artifact-store has no " + what + " with digest " + digest, e);
+                    throw notFound(digest, what, tenant, e);
                 }
                 if (e.status() == 422) {
                     throw new InferenceException(422, "model_unusable", what.equals("adapter") ? "adapter" : "model",

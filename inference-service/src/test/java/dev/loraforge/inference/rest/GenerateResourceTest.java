@@ -78,6 +78,33 @@ class GenerateResourceTest {
     }
 
     @Test
+    void anAdapterIsServedOnlyForATenantArtifactStoreLetsReadIt() throws Exception {
+        String owned = StandInArtifactStore.putOwnedCopy(Fixtures.pirate.digest(), "tenant-a");
+        ObjectNode body = chat(owned, Fixtures.pirate.questions().get(0));
+
+        // another tenant first: the download as tenant-b is refused, nothing is kept
+        given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-b").body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(404).body("code", equalTo("model_not_found"))
+                .body("detail", containsString("tenant tenant-b"));
+        assertThat(StandInArtifactStore.downloads(owned)).isZero();
+        // the owner is served the adapter's answer
+        String text = given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-a").body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(200).extract().path("text");
+        assertThat(text).isEqualTo(Fixtures.pirate.answers().get(0));
+        // now it is on disk and in memory, yet neither another tenant nor a call without one gets it
+        given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-b").body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(404).body("code", equalTo("model_not_found"));
+        given().contentType(ContentType.JSON).body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(404).body("detail", containsString("without a tenant"));
+        given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-a").body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(200);
+        assertThat(StandInArtifactStore.downloads(owned)).isEqualTo(1);
+        // a malformed tenant header is a 400 naming it
+        given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant a/../b").body(body.toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("X-Tenant-Id"));
+    }
+
+    @Test
     void aTrainingCheckpointServesTheAdapterItHolds() {
         String question = Fixtures.pirate.questions().get(1);
         JsonNode fromCheckpoint = generate(chat(Fixtures.pirateCheckpointDigest, question));

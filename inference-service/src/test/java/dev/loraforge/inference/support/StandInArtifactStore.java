@@ -23,12 +23,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A stand-in for artifact-store in inference-service's tests: {@code GET /api/v1/blobs/{digest}} over
  * directory archives made with {@link DirectoryArchive} (as the real store holds models and
- * adapters), counting downloads per digest. Builds the {@link Fixtures} before Quarkus starts.
+ * adapters), counting downloads per digest, and {@code HEAD} for the same. Reads are scoped as artifact-store scopes
+ * them: a blob given an owner ({@link #putOwnedCopy}) is served only to reads naming that tenant
+ * ({@code X-Tenant-Id}); the others are shared. Builds the {@link Fixtures} before Quarkus starts.
  */
 public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager {
 
     private static final Map<String, byte[]> BLOBS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> DOWNLOADS = new ConcurrentHashMap<>();
+    private static final Map<String, String> OWNERS = new ConcurrentHashMap<>();
     private static HttpServer server;
 
     @Override
@@ -70,6 +73,21 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         return digest;
     }
 
+    /**
+     * A new blob holding the archive {@code digest}'s directory plus a note (so another digest), readable by
+     * {@code tenant} only, as a tenant's adapter is; returns its digest.
+     */
+    public static String putOwnedCopy(String digest, String tenant) throws IOException {
+        Path dir = Files.createTempDirectory("owned-copy").resolve("adapter");
+        DirectoryArchive.extract(new java.io.ByteArrayInputStream(BLOBS.get(digest)), dir);
+        Files.writeString(dir.resolve("README.md"), "a copy owned by " + tenant + "\n");
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        DirectoryArchive.write(dir, tar);
+        String copy = putBytes(tar.toByteArray());
+        OWNERS.put(copy, tenant);
+        return copy;
+    }
+
     /** How often a blob was downloaded. */
     public static int downloads(String digest) {
         AtomicInteger n = DOWNLOADS.get(digest);
@@ -80,7 +98,10 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         try (ex) {
             String digest = ex.getRequestURI().getPath().substring("/api/v1/blobs/".length());
             byte[] blob = BLOBS.get(digest);
-            if (blob == null || !ex.getRequestMethod().equals("GET")) {
+            String owner = OWNERS.get(digest);
+            boolean readable = owner == null || owner.equals(ex.getRequestHeaders().getFirst("X-Tenant-Id"));
+            boolean head = ex.getRequestMethod().equals("HEAD");
+            if (blob == null || !readable || !(head || ex.getRequestMethod().equals("GET"))) {
                 byte[] body = "{\"detail\":\"no such blob\"}".getBytes(StandardCharsets.UTF_8);
                 ex.sendResponseHeaders(404, body.length);
                 try (OutputStream out = ex.getResponseBody()) {
@@ -88,8 +109,12 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 }
                 return;
             }
-            DOWNLOADS.computeIfAbsent(digest, d -> new AtomicInteger()).incrementAndGet();
             ex.getResponseHeaders().set("Content-Type", DirectoryArchive.MEDIA_TYPE);
+            if (head) {
+                ex.sendResponseHeaders(200, -1);
+                return;
+            }
+            DOWNLOADS.computeIfAbsent(digest, d -> new AtomicInteger()).incrementAndGet();
             ex.sendResponseHeaders(200, blob.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(blob);

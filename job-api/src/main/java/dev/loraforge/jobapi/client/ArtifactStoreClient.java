@@ -101,9 +101,9 @@ public class ArtifactStoreClient {
         return lookup(() -> api.lineage(artifactId, "ancestors", tenantId)).map(json::valueToTree);
     }
 
-    /** The blob's bytes as a stream; the caller closes it. */
-    public InputStream openBlob(String digest) {
-        return guarded(transfers, () -> blobs.open(digest));
+    /** The blob's bytes, read as {@code tenantId} (artifact-store serves a tenant its own blobs only); the caller closes it. */
+    public InputStream openBlob(String digest, String tenantId) {
+        return guarded(transfers, () -> blobs.open(digest, tenantId));
     }
 
     /** A lookup that answers empty on 404. */

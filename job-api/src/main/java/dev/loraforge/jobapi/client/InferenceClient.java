@@ -49,10 +49,12 @@ public class InferenceClient {
 
     /**
      * A job's datasets tokenized as training will see them ({@code POST /internal/v1/dataset-stats}). Its refusals name
-     * the API's parameters ({@code training_file}, {@code validation_file}, {@code hyperparameters}).
+     * the API's parameters ({@code training_file}, {@code validation_file}, {@code hyperparameters}). Made for
+     * {@code tenantId}: inference reads the files from artifact-store as that tenant.
      */
-    public dev.loraforge.contracts.inference.DatasetStats datasetStats(dev.loraforge.contracts.inference.DatasetStatsRequest request) {
-        HttpResponse<String> response = send(dev.loraforge.contracts.inference.DatasetStats.PATH, request,
+    public dev.loraforge.contracts.inference.DatasetStats datasetStats(dev.loraforge.contracts.inference.DatasetStatsRequest request,
+                                                                      String tenantId) {
+        HttpResponse<String> response = send(dev.loraforge.contracts.inference.DatasetStats.PATH, request, tenantId,
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 400) {
             JsonNode problem = problem(response.body());
@@ -82,9 +84,9 @@ public class InferenceClient {
         }
     }
 
-    /** A whole generation. */
-    public Generation generate(GenerateRequest request) {
-        HttpResponse<String> response = send(streaming(request, false), HttpResponse.BodyHandlers.ofString());
+    /** A whole generation, for {@code tenantId} (inference reads the models from artifact-store as that tenant). */
+    public Generation generate(GenerateRequest request, String tenantId) {
+        HttpResponse<String> response = send(streaming(request, false), tenantId, HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw refusal(response.statusCode(), response.body());
         }
@@ -98,10 +100,10 @@ public class InferenceClient {
     /**
      * A streamed generation: the data of its Server-Sent Events, once inference-service has accepted
      * the request (every refusal comes before the first event). The caller closes the stream, which
-     * ends the generation when it is closed early.
+     * ends the generation when it is closed early. For {@code tenantId}, as {@link #generate}.
      */
-    public Stream<GenerationEvent> stream(GenerateRequest request) {
-        HttpResponse<Stream<String>> response = send(streaming(request, true), HttpResponse.BodyHandlers.ofLines());
+    public Stream<GenerationEvent> stream(GenerateRequest request, String tenantId) {
+        HttpResponse<Stream<String>> response = send(streaming(request, true), tenantId, HttpResponse.BodyHandlers.ofLines());
         if (response.statusCode() != 200) {
             String body;
             try (Stream<String> lines = response.body()) {
@@ -126,15 +128,16 @@ public class InferenceClient {
                 r.maxTokens(), r.temperature(), r.topP(), r.seed(), r.stop(), stream, r.chatTemplateKwargs());
     }
 
-    private <T> HttpResponse<T> send(GenerateRequest request, HttpResponse.BodyHandler<T> handler) {
-        return send(Generation.PATH, request, handler);
+    private <T> HttpResponse<T> send(GenerateRequest request, String tenantId, HttpResponse.BodyHandler<T> handler) {
+        return send(Generation.PATH, request, tenantId, handler);
     }
 
-    /** POSTs {@code body} as JSON to inference-service's {@code path} with job-api's service token. */
-    private <T> HttpResponse<T> send(String path, Object body, HttpResponse.BodyHandler<T> handler) {
+    /** POSTs {@code body} as JSON to inference-service's {@code path} with job-api's service token, for {@code tenantId}. */
+    private <T> HttpResponse<T> send(String path, Object body, String tenantId, HttpResponse.BodyHandler<T> handler) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                     .header("Content-Type", "application/json")
+                    .header(dev.loraforge.contracts.artifactstore.BlobTransfer.TENANT_HEADER, tenantId)
                     .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE))
                     .POST(HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8))
                     .build(), handler);

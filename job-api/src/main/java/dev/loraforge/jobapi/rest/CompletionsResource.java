@@ -80,9 +80,9 @@ public class CompletionsResource {
         CompletionObjects objects = new CompletionObjects(json, request.chat(),
                 idPrefix + UUID.randomUUID().toString().replace("-", ""), request.model(), System.currentTimeMillis() / 1000);
         if (!request.stream()) {
-            return Response.ok(objects.complete(inference.generate(generate)), MediaType.APPLICATION_JSON).build();
+            return Response.ok(objects.complete(inference.generate(generate, caller.id())), MediaType.APPLICATION_JSON).build();
         }
-        Stream<GenerationEvent> events = inference.stream(generate);
+        Stream<GenerationEvent> events = inference.stream(generate, caller.id());
         StreamingOutput out = os -> relay(events, objects, request, os);
         return Response.ok(out, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
     }

@@ -120,7 +120,7 @@ public class FilesResource {
     @Produces(MediaType.WILDCARD)
     public Response content(@PathParam("fileId") String fileId) {
         FileEntity file = find(fileId);
-        InputStream in = store.openBlob(file.digest);
+        InputStream in = store.openBlob(file.digest, file.tenantId);
         StreamingOutput body = out -> {
             try (in) {
                 in.transferTo(out);

@@ -150,7 +150,7 @@ public class JobsResource {
             throw ApiException.invalid("Job " + jobId + " has no adapter: its status is '" + job.status
                     + "'; adapters exist for succeeded jobs.", "fine_tuning_job_id");
         }
-        InputStream in = store.openBlob(job.adapterDigest);
+        InputStream in = store.openBlob(job.adapterDigest, job.tenantId);
         StreamingOutput body = out -> {
             try (in) {
                 in.transferTo(out);

@@ -56,7 +56,7 @@ public class DryRunService {
         @SuppressWarnings("unchecked")
         Map<String, Object> kwargs = c.templateKwargs() == null ? null : json.convertValue(c.templateKwargs(), Map.class);
         DatasetStats stats = inference.datasetStats(new DatasetStatsRequest(c.base().digest(), c.training().digest,
-                c.validation() == null ? null : c.validation().digest, h.seqLen(), kwargs));
+                c.validation() == null ? null : c.validation().digest, h.seqLen(), kwargs), tenantId);
         DatasetStats.Part train = stats.training();
         if (train.examples() == 0) {
             throw ApiException.invalid("No example of " + c.training().id + " has a trained token (assistant turn or"

@@ -62,7 +62,7 @@ public class ArtifactStoreClient {
      */
     public void downloadDirectory(String digest, Path dir) throws DirectoryArchive.ArchiveException {
         try {
-            transfers.run(() -> blobs.downloadDirectory(digest, dir));
+            transfers.run(() -> blobs.downloadDirectory(digest, null, dir)); // base models are shared
         } catch (ArtifactStoreException e) {
             if (e.getCause() instanceof DirectoryArchive.ArchiveException archive) {
                 throw archive;

@@ -38,18 +38,18 @@ public class ArtifactStoreClient {
         this.transfers = new ArtifactStoreGuard("trainer-artifact-store-transfers", config.artifactStoreRetry(), null);
     }
 
-    /** Downloads a blob into {@code file} (replaced), checking its digest. */
-    public void downloadFile(String digest, Path file) {
-        transfers.run(() -> blobs.download(digest, file));
+    /** Downloads a blob, read as {@code tenant} (null: a shared one), into {@code file} (replaced), checking its digest. */
+    public void downloadFile(String digest, String tenant, Path file) {
+        transfers.run(() -> blobs.download(digest, tenant, file));
     }
 
     /**
      * Downloads a directory archive ({@link DirectoryArchive}) and extracts it into the new directory
      * {@code dir}, checking the archive's digest; on any failure {@code dir} is removed again (a blob
-     * that is not an archive is a 422, never retried).
+     * that is not an archive is a 422, never retried). Read as {@code tenant} (null: a shared model).
      */
-    public void downloadDirectory(String digest, Path dir) {
-        transfers.run(() -> blobs.downloadDirectory(digest, dir));
+    public void downloadDirectory(String digest, String tenant, Path dir) {
+        transfers.run(() -> blobs.downloadDirectory(digest, tenant, dir));
     }
 
     /** Stores one file as a blob, streamed; returns its digest and size. */

@@ -168,7 +168,7 @@ final class AttemptRun {
 
     private void download(ArtifactRef file, Path target) {
         try {
-            services.store().downloadFile(file.digest(), target);
+            services.store().downloadFile(file.digest(), job.tenantId(), target);
         } catch (ArtifactStoreException e) {
             throw new JobFailure(JobFailure.TRAINING_FILE_UNAVAILABLE, "dataset " + file.id() + " could not be downloaded: "
                     + e.getMessage(), e);
@@ -188,7 +188,7 @@ final class AttemptRun {
     private Path initAdapter(ArtifactStoreClient store, ArtifactRef ref) {
         Path target = dir.resolve("init-adapter");
         try {
-            store.downloadDirectory(ref.digest(), target);
+            store.downloadDirectory(ref.digest(), job.tenantId(), target);
             return target;
         } catch (ArtifactStoreException e) {
             throw new JobFailure(JobFailure.INIT_ADAPTER_UNAVAILABLE, "adapter " + ref.id() + " of the fine-tuned model"
@@ -200,7 +200,7 @@ final class AttemptRun {
     private Path resumePoint(ArtifactStoreClient store) {
         Path target = dir.resolve("resume");
         try {
-            store.downloadDirectory(resumeRef.digest(), target);
+            store.downloadDirectory(resumeRef.digest(), job.tenantId(), target);
             return target;
         } catch (ArtifactStoreException e) {
             message("checkpoint " + resumeRef.id() + " could not be downloaded (" + e.getMessage() + "); training from step 0");

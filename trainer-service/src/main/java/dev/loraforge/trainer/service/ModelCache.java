@@ -48,7 +48,7 @@ public class ModelCache {
             try {
                 Files.createDirectories(root);
                 LOG.infof("downloading model %s (%s) into %s", ref.id(), ref.digest(), dir);
-                store.downloadDirectory(ref.digest(), partial);
+                store.downloadDirectory(ref.digest(), null, partial); // base and quantized models are shared
                 try {
                     Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {

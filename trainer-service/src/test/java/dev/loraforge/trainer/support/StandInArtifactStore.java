@@ -212,12 +212,24 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
             problem(ex, 404, "not-found", "no blob " + digest + " is stored");
             return;
         }
+        String tenant = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+        if (!readable(digest, tenant)) { // as artifact-store: a tenant reads its own artifacts' blobs and shared ones
+            problem(ex, 404, "not-found", "no blob " + digest + " is readable by " + tenant);
+            return;
+        }
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");
         ex.getResponseHeaders().set("ETag", "\"" + digest + "\"");
         ex.sendResponseHeaders(200, Files.size(file));
         try (OutputStream out = ex.getResponseBody()) {
             Files.copy(file, out);
         }
+    }
+
+    /** artifact-store's read scope: an artifact of {@code tenant} or a shared one stores the blob. */
+    private static boolean readable(String digest, String tenant) {
+        return ARTIFACTS.values().stream().anyMatch(a -> digest.equals(a.path("digest").asText())
+                && (a.path("tenant_id").isNull() || a.path("tenant_id").isMissingNode()
+                    || a.path("tenant_id").asText().equals(tenant)));
     }
 
     private record Stored(String digest, long size, boolean created) {
