@@ -17,7 +17,8 @@ import java.util.UUID;
 
 /**
  * The whole platform for a system test: one real Kafka broker (restartable on the same ports and
- * data), a fresh PostgreSQL database, and artifact-store, quant-service, inference-service, job-api
+ * data), a fresh PostgreSQL database reached through a {@link DatabaseLink} (so a test can take it away from every
+ * service, as a server restart does), and artifact-store, quant-service, inference-service, job-api
  * and {@code trainers} trainer-service processes started from their packaged fast-jars.
  */
 final class Platform implements AutoCloseable {
@@ -29,13 +30,15 @@ final class Platform implements AutoCloseable {
     final String serviceKey = "it-service-" + UUID.randomUUID();
     final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private final TestDatabase db;
+    private final DatabaseLink dbLink;
     private LocalKafka kafka;
     private final Path kafkaDir;
     private final int kafkaPort;
     private final int controllerPort;
 
-    private Platform(Path root, TestDatabase db, LocalKafka kafka) {
+    private Platform(Path root, TestDatabase db, LocalKafka kafka) throws java.io.IOException {
         this.root = root;
+        this.dbLink = DatabaseLink.to(db.server());
         this.work = root.resolve("system-tests/target/it-work-" + db.name);
         this.db = db;
         this.kafka = kafka;
@@ -62,7 +65,7 @@ final class Platform implements AutoCloseable {
                 "JOBAPI_ADMIN_KEY", adminKey,
                 "LORAFORGE_SERVICE_KEY", serviceKey,
                 "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(),
+                "QUARKUS_DATASOURCE_JDBC_URL", db.jdbcUrl(dbLink.address()),
                 "QUARKUS_DATASOURCE_USERNAME", db.user(),
                 "DJL_CACHE_DIR", root.resolve("system-tests/target/djl-cache").toString());
         List<String> common = List.of(
@@ -155,6 +158,18 @@ final class Platform implements AutoCloseable {
         awaitReady(again);
     }
 
+    /**
+     * PostgreSQL gone for every service, as while the server restarts: every connection cut mid-statement, new ones
+     * refused until {@link #databaseBack()}, which brings it back with the same data.
+     */
+    void databaseDown() {
+        dbLink.goDown();
+    }
+
+    void databaseBack() {
+        dbLink.comeBack();
+    }
+
     void stopKafka() {
         if (kafka != null) {
             kafka.close();
@@ -171,6 +186,7 @@ final class Platform implements AutoCloseable {
     public void close() throws Exception {
         services.values().forEach(ServiceProcess::close);
         stopKafka();
+        dbLink.close();
         db.close();
     }
 }

@@ -380,12 +380,13 @@ class PlatformIT {
     /**
      * Chaos, each in the middle of one long job's training: the trainer holding the job killed (SIGKILL) and started
      * again, job-api killed and down for longer than the lease (12 s here), the Kafka broker down for longer than the
-     * lease. The job resumes from its newest checkpoint (the work lost is less than one checkpoint interval); job-api's
-     * and the broker's outages supersede no attempt (the trainer kept training); the job ends once, with one webhook.
+     * lease, PostgreSQL away from every service for longer than the lease. The job resumes from its newest checkpoint
+     * (the work lost is less than one checkpoint interval); job-api's, the broker's and the database's outages
+     * supersede no attempt (the trainer kept training); the job ends once, with one webhook.
      */
     @Test
     @Order(11)
-    void crashesOfJobApiKafkaAndTheTrainerCostNoHealthyWork() throws Exception {
+    void crashesOfJobApiKafkaPostgresAndTheTrainerCostNoHealthyWork() throws Exception {
         for (String trainer : List.of("trainer-1", "trainer-2")) {
             if (!platform.service(trainer).alive()) {
                 platform.restart(trainer); // the one killed in the lease test
@@ -449,6 +450,24 @@ class PlatformIT {
         assertThat(job.get().path("attempt").asInt()).as("attempt after Kafka's outage").isEqualTo(attempt);
         assertThat(job.get().path("status").asText()).isEqualTo("running");
 
+        // PostgreSQL away from every service for longer than the lease, as during a restart of the server: every
+        // connection cut mid-statement, none to be had for 16 s. Consumers wait for it instead of dropping events or
+        // stopping; the trainer goes on training; leases are judged again only a lease after the database is back.
+        int beforeDatabase = lastStep.getAsInt();
+        platform.databaseDown();
+        long downAt = System.nanoTime();
+        ApiClient.Answer meanwhile = alice.call("GET", "/v1/fine_tuning/jobs/" + jobId, null);
+        assertThat(meanwhile.status()).as("job-api without its database: " + meanwhile.body()).isEqualTo(503);
+        assertThat(meanwhile.body().path("error").path("code").asText()).isEqualTo("database_unavailable");
+        Thread.sleep(Math.max(0, 16_000 - (System.nanoTime() - downAt) / 1_000_000));
+        platform.databaseBack();
+        await().atMost(Duration.ofSeconds(90)).ignoreExceptions().until(() -> lastStep.getAsInt() > beforeDatabase + 1);
+        Thread.sleep(14_000);
+        assertThat(job.get().path("attempt").asInt()).as("attempt after PostgreSQL's outage").isEqualTo(attempt);
+        assertThat(job.get().path("status").asText()).isEqualTo("running");
+        int afterDatabase = lastStep.getAsInt();
+        await().atMost(Duration.ofSeconds(30)).until(() -> lastStep.getAsInt() > afterDatabase); // still progressing
+
         // it ends once
         String end = job.get().path("status").asText();
         if (!"succeeded".equals(end)) {
@@ -461,8 +480,8 @@ class PlatformIT {
         List<String> all = allMessages(alice, jobId);
         assertThat(all.stream().filter(m -> m.contains("lost its lease"))).as("leases lost").hasSize(attempt - 1);
         assertThat(job.get().path("attempt").asInt()).isEqualTo(attempt);
-        System.out.printf("chaos: trainer killed at step %d (seen), resumed from checkpoint %d as attempt %d; job-api and"
-                + " Kafka outages of 16 s cost no attempt%n", seenAtKill, resumedFrom, attempt);
+        System.out.printf("chaos: trainer killed at step %d (seen), resumed from checkpoint %d as attempt %d; job-api, Kafka"
+                + " and PostgreSQL outages of 16 s cost no attempt%n", seenAtKill, resumedFrom, attempt);
     }
 
     /** Every event message of a job, newest first (all pages). */

@@ -32,7 +32,17 @@ final class TestDatabase implements AutoCloseable {
     }
 
     String jdbcUrl() {
-        return "jdbc:postgresql://" + server + "/" + name;
+        return jdbcUrl(server);
+    }
+
+    /** The database's URL through another {@code host:port} (a relay in front of the server). */
+    String jdbcUrl(String via) {
+        return "jdbc:postgresql://" + via + "/" + name;
+    }
+
+    /** The server, {@code host:port}. */
+    String server() {
+        return server;
     }
 
     String user() {

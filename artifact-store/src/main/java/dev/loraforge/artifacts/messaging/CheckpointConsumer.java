@@ -1,5 +1,6 @@
 package dev.loraforge.artifacts.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.artifacts.service.CheckpointService;
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.EventCodec;
@@ -29,7 +30,8 @@ public class CheckpointConsumer {
     @Blocking
     public void consume(String payload) {
         try {
-            service.record(EventCodec.decode(payload, CheckpointSaved.class));
+            var event = EventCodec.decode(payload, CheckpointSaved.class);
+            DatabaseOutage.waitOut("checkpoint event " + event.id(), () -> service.record(event));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable checkpoint event: %s", e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.loraforge.artifacts.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.artifacts.service.JobOutcomeService;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
@@ -29,7 +30,8 @@ public class JobOutcomeConsumer {
     @Blocking
     public void consume(String payload) {
         try {
-            service.record(EventCodec.decode(payload, JobOutcome.class));
+            var event = EventCodec.decode(payload, JobOutcome.class);
+            DatabaseOutage.waitOut("job outcome event " + event.id(), () -> service.record(event));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable job outcome event: %s", e.getMessage());
         }

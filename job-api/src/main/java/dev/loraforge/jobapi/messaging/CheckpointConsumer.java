@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.CheckpointSaved;
@@ -25,7 +26,8 @@ public class CheckpointConsumer {
     @Blocking
     public void consume(String payload) {
         try {
-            updates.apply(EventCodec.decode(payload, CheckpointSaved.class).data());
+            CheckpointSaved event = EventCodec.decode(payload, CheckpointSaved.class).data();
+            DatabaseOutage.waitOut("checkpoint event of " + event.jobId(), () -> updates.apply(event));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable checkpoint event: %s", e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.JobOutcome;
@@ -25,7 +26,8 @@ public class JobOutcomeConsumer {
     @Blocking
     public void consume(String payload) {
         try {
-            updates.apply(EventCodec.decode(payload, JobOutcome.class).data());
+            JobOutcome event = EventCodec.decode(payload, JobOutcome.class).data();
+            DatabaseOutage.waitOut("outcome event of " + event.jobId(), () -> updates.apply(event));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable outcome event: %s", e.getMessage());
         }

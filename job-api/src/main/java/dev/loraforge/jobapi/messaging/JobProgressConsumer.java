@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.JobProgress;
@@ -26,7 +27,7 @@ public class JobProgressConsumer {
     public void consume(String payload) {
         try {
             var event = EventCodec.decode(payload, JobProgress.class);
-            updates.apply(event.data(), event.time());
+            DatabaseOutage.waitOut("progress event of " + event.data().jobId(), () -> updates.apply(event.data(), event.time()));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable progress event: %s", e.getMessage());
         }

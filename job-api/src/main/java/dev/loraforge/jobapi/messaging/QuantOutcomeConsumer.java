@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.QuantizationOutcome;
@@ -25,7 +26,8 @@ public class QuantOutcomeConsumer {
     @Blocking
     public void consume(String payload) {
         try {
-            updates.apply(EventCodec.decode(payload, QuantizationOutcome.class).data());
+            QuantizationOutcome event = EventCodec.decode(payload, QuantizationOutcome.class).data();
+            DatabaseOutage.waitOut("quantization outcome", () -> updates.apply(event));
         } catch (EventFormatException e) {
             LOG.warnf("skipping unreadable quantization outcome: %s", e.getMessage());
         }

@@ -140,6 +140,14 @@ public class OpenAiErrorMapper {
 
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e, UriInfo uri) {
+        if (dev.loraforge.events.platform.DatabaseOutage.isOutage(e)) {
+            // the database is away (a restart, a failover): the same request will work shortly
+            LOG.warnf("database unreachable: %s %s answered 503", uri.getRequestUri().getPath(), e.getMessage());
+            Response r = response(uri, 503, "server_error", "The service's database is unreachable for a moment."
+                    + " Retry shortly (a create with the same Idempotency-Key is never done twice).", null,
+                    "database_unavailable");
+            return Response.fromResponse(r).header("Retry-After", "2").build();
+        }
         LOG.error("unexpected error", e);
         return response(uri, 500, "server_error", "The server had an error while processing your request.", null, null);
     }

@@ -58,8 +58,11 @@ public class Dispatcher {
     @Scheduled(every = "${jobapi.dispatch-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void run() {
-        dispatchWaiting();
+        ticks.run(this::dispatchWaiting);
     }
+
+    private final dev.loraforge.events.platform.DatabaseOutage.Ticks ticks =
+            new dev.loraforge.events.platform.DatabaseOutage.Ticks("the dispatcher");
 
     /** @return how many jobs were dispatched */
     @Transactional

@@ -25,7 +25,8 @@ import org.jboss.logging.Logger;
  * consumer got its partitions (a restarted instance gets none until the group has rebalanced, which takes up to the
  * consumer session timeout when the previous one was killed: {@code HeartbeatListening}), and after Kafka was
  * unreachable (no heartbeat could travel), nothing is judged until it has been reading for a full lease again;
- * while Kafka is unreachable or no progress partition is assigned nothing is judged at all. So job-api's own downtime, or the broker's, never kills a
+ * while Kafka is unreachable or no progress partition is assigned nothing is judged at all. The same after the
+ * database was unreachable: the heartbeats that arrived meanwhile are written only once it is back. So job-api's own downtime, or the broker's, never kills a
  * healthy attempt; a trainer that really died is found one lease after job-api can hear again.
  */
 @ApplicationScoped
@@ -41,6 +42,8 @@ public class LeaseMonitor {
     /** Since when job-api has been able to hear heartbeats without a break. */
     private volatile OffsetDateTime watchingSince = now();
     private volatile boolean kafkaWasDown;
+    private final dev.loraforge.events.platform.DatabaseOutage.Ticks leaseChecks =
+            new dev.loraforge.events.platform.DatabaseOutage.Ticks("the lease check (no lease is judged)");
 
     public LeaseMonitor(JobRepository jobs, JobControlService control, JobApiConfig config,
                         @org.eclipse.microprofile.health.Readiness KafkaReadinessCheck kafka,
@@ -72,7 +75,12 @@ public class LeaseMonitor {
             watchingSince = now();
             LOG.infof("Kafka is back: leases are judged again after %d s of listening", config.leaseTimeout().toSeconds());
         }
-        expireLeases();
+        leaseChecks.run(this::expireLeases);
+        if (leaseChecks.away()) {
+            // heartbeats heard meanwhile wait in Kafka (the progress consumer waits for the database): leases are
+            // judged again only after a whole lease of the database answering
+            watchingSince = now();
+        }
     }
 
     /** job-api starts listening afresh (as after a restart): no lease is judged for a whole lease from now. */

@@ -34,10 +34,15 @@ public class OutboxRelay {
     @Scheduled(every = "${jobapi.outbox-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             delayed = "1s")
     void run() {
-        while (relayBatch() == BATCH) {
-            // a full batch: there may be more waiting
-        }
+        ticks.run(() -> {
+            while (relayBatch() == BATCH) {
+                // a full batch: there may be more waiting
+            }
+        });
     }
+
+    private final dev.loraforge.events.platform.DatabaseOutage.Ticks ticks =
+            new dev.loraforge.events.platform.DatabaseOutage.Ticks("the outbox relay");
 
     /** @return the number of rows published */
     @Transactional

@@ -1,5 +1,6 @@
 package dev.loraforge.quant.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.QuantizationRequested;
@@ -35,6 +36,6 @@ public class QuantRequestConsumer {
             LOG.warnf("skipping unreadable quantization request: %s", e.getMessage());
             return;
         }
-        service.handle(request);
+        DatabaseOutage.waitOut("quantization request", () -> service.handle(request));
     }
 }

@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.JobControl;
@@ -34,6 +35,6 @@ public class JobControlConsumer {
             LOG.warnf("skipping unreadable control event: %s", e.getMessage());
             return;
         }
-        control.apply(request);
+        DatabaseOutage.waitOut("control request for " + request.jobId(), () -> control.apply(request));
     }
 }

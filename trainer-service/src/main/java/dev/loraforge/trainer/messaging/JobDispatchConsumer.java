@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.messaging;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.EventFormatException;
 import dev.loraforge.events.JobDispatched;
@@ -44,7 +45,8 @@ public class JobDispatchConsumer {
             LOG.warnf("skipping unreadable dispatch event: %s", e.getMessage());
             return;
         }
-        AttemptService.Recorded recorded = attempts.record(job, payload);
+        AttemptService.Recorded recorded = DatabaseOutage.waitOutFor("dispatch of " + job.jobId() + "#" + job.attempt(),
+                () -> attempts.record(job, payload));
         switch (recorded) {
             case DUPLICATE -> LOG.infof("attempt %s#%d was already recorded (redelivery ignored)", job.jobId(), job.attempt());
             case SUPERSEDED_ON_ARRIVAL -> LOG.infof("attempt %s#%d arrived after a newer attempt; recorded superseded",

@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.engine.model.DeviceSpec;
@@ -222,7 +223,8 @@ final class AttemptRun {
             ArtifactRef ref = services.store().register(services.artifacts().checkpoint(job, facts(), (int) step,
                     blob.digest(), metrics));
             latestCheckpoint = new CheckpointStored(ref, (int) step);
-            services.attempts().checkpointStored(key, workerId(), ref, (int) step);
+            // the checkpoint is stored: the database must learn of it, so training waits for it through an outage
+            DatabaseOutage.waitOut("checkpoint record of " + key, () -> services.attempts().checkpointStored(key, workerId(), ref, (int) step));
             try {
                 CheckpointSaved saved = EventMapper.checkpoint(key, workerId(), (int) step, ref, metrics);
                 services.publisher().checkpoint(saved);

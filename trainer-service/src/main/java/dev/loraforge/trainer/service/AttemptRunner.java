@@ -1,5 +1,6 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.EventCodec;
@@ -169,7 +170,7 @@ public class AttemptRunner {
                         EventMapper.paused(key, worker.id(), (int) s.steps(), "paused at step " + s.steps() + "; " + where), null);
             }
             case SHUTDOWN -> {
-                if (attempts.handBack(key, worker.id(), s.steps())) {
+                if (DatabaseOutage.waitOutFor("hand-back of " + key, () -> attempts.handBack(key, worker.id(), s.steps()))) {
                     LOG.infof("attempt %s handed back to the pool at step %d (this worker is stopping)", key, s.steps());
                     publisher.progressInBackground(EventMapper.message(key, worker.id(), "worker " + worker.id()
                             + " is stopping; the attempt goes back to the queue at step " + s.steps()));
@@ -213,8 +214,10 @@ public class AttemptRunner {
 
     private void end(Attempt.Key key, long step, Long total, Long requested, String state, Object finalEvent, String errorCode) {
         String message = finalEvent instanceof JobOutcome o && o.error() != null ? o.error().message() : null;
-        boolean ended = attempts.finish(key, worker.id(), new AttemptService.Ending(state, step, total, requested,
-                errorCode, message, EventPublisher.topicOf(finalEvent), EventPublisher.encode(worker.id(), key.jobId(), finalEvent)));
+        AttemptService.Ending ending = new AttemptService.Ending(state, step, total, requested, errorCode, message,
+                EventPublisher.topicOf(finalEvent), EventPublisher.encode(worker.id(), key.jobId(), finalEvent));
+        // an attempt's end (and its final event, in the same transaction) is never dropped: wait out an outage
+        boolean ended = DatabaseOutage.waitOutFor("end of " + key, () -> attempts.finish(key, worker.id(), ending));
         if (!ended) {
             LOG.infof("attempt %s is no longer held by %s (superseded meanwhile): its ending (%s) is not reported",
                     key, worker.id(), state);
