@@ -83,6 +83,29 @@ public class JobMapper {
                 e.data == null ? null : read(e.data), e.type);
     }
 
+    /**
+     * The event as its JSON text, written once per event and shared by every live stream that sends it (events never
+     * change); the newest few thousand are kept.
+     */
+    public String eventJson(JobEventEntity e) {
+        String text = eventTexts.get(e.id);
+        if (text == null) {
+            if (eventTexts.size() >= EVENT_TEXTS) {
+                eventTexts.clear();
+            }
+            try {
+                text = json.writeValueAsString(event(e));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new UncheckedIOException(ex);
+            }
+            eventTexts.put(e.id, text);
+        }
+        return text;
+    }
+
+    private static final int EVENT_TEXTS = 4096;
+    private final java.util.Map<String, String> eventTexts = new java.util.concurrent.ConcurrentHashMap<>();
+
     private JsonNode read(String text) {
         try {
             return json.readTree(text);

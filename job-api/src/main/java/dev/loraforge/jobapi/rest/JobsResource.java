@@ -267,7 +267,7 @@ public class JobsResource {
         return eventStream.follow(jobId, lastEventId).map(e -> sse.newEventBuilder()
                 .id(e.id).name("fine_tuning.job.event")
                 .mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(EventObject.class, mapper.event(e))
+                .data(String.class, mapper.eventJson(e))
                 .build());
     }
 

@@ -112,4 +112,51 @@ class JobEventStreamTest {
                 .header("Last-Event-ID", got.get(second).id()).build(), HttpResponse.BodyHandlers.ofInputStream()).body());
         assertThat(rest).extracting(Frame::id).isEqualTo(got.subList(second + 1, got.size()).stream().map(Frame::id).toList());
     }
+
+    @Test
+    void manyStreamsOfOneJobShareReadsAndEachGetsEveryEventOnceInOrder() throws Exception {
+        TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("sse-many"));
+        String jobId = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"a\"}\n"));
+        kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId), 1, Duration.ofSeconds(30));
+        URI uri = URI.create(RestAssured.baseURI + ":" + RestAssured.port + "/v1/fine_tuning/jobs/" + jobId + "/events/stream");
+        HttpClient http = HttpClient.newHttpClient();
+        int clients = 40;
+        int steps = 30;
+        List<CompletableFuture<List<Frame>>> streams = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            streams.add(http.sendAsync(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + tenant.key())
+                    .build(), HttpResponse.BodyHandlers.ofInputStream()).thenApply(r -> {
+                        try {
+                            return read(r.body());
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }));
+        }
+        // steps arrive while the streams are open, a few at a time (shared reads of the same cursor)
+        for (int step = 1; step <= steps; step++) {
+            JobProgress p = new JobProgress(jobId, 1, "w1", JobProgress.Kind.STEP, step, steps, 3.0 / step, 1e-4, 10.0,
+                    10L * step, 1.0, null, null);
+            kafka.publish(Topics.JOB_PROGRESS, jobId, EventCodec.encode(EventCodec.envelope("/t", jobId, p)));
+            if (step % 5 == 0) {
+                Thread.sleep(100);
+            }
+        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+                io.restassured.RestAssured.given().get("/v1/fine_tuning/jobs/{id}/events?limit=100", jobId).then().extract()
+                        .<List<String>>path("data.message").stream().anyMatch(m -> m.startsWith("Step " + steps + "/")));
+        JobOutcome end = new JobOutcome(jobId, 1, "w1", JobOutcome.Status.CANCELLED, null, 30L, null, "0.1.0", null);
+        kafka.publish(Topics.JOB_OUTCOME, jobId, EventCodec.encode(EventCodec.envelope("/t", jobId, end)));
+
+        streams.get(0).get(60, TimeUnit.SECONDS); // the streams end after the job's final event: all are recorded
+        List<String> all = new ArrayList<>(io.restassured.RestAssured.given()
+                .get("/v1/fine_tuning/jobs/{id}/events?limit=100", jobId).then().extract().<List<String>>path("data.id"));
+        java.util.Collections.reverse(all); // the list is newest first; a stream sends oldest first
+        for (CompletableFuture<List<Frame>> stream : streams) {
+            List<Frame> got = stream.get(60, TimeUnit.SECONDS);
+            assertThat(got).extracting(Frame::id).isEqualTo(all);
+            assertThat(got.get(got.size() - 1).data()).contains("The job was cancelled");
+        }
+        assertThat(all).hasSizeGreaterThan(steps);
+    }
 }
