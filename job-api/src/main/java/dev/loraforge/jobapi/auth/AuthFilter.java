@@ -1,15 +1,10 @@
 package dev.loraforge.jobapi.auth;
 
 import dev.loraforge.jobapi.config.JobApiConfig;
-import dev.loraforge.jobapi.repository.ApiKeyEntity;
-import dev.loraforge.jobapi.repository.ApiKeyRepository;
 import dev.loraforge.jobapi.rest.OpenAiErrorMapper;
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
@@ -20,18 +15,17 @@ import org.jboss.resteasy.reactive.server.ServerRequestFilter;
  */
 public class AuthFilter {
 
-    private final ApiKeyRepository keys;
+    private final LiveKeys keys;
     private final CallerTenant caller;
     private final JobApiConfig config;
 
-    public AuthFilter(ApiKeyRepository keys, CallerTenant caller, JobApiConfig config) {
+    public AuthFilter(LiveKeys keys, CallerTenant caller, JobApiConfig config) {
         this.keys = keys;
         this.caller = caller;
         this.config = config;
     }
 
     @ServerRequestFilter
-    @Transactional
     public Optional<Response> authenticate(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
         boolean api = path.startsWith("/v1/") || path.equals("/v1");
@@ -50,16 +44,11 @@ public class AuthFilter {
         if (token == null) {
             return Optional.of(denied("You didn't provide an API key. Send it as 'Authorization: Bearer <key>'."));
         }
-        Optional<ApiKeyEntity> key = keys.findLive(ApiKeys.hash(token));
+        Optional<LiveKeys.Key> key = keys.find(ApiKeys.hash(token));
         if (key.isEmpty()) {
             return Optional.of(denied("Incorrect API key provided: " + redact(token) + "."));
         }
-        ApiKeyEntity k = key.get();
-        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        if (k.lastUsedAt == null || k.lastUsedAt.isBefore(now.minusMinutes(1))) {
-            k.lastUsedAt = now;
-        }
-        caller.set(k.tenantId);
+        caller.set(key.get().tenantId());
         return Optional.empty();
     }
 

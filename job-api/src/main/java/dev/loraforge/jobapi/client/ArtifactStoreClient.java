@@ -79,9 +79,30 @@ public class ArtifactStoreClient {
         return guarded(calls, () -> api.create(body, tenantId)).id();
     }
 
+    /**
+     * The base model registered under {@code name}. A registered base model never changes (its name is unique, its
+     * artifact immutable), so one found is kept for {@link #BASE_MODEL_TTL} and a create does not ask artifact-store
+     * each time; an unknown name is asked every time, so a new registration is seen at once.
+     */
     public Optional<BaseModel> baseModel(String name) {
-        return lookup(() -> api.baseModel(name)).map(ArtifactStoreClient::baseModel);
+        long now = System.nanoTime();
+        KnownBase known = knownBases.get(name);
+        if (known != null && now - known.until() < 0) {
+            return Optional.of(known.model());
+        }
+        Optional<BaseModel> found = lookup(() -> api.baseModel(name)).map(ArtifactStoreClient::baseModel);
+        found.ifPresentOrElse(m -> knownBases.put(name, new KnownBase(m, now + BASE_MODEL_TTL.toNanos())),
+                () -> knownBases.remove(name));
+        return found;
     }
+
+    /** How long a base model found by name is used without asking artifact-store again. */
+    static final Duration BASE_MODEL_TTL = Duration.ofSeconds(10);
+
+    private record KnownBase(BaseModel model, long until) {
+    }
+
+    private final java.util.Map<String, KnownBase> knownBases = new java.util.concurrent.ConcurrentHashMap<>();
 
     public List<BaseModel> baseModels() {
         return guarded(calls, api::baseModels).stream().map(ArtifactStoreClient::baseModel).toList();

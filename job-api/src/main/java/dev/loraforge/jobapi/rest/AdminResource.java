@@ -37,9 +37,11 @@ public class AdminResource {
     private final ApiKeyRepository keys;
     private final AuditEventRepository audit;
     private final ObjectMapper json;
+    private final dev.loraforge.jobapi.auth.LiveKeys liveKeys;
 
     public AdminResource(TenantService service, TenantRepository tenants, ApiKeyRepository keys,
-                         AuditEventRepository audit, ObjectMapper json) {
+                         AuditEventRepository audit, ObjectMapper json, dev.loraforge.jobapi.auth.LiveKeys liveKeys) {
+        this.liveKeys = liveKeys;
         this.audit = audit;
         this.json = json;
         this.service = service;
@@ -148,6 +150,8 @@ public class AdminResource {
     @DELETE
     @Path("/api_keys/{keyId}")
     public KeyView revoke(@PathParam("keyId") String keyId) {
-        return KeyView.of(service.revoke(keyId), null);
+        KeyView revoked = KeyView.of(service.revoke(keyId), null);
+        liveKeys.forget(keyId); // committed: the key stops working in this replica at once
+        return revoked;
     }
 }
