@@ -12,6 +12,16 @@ import java.util.Optional;
 @ApplicationScoped
 public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
 
+    /**
+     * How many of a tenant's jobs have not ended (index {@code jobs_open_by_tenant}). A plain count query: Panache's
+     * {@code count(...)} derives a new query from the list query each call, which Hibernate translates again every time.
+     */
+    public long unfinished(String tenantId) {
+        return getEntityManager().createQuery("select count(*) from JobEntity where tenantId = :tenant"
+                        + " and status in ('validating_files', 'queued', 'running', 'paused')", Long.class)
+                .setParameter("tenant", tenantId).getSingleResult();
+    }
+
     /** A tenant's job; another tenant's id is simply not found. */
     public Optional<JobEntity> findForTenant(String tenantId, String id) {
         return find("id = ?1 and tenantId = ?2", id, tenantId).firstResultOptional();
@@ -46,12 +56,32 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
         return query.getResultList();
     }
 
-    /** Jobs waiting for dispatch, oldest first, locked; rows another replica holds are skipped. */
-    public List<JobEntity> lockWaiting(int max) {
-        return getEntityManager().createQuery(
-                        "from JobEntity where status = 'queued' and dispatchedAt is null and "
-                                + "(quantizationScheme is null or quantizedModelDigest is not null) order by createdAt, id",
-                        JobEntity.class)
+    private static final String DISPATCHABLE = "status = 'queued' and dispatchedAt is null and "
+            + "(quantizationScheme is null or quantizedModelDigest is not null)";
+
+    /** The tenants that have jobs waiting for dispatch. */
+    public List<String> tenantsWaiting() {
+        return getEntityManager().createQuery("select distinct tenantId from JobEntity where " + DISPATCHABLE, String.class)
+                .getResultList();
+    }
+
+    /**
+     * Marks the waiting jobs of these tenants (every running slot taken) as waiting for capacity, once per job (a bulk
+     * update of the rows not marked yet: nothing is loaded).
+     */
+    public int markWaitingForCapacity(java.util.Collection<String> tenants, String detail, String fresh) {
+        if (tenants.isEmpty()) {
+            return 0;
+        }
+        return update("statusDetail = ?1 where tenantId in ?2 and statusDetail = ?3 and " + DISPATCHABLE,
+                detail, tenants, fresh);
+    }
+
+    /** One tenant's jobs waiting for dispatch, oldest first, locked; rows another replica holds are skipped. */
+    public List<JobEntity> lockWaiting(String tenantId, int max) {
+        return getEntityManager().createQuery("from JobEntity where tenantId = :tenant and " + DISPATCHABLE
+                        + " order by createdAt, id", JobEntity.class)
+                .setParameter("tenant", tenantId)
                 .setLockMode(LockModeType.PESSIMISTIC_WRITE)
                 .setHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED
                 .setMaxResults(max)

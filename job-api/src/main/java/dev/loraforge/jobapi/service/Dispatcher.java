@@ -20,6 +20,7 @@ import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,6 +38,8 @@ public class Dispatcher {
 
     static final String WAITING_FOR_CAPACITY = "waiting_for_capacity";
     static final String DISPATCHED = "dispatched";
+    /** The most jobs of one tenant dispatched in one run. */
+    private static final int MAX_PER_TENANT = 500;
 
     private final JobRepository jobs;
     private final TenantRepository tenants;
@@ -67,15 +70,24 @@ public class Dispatcher {
     /** @return how many jobs were dispatched */
     @Transactional
     public int dispatchWaiting() {
-        List<JobEntity> waiting = jobs.lockWaiting(500);
-        if (waiting.isEmpty()) {
+        List<String> waitingTenants = jobs.tenantsWaiting();
+        if (waitingTenants.isEmpty()) {
             return 0;
         }
+        // only the tenants with a free running slot have jobs read, at most as many as they have free slots: a
+        // tenant with thousands of jobs queued costs nothing here while its slots are taken
         Map<String, Long> inFlight = jobs.slotsInUse();
         Map<String, Deque<JobEntity>> byTenant = new LinkedHashMap<>();
-        for (JobEntity job : waiting) {
-            byTenant.computeIfAbsent(job.tenantId, t -> new ArrayDeque<>()).add(job);
+        List<String> full = new ArrayList<>();
+        for (String tenant : waitingTenants) {
+            long free = tenants.findById(tenant).maxRunningJobs - inFlight.getOrDefault(tenant, 0L);
+            if (free <= 0) {
+                full.add(tenant);
+            } else {
+                byTenant.put(tenant, new ArrayDeque<>(jobs.lockWaiting(tenant, (int) Math.min(free, MAX_PER_TENANT))));
+            }
         }
+        jobs.markWaitingForCapacity(full, WAITING_FOR_CAPACITY, JobService.WAITING_FOR_DISPATCH);
         int dispatched = 0;
         while (true) {
             String next = null;
@@ -98,7 +110,6 @@ public class Dispatcher {
             inFlight.merge(next, 1L, Long::sum);
             dispatched++;
         }
-        byTenant.values().forEach(rest -> rest.forEach(job -> job.statusDetail = WAITING_FOR_CAPACITY));
         return dispatched;
     }
 

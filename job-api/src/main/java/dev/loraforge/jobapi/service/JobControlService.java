@@ -80,7 +80,7 @@ public class JobControlService {
             return;
         }
         job.attempt++;
-        job.statusDetail = "waiting_for_dispatch";
+        job.statusDetail = JobService.WAITING_FOR_DISPATCH;
         job.dispatchedAt = null;
         job.lastHeartbeatAt = null;
         events.add(job.id, "info", "message", "Attempt " + job.attempt + " queued: " + why

@@ -40,6 +40,9 @@ import java.util.concurrent.ThreadLocalRandom;
 @ApplicationScoped
 public class JobService {
 
+    /** A queued job's detail until the dispatcher sends it (or finds every running slot of its tenant taken). */
+    public static final String WAITING_FOR_DISPATCH = "waiting_for_dispatch";
+
     private final JobRepository jobs;
     private final TenantRepository tenants;
     private final FileRepository files;
@@ -75,7 +78,7 @@ public class JobService {
             }
         }
         TenantEntity tenant = tenants.findById(tenantId);
-        long open = jobs.count("tenantId = ?1 and status in ('validating_files', 'queued', 'running', 'paused')", tenantId);
+        long open = jobs.unfinished(tenantId);
         if (open >= tenant.maxQueuedJobs) {
             throw new ApiException(429, "rate_limit_error", "This tenant has " + open + " unfinished jobs, the limit is "
                     + tenant.maxQueuedJobs + ". Wait for jobs to finish or cancel some.", null, "too_many_jobs");
@@ -101,7 +104,7 @@ public class JobService {
             job.initAdapterDigest = parent.adapterDigest;
         }
         JobLifecycle.start(job);
-        job.statusDetail = "waiting_for_dispatch";
+        job.statusDetail = WAITING_FOR_DISPATCH;
         job.baseModelId = base.id();
         job.baseModelDigest = base.digest();
         if ("qlora".equals(method.type())) {

@@ -165,7 +165,7 @@ public class JobUpdateService {
             if (outcome.status() == QuantizationOutcome.Status.SUCCEEDED) {
                 job.quantizedModelId = outcome.quantizedModel().id();
                 job.quantizedModelDigest = outcome.quantizedModel().digest();
-                job.statusDetail = "waiting_for_dispatch";
+                job.statusDetail = JobService.WAITING_FOR_DISPATCH;
                 events.add(job.id, "info", "message", "The " + outcome.scheme() + " base is ready ("
                         + outcome.bytesBefore() + " -> " + outcome.bytesAfter() + " bytes)", null);
             } else if (JobLifecycle.move(job, JobStatus.FAILED, "quantization failed")) {
