@@ -2,8 +2,11 @@
 # Job flow benchmark (prints figures; not a test). Against a running platform (bin/platform up):
 #   1. job-create throughput and latency (p50, p99) on loopback with wrk;
 #   2. time from create to the first training step, on an idle trainer;
-#   3. progress-event latency from the trainer (its CloudEvent time) to an SSE client.
-# Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s], BENCH_RUNS [3], LORAFORGE_* ports as bin/platform.
+#   3. progress-event latency from the trainer (its CloudEvent time) to an SSE client;
+#   4. the same with BENCH_SSE_CLIENTS [1000] clients following one job at once (node bench/sse-clients.mjs).
+# Part 1 runs twice: creates spread over 16 tenants, then all for one tenant.
+# Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s] (after BENCH_WARMUP [5s] not counted), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
+# 2 includes 3], LORAFORGE_* ports as bin/platform.
 # Measures throughput, so start the platform without job-api's per-tenant rate limits:
 #   JOBAPI_RATE_LIMITS_CREATES_PER_MINUTE=0 JOBAPI_RATE_LIMITS_UPLOADS_PER_MINUTE=0 bin/platform up
 set -euo pipefail
@@ -12,7 +15,7 @@ HOME_DIR="${LORAFORGE_HOME:-$ROOT/.loraforge}"
 API="http://127.0.0.1:${LORAFORGE_JOBAPI_PORT:-8080}"
 STORE="http://127.0.0.1:${LORAFORGE_ARTIFACT_STORE_PORT:-8081}"
 MODEL=loraforge-tiny
-for tool in wrk jq curl; do
+for tool in wrk jq curl node; do
   command -v "$tool" >/dev/null || { echo "bench: needs $tool (Debian: apt-get install $tool)" >&2; exit 1; }
 done
 [[ "$(curl -s -o /dev/null -w '%{http_code}' "$API/q/health/ready")" == 200 ]] \
@@ -36,17 +39,36 @@ curl -sS -X POST -H 'Content-Type: application/json' -H "Authorization: Bearer $
   "$STORE/api/v1/base-models" \
   -d "{\"name\":\"$MODEL\",\"path\":\"$MODEL_DIR\"}" >/dev/null
 stamp=$(date +%s)
+want() { [[ " ${BENCH_PARTS:-1 2 4} " == *" $1 "* ]]; }
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; job-api $API"
 
-# --- 1. create throughput and latency ------------------------------------------------------------
-KEY=$(tenant_key "bench-create-$stamp" 1 10000000)
-FILE=$(upload "$KEY")
-LUA=$(mktemp --suffix=.lua)
-cat > "$LUA" <<LUA
-wrk.method = "POST"
-wrk.headers["Authorization"] = "Bearer $KEY"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"model":"$MODEL","training_file":"$FILE","hyperparameters":{"n_epochs":1}}'
+# --- 1. create throughput and latency: 16 tenants, then one ------------------------------------------
+BENCH_KEYS=()
+JOBAPI_PID=$(cat "$HOME_DIR/run/job-api.pid" 2>/dev/null || true)
+cpu_ticks() { # PID: user + system clock ticks so far (0 when unknown)
+  [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0
+}
+create_bench() { # TENANTS: wrk spreads the creates over that many tenants, each with its own file
+  local n=$1 i k keys="" files="" lua
+  for i in $(seq 1 "$n"); do
+    k=$(tenant_key "bench-create-$stamp-$n-$i" 1 10000000)
+    BENCH_KEYS+=("$k")
+    keys+="\"$k\","
+    files+="\"$(upload "$k")\","
+  done
+  lua=$(mktemp --suffix=.lua)
+  cat > "$lua" <<LUA
+local keys = { $keys }
+local files = { $files }
+local counter = 0
+init = function(args) counter = math.random(1, #keys) end
+request = function()
+  counter = counter + 1
+  local i = (counter % #keys) + 1
+  return wrk.format("POST", "/v1/fine_tuning/jobs",
+    { ["Authorization"] = "Bearer " .. keys[i], ["Content-Type"] = "application/json" },
+    '{"model":"$MODEL","training_file":"' .. files[i] .. '","hyperparameters":{"n_epochs":1}}')
+end
 done = function(summary, latency, requests)
   io.write(string.format("BENCH created=%d errors=%d non2xx=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f max_ms=%.2f\n",
     summary.requests, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
@@ -54,35 +76,54 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 LUA
-echo "1. job create: wrk -t2 -c${BENCH_CONNECTIONS:-16} -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"
-wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_DURATION:-15s}" -s "$LUA" "$API/v1/fine_tuning/jobs" | grep '^BENCH' \
-  | sed 's/^BENCH /   /'
-rm -f "$LUA"
+  # warm-up, not counted: job-api's JIT compiles the create path first
+  wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_WARMUP:-5s}" -s "$lua" "$API" >/dev/null
+  echo "1. job create, $n tenant(s): wrk -t2 -c${BENCH_CONNECTIONS:-16} -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"
+  local before after out created
+  before=$(cpu_ticks "$JOBAPI_PID")
+  out=$(wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_DURATION:-15s}" -s "$lua" "$API" | grep '^BENCH')
+  after=$(cpu_ticks "$JOBAPI_PID")
+  echo "$out" | sed 's/^BENCH /   /'
+  created=$(sed -n 's/.*created=\([0-9]*\).*/\1/p' <<<"$out")
+  # job-api's own CPU (user + system) over the run, per create: what a create costs whatever else shares the cores
+  awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$created" \
+    'BEGIN { if (n > 0) printf "   job-api CPU: %.1f s over the run, %.2f ms per create\n", t / hz, 1000 * t / hz / n }'
+  rm -f "$lua"
+}
+if want 1; then
+create_bench 16
+create_bench 1
 # the benchmark's jobs would train one by one: cancel them
-open_jobs() { # every job of the benchmark tenant not ended yet, walking all pages
+open_jobs() { # KEY: every job of that tenant not ended yet, walking all pages
   local after="" page
   while :; do
-    page=$(curl -sS -H "Authorization: Bearer $KEY" "$API/v1/fine_tuning/jobs?limit=100${after:+&after=$after}")
+    page=$(curl -sS -H "Authorization: Bearer $1" "$API/v1/fine_tuning/jobs?limit=100${after:+&after=$after}")
     jq -r '.data[] | select(.status != "cancelled" and .status != "succeeded" and .status != "failed") | .id' <<<"$page"
     [[ "$(jq -r .has_more <<<"$page")" == true ]] || break
     after=$(jq -r '.data[-1].id' <<<"$page")
   done
 }
-ids=$(open_jobs)
-while [[ -n "$ids" ]]; do
-  echo "$ids" | xargs -P 8 -I{} curl -sS -o /dev/null -X POST -H "Authorization: Bearer $KEY" "$API/v1/fine_tuning/jobs/{}/cancel"
-  ids=$(open_jobs)
+for KEY in "${BENCH_KEYS[@]}"; do
+  ids=$(open_jobs "$KEY")
+  while [[ -n "$ids" ]]; do
+    echo "$ids" | xargs -P 8 -I{} curl -sS -o /dev/null -X POST -H "Authorization: Bearer $KEY" "$API/v1/fine_tuning/jobs/{}/cancel"
+    ids=$(open_jobs "$KEY")
+  done
 done
 # part 2 wants an idle trainer: wait until none of the benchmark's jobs runs any more
-for _ in $(seq 1 120); do
-  running=$(curl -sS -H "Authorization: Bearer $KEY" "$API/v1/fine_tuning/jobs?limit=100" \
-    | jq '[.data[] | select(.status == "running")] | length')
-  [[ "$running" == 0 ]] && break
-  sleep 1
+for KEY in "${BENCH_KEYS[@]}"; do
+  for _ in $(seq 1 120); do
+    running=$(curl -sS -H "Authorization: Bearer $KEY" "$API/v1/fine_tuning/jobs?limit=100" \
+      | jq '[.data[] | select(.status == "running")] | length')
+    [[ "$running" == 0 ]] && break
+    sleep 1
+  done
 done
 echo "   (benchmark jobs cancelled)"
+fi
 
 # --- 2 and 3. create to first step; trainer to SSE latency ---------------------------------------
+if want 2; then
 KEY=$(tenant_key "bench-step-$stamp" 1 100)
 FILE=$(upload "$KEY")
 LAT=$(mktemp)
@@ -106,3 +147,14 @@ for run in $(seq 1 "${BENCH_RUNS:-3}"); do
 done
 sort -n "$LAT" | awk '{a[NR]=$1} END {if (NR) printf "3. trainer -> SSE client, %d progress events: p50 %d ms, p99 %d ms, max %d ms\n", NR, a[(int(NR*0.5)+1>NR)?NR:int(NR*0.5)+1], a[(int(NR*0.99)+1>NR)?NR:int(NR*0.99)+1], a[NR]}'
 rm -f "$LAT"
+fi
+
+# --- 4. one job followed by many SSE clients ---------------------------------------------------------
+want 4 || exit 0
+CLIENTS="${BENCH_SSE_CLIENTS:-1000}"
+KEY=$(tenant_key "bench-sse-$stamp" 1 100)
+FILE=$(upload "$KEY")
+job=$(curl -sS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$API/v1/fine_tuning/jobs" \
+  -d "{\"model\":\"$MODEL\",\"training_file\":\"$FILE\",\"hyperparameters\":{\"n_epochs\":50}}" | jq -r .id)
+echo "4. $CLIENTS SSE clients on one job ($job, 50 epochs): trainer -> every client"
+node "$ROOT/bench/sse-clients.mjs" "$API" "$KEY" "$job" "$CLIENTS" 600 | sed 's/^/   /'
