@@ -71,16 +71,21 @@ class JobEventStreamTest {
         return frames;
     }
 
-    @Test
-    void streamSendsHistoryThenLiveEventsAndEndsWithTheJob() throws Exception {
-        TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("sse"));
+    /** A new job of the current tenant, once job-api has dispatched it. */
+    private String dispatchedJob() {
         String jobId = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"a\"}\n"));
         kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId), 1, Duration.ofSeconds(30));
-        URI uri = URI.create(RestAssured.baseURI + ":" + RestAssured.port + "/v1/fine_tuning/jobs/" + jobId + "/events/stream");
-        HttpClient http = HttpClient.newHttpClient();
-        CompletableFuture<List<Frame>> frames = http.sendAsync(HttpRequest.newBuilder(uri)
-                        .header("Authorization", "Bearer " + tenant.key()).header("Accept", "text/event-stream").build(),
-                        HttpResponse.BodyHandlers.ofInputStream())
+        return jobId;
+    }
+
+    private static URI streamOf(String jobId) {
+        return URI.create(RestAssured.baseURI + ":" + RestAssured.port + "/v1/fine_tuning/jobs/" + jobId + "/events/stream");
+    }
+
+    /** The frames of one client's stream, once it ends (after the job's final event). */
+    private static CompletableFuture<List<Frame>> follow(HttpClient http, URI uri, String key) {
+        return http.sendAsync(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + key)
+                        .header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream())
                 .thenApply(r -> {
                     assertThat(r.statusCode()).isEqualTo(200);
                     try {
@@ -89,6 +94,15 @@ class JobEventStreamTest {
                         throw new IllegalStateException(e);
                     }
                 });
+    }
+
+    @Test
+    void streamSendsHistoryThenLiveEventsAndEndsWithTheJob() throws Exception {
+        TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("sse"));
+        String jobId = dispatchedJob();
+        URI uri = streamOf(jobId);
+        HttpClient http = HttpClient.newHttpClient();
+        CompletableFuture<List<Frame>> frames = follow(http, uri, tenant.key());
         for (int step = 1; step <= 3; step++) {
             JobProgress p = new JobProgress(jobId, 1, "w1", JobProgress.Kind.STEP, step, 3, 3.0 - step, 1e-4, 10.0,
                     10L * step, 1.0, null, null);
@@ -116,22 +130,14 @@ class JobEventStreamTest {
     @Test
     void manyStreamsOfOneJobShareReadsAndEachGetsEveryEventOnceInOrder() throws Exception {
         TestTenants.Tenant tenant = TestTenants.actAs(TestTenants.create("sse-many"));
-        String jobId = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"a\"}\n"));
-        kafka.await(Topics.JOB_DISPATCH, v -> v.contains(jobId), 1, Duration.ofSeconds(30));
-        URI uri = URI.create(RestAssured.baseURI + ":" + RestAssured.port + "/v1/fine_tuning/jobs/" + jobId + "/events/stream");
+        String jobId = dispatchedJob();
+        URI uri = streamOf(jobId);
         HttpClient http = HttpClient.newHttpClient();
         int clients = 40;
         int steps = 30;
         List<CompletableFuture<List<Frame>>> streams = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
-            streams.add(http.sendAsync(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + tenant.key())
-                    .build(), HttpResponse.BodyHandlers.ofInputStream()).thenApply(r -> {
-                        try {
-                            return read(r.body());
-                        } catch (Exception e) {
-                            throw new IllegalStateException(e);
-                        }
-                    }));
+            streams.add(follow(http, uri, tenant.key()));
         }
         // steps arrive while the streams are open, a few at a time (shared reads of the same cursor)
         for (int step = 1; step <= steps; step++) {
