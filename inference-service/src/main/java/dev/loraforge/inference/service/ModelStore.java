@@ -165,6 +165,7 @@ public class ModelStore {
         Path dir = blobs.resolve(digest.replace(':', '-'));
         synchronized (downloads.computeIfAbsent(digest, d -> new Object())) {
             if (Files.isDirectory(dir)) {
+                authorize(digest, tenant, what); // another tenant's download may have put it here meanwhile
                 return dir;
             }
             Path partial = blobs.resolve(".partial-" + UUID.randomUUID());
