@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.loraforge.contracts.auth.ServiceTokens;
-import dev.loraforge.kafka.LocalKafka;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,8 +15,8 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The whole platform for a system test: one real Kafka broker (restartable on the same ports and
- * data), a fresh PostgreSQL database reached through a {@link DatabaseLink} (so a test can take it away from every
+ * The whole platform for a system test: one real Kafka broker in a process of its own (killable with SIGKILL and
+ * restartable on the same ports and data), a fresh PostgreSQL database reached through a {@link DatabaseLink} (so a test can take it away from every
  * service, as a server restart does), and artifact-store, quant-service, inference-service, job-api
  * and {@code trainers} trainer-service processes started from their packaged fast-jars.
  */
@@ -31,25 +30,19 @@ final class Platform implements AutoCloseable {
     final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private final TestDatabase db;
     private final DatabaseLink dbLink;
-    private LocalKafka kafka;
-    private final Path kafkaDir;
-    private final int kafkaPort;
-    private final int controllerPort;
+    private final KafkaProcess kafka;
 
-    private Platform(Path root, TestDatabase db, LocalKafka kafka) throws java.io.IOException {
+    private Platform(Path root, TestDatabase db) throws java.io.IOException {
         this.root = root;
         this.dbLink = DatabaseLink.to(db.server());
         this.work = root.resolve("system-tests/target/it-work-" + db.name);
         this.db = db;
-        this.kafka = kafka;
-        this.kafkaDir = kafka.dataDir();
-        this.kafkaPort = kafka.port();
-        this.controllerPort = kafka.controllerPort();
+        this.kafka = KafkaProcess.startOnFreePorts(work.resolve("kafka"), root.resolve("system-tests/target/it-logs"));
     }
 
     static Platform start(int trainers) throws Exception {
         Path root = Path.of(System.getProperty("loraforge.root", "..")).toAbsolutePath().normalize();
-        Platform p = new Platform(root, TestDatabase.create(), LocalKafka.startOnFreePorts());
+        Platform p = new Platform(root, TestDatabase.create());
         try {
             p.startServices(trainers);
         } catch (Exception | AssertionError e) {
@@ -76,6 +69,7 @@ final class Platform implements AutoCloseable {
                 "-Djobapi.artifact-store-url=ARTIFACTS",
                 "-Djobapi.lease-timeout=12s",
                 "-Djobapi.lease-check-interval=1s",
+                "-Djobapi.metrics-interval=1s",
                 "-Djobapi.webhooks.allow-private-urls=true");
         ServiceProcess store = ServiceProcess.start(root, "artifact-store", env, common, logs);
         services.put("artifact-store", store);
@@ -170,22 +164,35 @@ final class Platform implements AutoCloseable {
         dbLink.comeBack();
     }
 
-    void stopKafka() {
-        if (kafka != null) {
-            kafka.close();
-            kafka = null;
+    /** The metric names a service exports at /q/metrics (Prometheus text format). */
+    java.util.Set<String> metricNames(ServiceProcess service) throws Exception {
+        java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(service.url() + "/q/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(service.name + " /q/metrics").isEqualTo(200);
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String line : r.body().split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                names.add(line.split("[{ ]", 2)[0]);
+            }
         }
+        return names;
+    }
+
+    /** The broker killed (SIGKILL). */
+    void killKafka() {
+        kafka.kill();
     }
 
     /** The broker again, on the same ports with the same data, as after a restart. */
     void startKafka() {
-        kafka = LocalKafka.start(kafkaDir, "127.0.0.1", kafkaPort, controllerPort);
+        kafka.start();
     }
 
     @Override
     public void close() throws Exception {
         services.values().forEach(ServiceProcess::close);
-        stopKafka();
+        kafka.close();
         dbLink.close();
         db.close();
     }

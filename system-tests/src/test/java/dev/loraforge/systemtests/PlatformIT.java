@@ -305,7 +305,7 @@ class PlatformIT {
     @Order(8)
     void aJobCreatedWhileKafkaIsDownIsDispatchedWhenItComesBack() {
         String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
-        platform.stopKafka();
+        platform.killKafka();
         String jobId = create(alice, file, 1);
         assertThat(alice.get("/v1/fine_tuning/jobs/" + jobId).path("status").asText()).isEqualTo("queued");
         platform.startKafka();
@@ -379,8 +379,8 @@ class PlatformIT {
 
     /**
      * Chaos, each in the middle of one long job's training: the trainer holding the job killed (SIGKILL) and started
-     * again, job-api killed and down for longer than the lease (12 s here), the Kafka broker down for longer than the
-     * lease, PostgreSQL away from every service for longer than the lease. The job resumes from its newest checkpoint
+     * again, job-api killed and down for longer than the lease (12 s here), the Kafka broker killed (SIGKILL) and down
+     * for longer than the lease, PostgreSQL away from every service for longer than the lease. The job resumes from its newest checkpoint
      * (the work lost is less than one checkpoint interval); job-api's, the broker's and the database's outages
      * supersede no attempt (the trainer kept training); the job ends once, with one webhook.
      */
@@ -441,7 +441,7 @@ class PlatformIT {
         assertThat(job.get().path("attempt").asInt()).as("attempt after job-api's crash").isEqualTo(attempt);
 
         // the broker down for longer than the lease
-        platform.stopKafka();
+        platform.killKafka();
         Thread.sleep(16_000);
         platform.startKafka();
         await().atMost(Duration.ofSeconds(60)).until(() -> lastStep.getAsInt() > afterJobApi + 1
@@ -484,6 +484,49 @@ class PlatformIT {
                 + " and PostgreSQL outages of 16 s cost no attempt%n", seenAtKill, resumedFrom, attempt);
     }
 
+    /**
+     * The operations dashboard (helm/dashboards/loraforge-operations.json) shows what the services export: while a
+     * tenant has one job training and one queued, every metric its panels query is on some service's /q/metrics.
+     */
+    @Test
+    @Order(12)
+    void everyMetricOfTheOperationsDashboardIsExported() throws Exception {
+        JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(platform.root.resolve("helm/dashboards/loraforge-operations.json").toFile());
+        java.util.Set<String> wanted = new java.util.TreeSet<>();
+        java.util.regex.Pattern name = java.util.regex.Pattern.compile("\\b((?:loraforge|inference|http_server)_[a-z0-9_]+)");
+        for (JsonNode panel : dashboard.path("panels")) {
+            for (JsonNode target : panel.path("targets")) {
+                var m = name.matcher(target.path("expr").asText());
+                while (m.find()) {
+                    wanted.add(m.group(1));
+                }
+            }
+        }
+        assertThat(wanted).hasSizeGreaterThan(10);
+        ApiClient ops = platform.tenant("ops-metrics", 1);
+        String file = upload(ops, repeated(DemoDatasets.CAPITALS, 40));
+        String training = create(ops, file, 50);
+        String waiting = create(ops, file, 1);
+        awaitStatus(ops, training, "running", 120);
+        java.util.Set<String> exported = new java.util.TreeSet<>();
+        try {
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+                for (String service : List.of("job-api", "trainer-1", "trainer-2", "quant-service", "inference-service")) {
+                    ServiceProcess s = platform.service(service);
+                    if (s.alive()) {
+                        exported.addAll(platform.metricNames(s));
+                    }
+                }
+                assertThat(exported).as("metrics on /q/metrics").containsAll(wanted);
+            });
+        } finally {
+            ops.post("/v1/fine_tuning/jobs/" + waiting + "/cancel", null);
+            ops.post("/v1/fine_tuning/jobs/" + training + "/cancel", null);
+        }
+        assertThat(exported).contains("loraforge_jobs_queued", "loraforge_trainer_train_loss");
+    }
+
     /** Every event message of a job, newest first (all pages). */
     static List<String> allMessages(ApiClient tenant, String jobId) {
         List<String> out = new ArrayList<>();
@@ -501,7 +544,7 @@ class PlatformIT {
     @Test
     @Order(20)
     void readinessGoesDownWhenKafkaIsUnreachable() {
-        platform.stopKafka();
+        platform.killKafka();
         for (ServiceProcess s : platform.services.values()) {
             if (!s.alive()) {
                 continue; // the trainer killed above

@@ -81,4 +81,8 @@ public interface JobApiConfig {
     /** How often leases are checked. */
     @WithDefault("5s")
     Duration leaseCheckInterval();
+
+    /** How often the operator metrics read from the database (queue depth per tenant, outbox lag) are refreshed. */
+    @WithDefault("15s")
+    Duration metricsInterval();
 }

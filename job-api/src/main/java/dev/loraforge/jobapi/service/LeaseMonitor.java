@@ -39,6 +39,7 @@ public class LeaseMonitor {
     private final JobApiConfig config;
     private final KafkaReadinessCheck kafka;
     private final dev.loraforge.jobapi.messaging.HeartbeatListening listening;
+    private final dev.loraforge.jobapi.metrics.OperatorMetrics metrics;
     /** Since when job-api has been able to hear heartbeats without a break. */
     private volatile OffsetDateTime watchingSince = now();
     private volatile boolean kafkaWasDown;
@@ -48,8 +49,10 @@ public class LeaseMonitor {
     public LeaseMonitor(JobRepository jobs, JobControlService control, JobApiConfig config,
                         @org.eclipse.microprofile.health.Readiness KafkaReadinessCheck kafka,
                         @io.smallrye.common.annotation.Identifier(dev.loraforge.jobapi.messaging.HeartbeatListening.NAME)
-                        dev.loraforge.jobapi.messaging.HeartbeatListening listening) {
+                        dev.loraforge.jobapi.messaging.HeartbeatListening listening,
+                        dev.loraforge.jobapi.metrics.OperatorMetrics metrics) {
         this.listening = listening;
+        this.metrics = metrics;
         this.jobs = jobs;
         this.control = control;
         this.config = config;
@@ -92,16 +95,20 @@ public class LeaseMonitor {
     @Transactional
     public int expireLeases() {
         OffsetDateTime before = now().minus(config.leaseTimeout());
+        // the database first, every time: a check that returned before touching it would pass for "the database is
+        // back" during an outage (run() judges again only a lease after a check that reached it)
+        java.util.List<JobEntity> silent = jobs.lockSilentSince(before);
         java.util.Optional<OffsetDateTime> reading = listening.listeningSince();
         if (reading.isEmpty() || reading.get().isAfter(before) || watchingSince.isAfter(before)) {
             return 0; // no heartbeat partition, or not yet listened for a whole lease: a silence so far is not evidence
         }
         int expired = 0;
-        for (JobEntity job : jobs.lockSilentSince(before)) {
+        for (JobEntity job : silent) {
             LOG.warnf("attempt %d of %s lost its lease (silent since %s); retrying", job.attempt, job.id,
                     job.lastHeartbeatAt);
             control.retry(job, "attempt " + job.attempt + " lost its lease (no heartbeat for "
                     + config.leaseTimeout().toSeconds() + " s)");
+            metrics.leaseExpired();
             expired++;
         }
         return expired;

@@ -33,7 +33,11 @@ public class WebhookDispatcher {
     private final Semaphore idle;
     private ExecutorService workers;
 
-    public WebhookDispatcher(DeliveryLedger ledger, WebhookSender sender, WebhookConfig config) {
+    private final dev.loraforge.jobapi.metrics.OperatorMetrics metrics;
+
+    public WebhookDispatcher(DeliveryLedger ledger, WebhookSender sender, WebhookConfig config,
+                             dev.loraforge.jobapi.metrics.OperatorMetrics metrics) {
+        this.metrics = metrics;
         this.ledger = ledger;
         this.sender = sender;
         this.config = config;
@@ -96,6 +100,7 @@ public class WebhookDispatcher {
 
     private void attempt(Claim claim) {
         Outcome outcome = sender.send(claim);
+        metrics.webhookAttempt(outcome.delivered());
         try {
             ledger.record(claim, outcome);
         } catch (RuntimeException e) {

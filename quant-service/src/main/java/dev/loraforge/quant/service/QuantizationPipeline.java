@@ -42,7 +42,12 @@ public class QuantizationPipeline {
     private final WorkerIdentity identity;
     private final ObjectMapper json;
 
-    public QuantizationPipeline(ArtifactStoreClient store, QuantConfig config, WorkerIdentity identity, ObjectMapper json) {
+    /** {@code loraforge.quantization.duration} (Prometheus {@code loraforge_quantization_duration_seconds}), per scheme. */
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    public QuantizationPipeline(ArtifactStoreClient store, QuantConfig config, WorkerIdentity identity, ObjectMapper json,
+                                io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.config = config;
         this.identity = identity;
@@ -93,6 +98,9 @@ public class QuantizationPipeline {
                 throw storeFailure(e, "registering " + id);
             }
             long ms = (System.nanoTime() - start) / 1_000_000;
+            io.micrometer.core.instrument.Timer.builder("loraforge.quantization.duration")
+                    .description("a base model quantized: download, quantization, upload and registration")
+                    .tag("scheme", pair.scheme()).register(metrics).record(java.time.Duration.ofMillis(ms));
             LOG.infof("pair %s: quantized %,d parameters, %,d -> %,d bytes, mean |error| %.5f, in %d ms; registered %s",
                     pair.key(), report.quantizedParameters(), report.bytesBefore(), report.bytesAfter(), report.meanAbsError(),
                     ms, registered.path("id").asText());

@@ -83,6 +83,11 @@ final class AttemptRun {
         return control;
     }
 
+    /** An update done: counted in the trainer's metrics. */
+    void stepped(long newTokens, double loss) {
+        services.metrics().step(job.jobId(), newTokens, loss);
+    }
+
     String workerId() {
         return services.workerId();
     }

@@ -49,10 +49,12 @@ public class AttemptRunner {
     private final TrainerConfig config;
     private final EngineSetup engine;
     private final ScheduledExecutorService heartbeats;
+    private final TrainerMetrics metrics;
 
     public AttemptRunner(AttemptService attempts, EventPublisher publisher, ArtifactStoreClient store, ModelCache models,
                          ArtifactMapper artifacts, RunningAttempts running, FinalEventRelay relay, WorkerIdentity worker,
-                         TrainerConfig config, EngineSetup engine) {
+                         TrainerConfig config, EngineSetup engine, TrainerMetrics metrics) {
+        this.metrics = metrics;
         this.attempts = attempts;
         this.publisher = publisher;
         this.store = store;
@@ -113,6 +115,7 @@ public class AttemptRunner {
                 beat.cancel(false);
             }
             running.remove(key);
+            metrics.ended(key.jobId());
             try {
                 FileTrees.delete(dir);
             } catch (IOException e) {
@@ -233,6 +236,10 @@ public class AttemptRunner {
 
     String workerId() {
         return worker.id();
+    }
+
+    TrainerMetrics metrics() {
+        return metrics;
     }
 
     EventPublisher publisher() {

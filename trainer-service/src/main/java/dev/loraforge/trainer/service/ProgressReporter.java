@@ -42,10 +42,13 @@ final class ProgressReporter implements ProgressListener {
     @Override
     public void onStep(StepProgress p) {
         run.control().step(p.step());
+        // a resumed run's first update: the tokens before it were trained by the earlier run
+        long before = stepsReported == 0 ? tokens.through(p.step() - 1) : trainedTokens;
         stepsReported++;
         totalSteps = p.totalSteps();
         trainedTokens = tokens.through(p.step());
         lastLoss = p.loss();
+        run.stepped(trainedTokens - before, p.loss());
         lastAccuracy = p.meanTokenAccuracy();
         if (throttle.report(p.step(), p.totalSteps(), System.nanoTime())) {
             run.publishInBackground(EventMapper.step(run.key(), run.workerId(), p, trainedTokens));
