@@ -1,6 +1,8 @@
 package dev.loraforge.artifacts.rest;
 
 import dev.loraforge.artifacts.config.ArtifactStoreConfig;
+import dev.loraforge.contracts.ByteRange;
+import dev.loraforge.contracts.Problem;
 import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.artifacts.service.ResourceNotFoundException;
 import dev.loraforge.artifacts.storage.BlobInfo;
@@ -39,7 +41,9 @@ import java.net.URI;
  * <li>{@code GET /api/v1/blobs/{digest}}: the bytes, with {@code Content-Length} and
  *     {@code ETag: "sha256:<hex>"} ({@code If-None-Match} answers 304). The bytes are re-hashed as
  *     they go: a corrupted blob answers 500 {@code blob-corrupted} (small blobs, checked before
- *     sending) or has its connection cut before the last bytes (large ones), never wrong bytes.</li>
+ *     sending) or has its connection cut before the last bytes (large ones), never wrong bytes.
+ *     {@code Range: bytes=...} (one range, {@link ByteRange}) answers 206 with {@code Content-Range} (a part is not
+ *     re-hashed: the client checks the joined whole), 416 {@code range-not-satisfiable} past the end.</li>
  * <li>{@code HEAD /api/v1/blobs/{digest}}: the same headers, no body; 404 when absent.</li>
  * </ul>
  * Reads are scoped like artifact reads ({@link TenantScope}): a read as a tenant ({@code X-Tenant-Id} or
@@ -92,12 +96,34 @@ public class BlobResource {
     @Produces(MediaType.APPLICATION_OCTET_STREAM)
     @Blocking
     public Response get(@PathParam("digest") String digest, @HeaderParam(HttpHeaders.IF_NONE_MATCH) String ifNoneMatch,
+                        @HeaderParam(ByteRange.RANGE) String rangeHeader,
                         @HeaderParam(TenantScope.HEADER) String tenantHeader, @QueryParam("tenant_id") String tenantQuery,
                         @Context SecurityContext caller) throws IOException {
         Digest d = Digest.parse(digest);
         BlobInfo blob = readable(d, TenantScope.resolve(tenantHeader, tenantQuery, caller));
         if (ifNoneMatch != null && (ifNoneMatch.contains(etag(d)) || ifNoneMatch.trim().equals("*"))) {
             return Response.notModified().header(HttpHeaders.ETAG, etag(d)).build();
+        }
+        ByteRange range;
+        try {
+            range = ByteRange.parse(rangeHeader, blob.size()).orElse(null);
+        } catch (ByteRange.Unsatisfiable e) {
+            return Response.status(416).type(Problem.MEDIA_TYPE).entity(Problem.of(416, "range-not-satisfiable",
+                    e.getMessage()).withCode("range_not_satisfiable", "Range")).header(ByteRange.CONTENT_RANGE, e.contentRange())
+                    .header(ByteRange.ACCEPT_RANGES, "bytes").build();
+        }
+        if (range != null) {
+            StreamingOutput part = out -> {
+                try (InputStream in = storage.openRange(d, range.first(), range.length())) {
+                    in.transferTo(out);
+                }
+            };
+            return Response.status(206).entity(part).type(MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                    .header(HttpHeaders.CONTENT_LENGTH, range.length())
+                    .header(ByteRange.CONTENT_RANGE, range.contentRange())
+                    .header(ByteRange.ACCEPT_RANGES, "bytes")
+                    .header(HttpHeaders.ETAG, etag(d))
+                    .build();
         }
         if (blob.size() <= config.verifyBeforeSendMaxSize().asLongValue()) {
             storage.verify(d); // corruption answers a clean error before any byte is sent
@@ -109,6 +135,7 @@ public class BlobResource {
         };
         return Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header(HttpHeaders.CONTENT_LENGTH, blob.size())
+                .header(ByteRange.ACCEPT_RANGES, "bytes")
                 .header(HttpHeaders.ETAG, etag(d))
                 .build();
     }

@@ -42,6 +42,14 @@ public interface BlobStorage {
      */
     InputStream open(Digest digest) throws IOException;
 
+    /**
+     * Opens {@code length} bytes of a blob from {@code offset} (an HTTP range). Not re-hashed: a part cannot be checked
+     * on its own; the client that joins the parts checks the whole against the digest.
+     *
+     * @throws java.nio.file.NoSuchFileException when no blob has this digest
+     */
+    InputStream openRange(Digest digest, long offset, long length) throws IOException;
+
     /** Re-hashes the whole stored blob; throws {@link CorruptBlobException} when it does not match. */
     void verify(Digest digest) throws IOException;
 }

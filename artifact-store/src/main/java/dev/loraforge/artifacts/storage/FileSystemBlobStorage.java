@@ -143,6 +143,45 @@ public final class FileSystemBlobStorage implements BlobStorage {
     }
 
     @Override
+    public InputStream openRange(Digest digest, long offset, long length) throws IOException {
+        java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(pathOf(digest));
+        try {
+            channel.position(offset);
+            InputStream all = java.nio.channels.Channels.newInputStream(channel);
+            return new java.io.FilterInputStream(all) {
+                private long left = length;
+
+                @Override
+                public int read() throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int b = super.read();
+                    if (b >= 0) {
+                        left--;
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buf, int off, int len) throws IOException {
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    int n = super.read(buf, off, (int) Math.min(len, left));
+                    if (n > 0) {
+                        left -= n;
+                    }
+                    return n;
+                }
+            };
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    @Override
     public void verify(Digest digest) throws IOException {
         try (InputStream in = open(digest)) {
             in.transferTo(OutputStream.nullOutputStream());

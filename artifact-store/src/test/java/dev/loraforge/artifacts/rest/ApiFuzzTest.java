@@ -56,6 +56,7 @@ class ApiFuzzTest {
                 Route.raw("PUT", "/api/v1/blobs", "application/octet-stream")
                         .withHeaders(Map.of("X-Content-Digest", "{digest}")),
                 Route.of("GET", "/api/v1/blobs/{digest}", List.of(), null).withHeaders(Map.of("If-None-Match", "\"{digest}\"")),
+                Route.of("GET", "/api/v1/blobs/{digest}", List.of(), null).withHeaders(Map.of("Range", "bytes=2-40")),
                 Route.of("HEAD", "/api/v1/blobs/{digest}", List.of(), null),
                 Route.of("GET", "/api/v1/jobs/{jobId}/outcomes", List.of(), null),
                 Route.of("GET", "/api/v1/jobs/{jobId}/checkpoints", List.of(), null),

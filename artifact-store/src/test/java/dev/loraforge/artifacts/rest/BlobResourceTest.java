@@ -197,6 +197,34 @@ class BlobResourceTest {
     }
 
     @Test
+    void aRangeOfABlobIsAPartialAnswerAndOnePastTheEndA416() {
+        String content = "0123456789abcdefghij-" + System.nanoTime();
+        String digest = put(content);
+        int n = content.length();
+        given().get("/api/v1/blobs/" + digest).then().statusCode(200).header("Accept-Ranges", "bytes");
+        assertThat(given().header("Range", "bytes=3-7").get("/api/v1/blobs/" + digest).then().statusCode(206)
+                .header("Content-Range", "bytes 3-7/" + n).header("Content-Length", "5").extract().asString())
+                .isEqualTo("34567");
+        assertThat(given().header("Range", "bytes=10-").get("/api/v1/blobs/" + digest).then().statusCode(206)
+                .header("Content-Range", "bytes 10-" + (n - 1) + "/" + n).extract().asString())
+                .isEqualTo(content.substring(10));
+        assertThat(given().header("Range", "bytes=-4").get("/api/v1/blobs/" + digest).then().statusCode(206)
+                .extract().asString()).isEqualTo(content.substring(n - 4));
+        assertThat(given().header("Range", "bytes=5-100000").get("/api/v1/blobs/" + digest).then().statusCode(206)
+                .header("Content-Range", "bytes 5-" + (n - 1) + "/" + n).extract().asString())
+                .isEqualTo(content.substring(5));
+        given().header("Range", "bytes=" + n + "-").get("/api/v1/blobs/" + digest).then().statusCode(416)
+                .header("Content-Range", "bytes */" + n).contentType("application/problem+json")
+                .body("type", equalTo("urn:loraforge:problem:range-not-satisfiable"))
+                .body("code", equalTo("range_not_satisfiable"));
+        // several ranges or a malformed one: the whole blob, as RFC 9110 lets a server answer
+        assertThat(given().header("Range", "bytes=0-1,4-5").get("/api/v1/blobs/" + digest).then().statusCode(200)
+                .extract().asString()).isEqualTo(content);
+        assertThat(given().header("Range", "pages=1-2").get("/api/v1/blobs/" + digest).then().statusCode(200)
+                .extract().asString()).isEqualTo(content);
+    }
+
+    @Test
     void emptyContentAndConditionalGetsWork() {
         String empty = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
         given().contentType("application/octet-stream").body(new byte[0]).put("/api/v1/blobs").then()

@@ -2,6 +2,8 @@ package dev.loraforge.contracts.artifactstore;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.contracts.ByteRange;
+import dev.loraforge.contracts.RangedStream;
 import dev.loraforge.events.DirectoryArchive;
 import dev.loraforge.events.HashingInputStream;
 import java.io.FileNotFoundException;
@@ -177,21 +179,40 @@ public final class BlobTransfer {
      * far as it needs, and closes it.
      */
     public InputStream open(String digest, String tenant) {
+        return open(digest, tenant, null).body();
+    }
+
+    /**
+     * The blob, or the part of it that {@code range} (an HTTP {@code Range} header value, null for all of it) asks for,
+     * read as {@code tenant}; a range artifact-store cannot satisfy is an answer of status 416.
+     */
+    public RangedStream open(String digest, String tenant, String range) {
         try {
             HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/v1/blobs/" + digest)));
             if (tenant != null) {
                 request.header(TENANT_HEADER, tenant);
             }
+            if (range != null) {
+                request.header(ByteRange.RANGE, range);
+            }
             HttpResponse<InputStream> response = http.send(request.timeout(timeout).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
+            int status = response.statusCode();
+            String contentRange = response.headers().firstValue(ByteRange.CONTENT_RANGE)
+                    .orElse(null);
+            if (status == 416) {
+                response.body().close();
+                return new RangedStream(416, 0, contentRange, null);
+            }
+            if (status != 200 && status != 206) {
                 String body;
                 try (InputStream in = response.body()) {
                     body = new String(in.readNBytes(2000), StandardCharsets.UTF_8);
                 }
-                throw ArtifactStoreException.fromAnswer(response.statusCode(), body);
+                throw ArtifactStoreException.fromAnswer(status, body);
             }
-            return response.body();
+            return new RangedStream(status, response.headers().firstValueAsLong("Content-Length").orElse(-1), contentRange,
+                    response.body());
         } catch (IOException e) {
             throw new ArtifactStoreException("artifact-store at " + base + " did not answer: " + describe(e), 0, e);
         } catch (InterruptedException e) {

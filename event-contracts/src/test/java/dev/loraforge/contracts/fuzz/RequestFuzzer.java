@@ -42,7 +42,8 @@ public final class RequestFuzzer {
             "\t\r\n", "\\", "\"", "%00");
 
     /**
-     * A route: method, path template, the query parameters it reads, the headers it reads (name to a valid value,
+     * A route: method, path template, the query parameters it reads ({@code name}, or {@code name=valid value}, which
+     * may be a {@code {known}} placeholder, sent often so that valid requests get through), the headers it reads (name to a valid value,
      * which may be a {@code {known}} placeholder) and its body: a JSON template, multipart (a training file upload),
      * raw bytes of {@code rawContentType}, or none.
      */
@@ -201,8 +202,14 @@ public final class RequestFuzzer {
 
     private String query(Route route, List<String> mutations) {
         List<String> pairs = new ArrayList<>();
-        for (String name : route.query()) {
+        for (String spec : route.query()) {
+            int eq = spec.indexOf('=');
+            String name = eq < 0 ? spec : spec.substring(0, eq);
             int pick = random.nextInt(8);
+            if (eq >= 0 && pick >= 2 && pick <= 4) {
+                pairs.add(encode(name) + "=" + encode(fill(spec.substring(eq + 1)))); // its valid value
+                continue;
+            }
             if (pick < 3) {
                 continue;
             }
