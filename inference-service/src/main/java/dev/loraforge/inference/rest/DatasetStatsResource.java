@@ -37,8 +37,9 @@ public class DatasetStatsResource {
         digest(body.baseDigest(), "base_digest", true);
         digest(body.trainingDigest(), "training_digest", true);
         digest(body.validationDigest(), "validation_digest", false);
-        if (body.seqLen() == null || body.seqLen() < 1 || body.seqLen() > MAX_SEQ_LEN) {
-            throw InferenceException.invalid("seq_len", "seq_len must be 1 to " + MAX_SEQ_LEN + ", got " + body.seqLen());
+        if (body.seqLen() == null || body.seqLen() < 2 || body.seqLen() > MAX_SEQ_LEN) {
+            // 2 at least: one token to read and one to predict
+            throw InferenceException.invalid("seq_len", "seq_len must be 2 to " + MAX_SEQ_LEN + ", got " + body.seqLen());
         }
         return service.stats(body.baseDigest(), body.trainingDigest(), body.validationDigest(), body.seqLen(),
                 GenerateResource.templateKwargs(body.chatTemplateKwargs(), true), GenerateResource.tenant(tenant));

@@ -2,6 +2,7 @@ package dev.loraforge.inference.rest;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
@@ -102,6 +103,8 @@ class DatasetStatsResourceTest {
                 .then().statusCode(400).contentType("application/problem+json").body("param", equalTo("training_digest"));
         given().contentType(ContentType.JSON).body(request(digest, null, 0).toString()).post(DatasetStats.PATH)
                 .then().statusCode(400).body("param", equalTo("seq_len"));
+        given().contentType(ContentType.JSON).body(request(digest, null, 1).toString()).post(DatasetStats.PATH)
+                .then().statusCode(400).body("param", equalTo("seq_len")).body("detail", containsString("2 to"));
         given().contentType(ContentType.JSON).body(request(digest, null, 100_000).toString()).post(DatasetStats.PATH)
                 .then().statusCode(400).body("param", equalTo("seq_len"));
         given().contentType(ContentType.JSON).body(request("sha256:" + "0".repeat(64), null, 64).toString())
