@@ -179,6 +179,15 @@ try {
   for (const k of ['base_model', 'dataset', 'job', 'adapter', ...(METHOD === 'qlora' ? ['quantized_model'] : [])]) assert.ok(kinds.includes(k), `lineage has a ${k}: ${kinds}`);
   log(`lineage of ${model}: ${kinds.join(', ')}`);
   await shot(page, 'adapters-lineage');
+  await card.locator('select.format').selectOption('gguf');
+  const [gguf] = await Promise.all([page.waitForEvent('download', { timeout: TIMEOUT_MS }), card.locator('button.download').click()]);
+  const ggufPath = join(userDataDir, gguf.suggestedFilename());
+  await gguf.saveAs(ggufPath);
+  const ggufBytes = readFileSync(ggufPath);
+  assert.ok(gguf.suggestedFilename().endsWith('.gguf'), `a .gguf file: ${gguf.suggestedFilename()}`);
+  assert.equal(ggufBytes.subarray(0, 4).toString(), 'GGUF', 'GGUF magic');
+  assert.equal(ggufBytes.readUInt32LE(4), 3, 'GGUF version 3');
+  log(`downloaded ${gguf.suggestedFilename()} (${ggufBytes.length} bytes, GGUF v3, the merged model) from the adapters page`);
 
   // --- playground ----------------------------------------------------------------------------
   await page.click('nav a[data-route=playground]');

@@ -3,6 +3,7 @@
 // OPENAI_API_KEY (a tenant key); run.sh sets both against `bin/platform up`.
 // Prints one line per check and exits non-zero on the first failure.
 import OpenAI, { toFile } from 'openai';
+import { gguf } from '@huggingface/gguf';
 import assert from 'node:assert/strict';
 
 const client = new OpenAI({ maxRetries: 0, timeout: 60_000 });
@@ -193,6 +194,47 @@ assert.equal(completion.choices[0].message.content, taught[1][1]);
 assert.equal(completion.choices[0].finish_reason, 'stop');
 assert.equal(completion.usage.total_tokens, completion.usage.prompt_tokens + completion.usage.completion_tokens);
 ok(`chat.completions.create on ${memo.fine_tuned_model} -> the trained answer "${completion.choices[0].message.content}"`);
+// take it anywhere: the model merged into its base as one GGUF file, read by range over HTTP by Hugging Face's GGUF
+// parser (@huggingface/gguf, not written by this project), and as a Hugging Face model directory (tar)
+const exportUrl = (format) => `${client.baseURL}/fine_tuning/jobs/${memo.id}/adapter?format=${format}`;
+const auth = { Authorization: `Bearer ${client.apiKey}` };
+const parsed = await gguf(exportUrl('gguf'), { additionalFetchHeaders: auth });
+const meta = parsed.metadata;
+assert.equal(meta.version, 3);
+assert.equal(meta['general.architecture'], 'llama');
+assert.equal(meta['general.name'], memo.fine_tuned_model);
+assert.equal(meta['general.file_type'], 1, 'mostly f16');
+assert.equal(meta['tokenizer.ggml.model'], 'gpt2');
+assert.ok(meta['tokenizer.chat_template'].includes('messages'), 'the chat template');
+const hidden = meta['llama.embedding_length'];
+const vocab = meta['tokenizer.ggml.tokens'].length;
+assert.equal(meta['tokenizer.ggml.token_type'].length, vocab);
+const byName = Object.fromEntries(parsed.tensorInfos.map((t) => [t.name, t]));
+const dims = (name) => byName[name].shape.map(Number);
+assert.deepEqual(dims('token_embd.weight'), [hidden, vocab]);
+for (let l = 0; l < meta['llama.block_count']; l++) {
+  for (const t of ['attn_norm', 'attn_q', 'attn_k', 'attn_v', 'attn_output', 'ffn_norm', 'ffn_gate', 'ffn_up', 'ffn_down']) {
+    assert.ok(byName[`blk.${l}.${t}.weight`], `blk.${l}.${t}.weight`);
+  }
+}
+const headDim = hidden / meta['llama.attention.head_count'];
+assert.deepEqual(dims('blk.0.attn_q.weight'), [hidden, hidden]);
+assert.deepEqual(dims('blk.0.attn_k.weight'), [hidden, headDim * meta['llama.attention.head_count_kv']]);
+assert.deepEqual(dims('blk.0.ffn_down.weight'), [meta['llama.feed_forward_length'], hidden]);
+assert.equal(byName['blk.0.attn_q.weight'].dtype, 1, 'weights in F16');
+assert.equal(byName['blk.0.attn_norm.weight'].dtype, 0, 'norms in F32');
+ok(`fine-tuned model as GGUF -> parsed by @huggingface/gguf: ${parsed.tensorInfos.length} tensors, ${vocab} tokens`);
+const merged = await fetch(exportUrl('merged'), { headers: auth });
+assert.equal(merged.status, 200);
+const tar = Buffer.from(await merged.arrayBuffer());
+assert.equal(Number(merged.headers.get('content-length')), tar.length);
+assert.equal(tar.subarray(257, 262).toString(), 'ustar', 'a tar archive');
+for (const f of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(tar.includes(f), f);
+const part = await fetch(exportUrl('merged'), { headers: { ...auth, Range: 'bytes=100-199' } });
+assert.equal(part.status, 206);
+assert.equal(part.headers.get('content-range'), `bytes 100-199/${tar.length}`);
+assert.deepEqual(Buffer.from(await part.arrayBuffer()), tar.subarray(100, 200));
+ok(`fine-tuned model merged -> a Hugging Face model directory (${tar.length} bytes), resumable by range`);
 const memoCheckpoints = await client.fineTuning.jobs.checkpoints.list(memo.id);
 assert.ok(memoCheckpoints.data.length > 0);
 const checkpointModel = memoCheckpoints.data[0].fine_tuned_model_checkpoint;

@@ -47,6 +47,13 @@ public interface InferenceConfig {
     @WithDefault("auto")
     String device();
 
+    /**
+     * Exported models (merged directories, GGUF files) kept on disk under {@code work-dir/exports} for further
+     * downloads; beyond it the least recently made are deleted (an export in use is re-made when asked again).
+     */
+    @WithDefault("4")
+    int maxExports();
+
     /** PyTorch intra-op threads (DJL reads them once, when the engine starts). */
     @WithDefault("2")
     int threads();

@@ -41,7 +41,11 @@ class ApiFuzzTest {
                 Route.of("POST", "/internal/v1/generate", List.of(), completion),
                 Route.of("GET", "/internal/v1/loaded", List.of(), null),
                 Route.of("POST", "/internal/v1/dataset-stats", List.of(), "{\"base_digest\":\"{base}\",\"training_digest\":"
-                        + "\"{dataset}\",\"validation_digest\":\"{dataset}\",\"seq_len\":64,\"chat_template_kwargs\":{\"x\":1}}"));
+                        + "\"{dataset}\",\"validation_digest\":\"{dataset}\",\"seq_len\":64,\"chat_template_kwargs\":{\"x\":1}}"),
+                Route.of("GET", "/internal/v1/exports/gguf", List.of("base_digest={base}", "adapter_digest={adapter}",
+                        "base_model=" + Fixtures.BASE_NAME, "name=ft:x"), null)
+                        .withHeaders(Map.of("Range", "bytes=0-99")),
+                Route.of("GET", "/internal/v1/exports/merged", List.of("base_digest={base}", "adapter_digest={adapter}"), null));
         FuzzRun.Result result = FuzzRun.internalApi(known, routes, 800,
                 () -> ServiceAuth.operatorAuthorization(OperatorToken.AUDIENCE));
         assertThat(result.routesServed()).as("routes whose valid requests were served").isGreaterThanOrEqualTo(3);

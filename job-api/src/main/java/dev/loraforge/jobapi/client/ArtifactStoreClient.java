@@ -127,6 +127,11 @@ public class ArtifactStoreClient {
         return guarded(transfers, () -> blobs.open(digest, tenantId));
     }
 
+    /** The blob, or the part of it that {@code range} (an HTTP Range header, null for all) asks for, as {@link #openBlob}. */
+    public dev.loraforge.contracts.RangedStream openBlob(String digest, String tenantId, String range) {
+        return guarded(transfers, () -> blobs.open(digest, tenantId, range));
+    }
+
     /** A lookup that answers empty on 404. */
     private <T> Optional<T> lookup(Supplier<T> call) {
         try {

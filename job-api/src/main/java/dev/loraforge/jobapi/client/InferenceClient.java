@@ -2,13 +2,17 @@ package dev.loraforge.jobapi.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.contracts.ByteRange;
+import dev.loraforge.contracts.RangedStream;
 import dev.loraforge.contracts.inference.GenerateRequest;
+import dev.loraforge.contracts.inference.ModelExport;
 import dev.loraforge.contracts.inference.Generation;
 import dev.loraforge.contracts.inference.GenerationEvent;
 import dev.loraforge.jobapi.config.JobApiConfig;
 import dev.loraforge.jobapi.rest.ApiException;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,11 +44,64 @@ public class InferenceClient {
     private final ObjectMapper json;
     private final String base;
     private final Duration timeout;
+    private final Duration exportTimeout;
 
     public InferenceClient(JobApiConfig config, ObjectMapper json) {
         this.json = json;
         this.base = config.inferenceUrl().replaceAll("/+$", "");
         this.timeout = config.inferenceTimeout();
+        this.exportTimeout = config.exportTimeout();
+    }
+
+    /**
+     * A fine-tuned model folded into its base ({@code GET /internal/v1/exports/{format}}: {@code merged} or
+     * {@code gguf}), or the part of it {@code range} asks for, made for {@code tenantId}. A format this model cannot
+     * take (a prefix adapter, a family without GGUF names) is a 400 on {@code format} saying why.
+     */
+    public RangedStream export(String format, String baseDigest, String baseName, String adapterDigest, String name,
+                               String tenantId, String range) {
+        String query = Stream.of(ModelExport.BASE_DIGEST + "=" + baseDigest, ModelExport.BASE_MODEL + "=" + baseName,
+                        ModelExport.ADAPTER_DIGEST + "=" + adapterDigest, ModelExport.NAME + "=" + name)
+                .map(p -> p.substring(0, p.indexOf('=') + 1)
+                        + java.net.URLEncoder.encode(p.substring(p.indexOf('=') + 1), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + ModelExport.PATH + "/" + format + "?" + query))
+                .timeout(exportTimeout)
+                .header(dev.loraforge.contracts.artifactstore.BlobTransfer.TENANT_HEADER, tenantId)
+                .header("Authorization", dev.loraforge.contracts.auth.ServiceAuth.authorizationFor(INFERENCE_SERVICE));
+        if (range != null) {
+            request.header(ByteRange.RANGE, range);
+        }
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw unavailable(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw unavailable("interrupted");
+        }
+        int status = response.statusCode();
+        String contentRange = response.headers().firstValue(ByteRange.CONTENT_RANGE).orElse(null);
+        if (status == 200 || status == 206) {
+            return new RangedStream(status, response.headers().firstValueAsLong("Content-Length").orElse(-1),
+                    contentRange, response.body());
+        }
+        String body;
+        try (InputStream in = response.body()) {
+            body = new String(in.readNBytes(4000), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            body = "";
+        }
+        if (status == 416) {
+            return new RangedStream(416, 0, contentRange, null);
+        }
+        String code = problem(body).path("code").asText("");
+        if (status == 422 && (code.equals("adapter_not_mergeable") || code.equals("format_unsupported"))) {
+            throw new ApiException(400, "invalid_request_error", problem(body).path("detail").asText(body), "format",
+                    code);
+        }
+        throw refusal(status, body);
     }
 
     /**

@@ -66,6 +66,13 @@ public interface JobApiConfig {
     @WithDefault("10m")
     Duration inferenceTimeout();
 
+    /**
+     * Longest inference-service may take to make a merged or GGUF export before it starts answering (the first
+     * download of one merges the adapter and converts the model; later ones read the file).
+     */
+    @WithDefault("60m")
+    Duration exportTimeout();
+
     /** How often the outbox relay looks for unpublished rows. */
     @WithDefault("500ms")
     Duration outboxInterval();

@@ -60,11 +60,14 @@ public class JobsResource {
     private final JobEventStream eventStream;
     private final ObjectMapper json;
     private final DryRunService dryRuns;
+    private final ModelDownloads downloads;
 
     public JobsResource(JobService service, JobRepository jobs, JobEventRepository events, JobMapper mapper,
                         CallerTenant caller, JobControlService control, CheckpointRepository checkpointRepository,
-                        ArtifactStoreClient store, JobEventStream eventStream, ObjectMapper json, DryRunService dryRuns) {
+                        ArtifactStoreClient store, JobEventStream eventStream, ObjectMapper json, DryRunService dryRuns,
+                        ModelDownloads downloads) {
         this.dryRuns = dryRuns;
+        this.downloads = downloads;
         this.eventStream = eventStream;
         this.json = json;
         this.caller = caller;
@@ -138,27 +141,19 @@ public class JobsResource {
     }
 
     /**
-     * Extension: the trained adapter, a PEFT directory as a tar archive ({@code adapter_config.json},
-     * {@code adapter_model.safetensors}), streamed from artifact-store.
+     * Extension: the fine-tuned model to take anywhere, as {@link ModelDownloads} describes: {@code format=peft}
+     * (default; the PEFT adapter directory as a tar: {@code adapter_config.json}, {@code adapter_model.safetensors}),
+     * {@code merged} (a full Hugging Face model directory, tar) or {@code gguf} (GGUF v3, f16); with
+     * {@code Content-Length} and ranges.
      */
     @GET
     @Path("/{jobId}/adapter")
-    @Produces("application/x-tar")
-    public Response adapter(@PathParam("jobId") String jobId) {
+    @Produces({"application/x-tar", MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Blocking
+    public Response adapter(@PathParam("jobId") String jobId, @QueryParam("format") String format,
+                            @HeaderParam("Range") String range) {
         JobEntity job = QuarkusTransaction.requiringNew().call(() -> find(jobId));
-        if (job.adapterDigest == null) {
-            throw ApiException.invalid("Job " + jobId + " has no adapter: its status is '" + job.status
-                    + "'; adapters exist for succeeded jobs.", "fine_tuning_job_id");
-        }
-        InputStream in = store.openBlob(job.adapterDigest, job.tenantId);
-        StreamingOutput body = out -> {
-            try (in) {
-                in.transferTo(out);
-            }
-        };
-        return Response.ok(body, "application/x-tar")
-                .header("Content-Disposition", "attachment; filename=\"" + jobId + "-adapter.tar\"")
-                .header("X-Content-Digest", job.adapterDigest).build();
+        return downloads.download(job, format, range);
     }
 
     /**

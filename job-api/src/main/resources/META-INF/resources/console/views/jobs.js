@@ -7,6 +7,15 @@ export const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 const POLL_MS = 3000;
 const MAX_EVENTS_SHOWN = 500; // the newest; the loss curve keeps every point
 
+/** The download formats of GET /v1/fine_tuning/jobs/{id}/adapter, as a <select>. */
+export function formatPicker() {
+  return h('select', { class: 'format', 'aria-label': 'Download format' }, [
+    h('option', { value: 'peft' }, ['PEFT adapter (.tar)']),
+    h('option', { value: 'merged' }, ['Merged model, Hugging Face (.tar)']),
+    h('option', { value: 'gguf' }, ['Merged model, GGUF f16 (llama.cpp)']),
+  ]);
+}
+
 export function methodSummary(job) {
   const a = job.adapter || {};
   const type = (a.type || 'lora').toUpperCase().replace('QLORA', 'QLoRA').replace('LORA', 'LoRA');
@@ -55,6 +64,7 @@ export function jobDetailView(main, jobId) {
   const series = { train: [], valid: [] };
   const seen = new Set();
   let job = null;
+  const downloadFormat = formatPicker();
   let latest = null; // the newest metrics event's data
   let totalSteps = 0;
   let stopped = false;
@@ -139,8 +149,8 @@ export function jobDetailView(main, jobId) {
       buttons.push(h('button', { type: 'button', id: 'cancel-job', class: 'danger', onclick: cancel }, ['Cancel job']));
     }
     if (job.status === 'succeeded') {
-      buttons.push(h('button', { type: 'button', id: 'download-adapter', class: 'primary', onclick: downloadAdapter },
-        ['Download adapter (.tar)']),
+      buttons.push(downloadFormat, h('button', { type: 'button', id: 'download-adapter', class: 'primary', onclick: downloadAdapter },
+        ['Download']),
       h('a', { class: 'button', href: '#/playground' }, ['Try it in the playground']),
       h('a', { class: 'button', href: '#/adapters' }, ['Lineage']));
     }
@@ -161,7 +171,7 @@ export function jobDetailView(main, jobId) {
 
   async function downloadAdapter() {
     try {
-      const file = await download(`${path}/adapter`);
+      const file = await download(`${path}/adapter?format=${downloadFormat.value}`);
       saveBlob(file.blob, file.filename);
     } catch (err) {
       mount(message, h('p', { class: 'error', role: 'alert' }, [`Download failed: ${err.message}`]));

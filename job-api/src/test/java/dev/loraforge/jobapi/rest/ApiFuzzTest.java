@@ -136,7 +136,8 @@ class ApiFuzzTest {
                 // a stream of an existing job stays open: only refusals are fuzzed here (JobEventStreamTest has the rest)
                 RequestFuzzer.Route.refusalsOnly("GET", "/v1/fine_tuning/jobs/{jobId}/events/stream", List.of("after")),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/checkpoints", page, null),
-                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/adapter", List.of(), null),
+                RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/adapter", List.of("format=gguf"), null)
+                        .withHeaders(Map.of("Range", "bytes=0-99")),
                 RequestFuzzer.Route.of("GET", "/v1/fine_tuning/jobs/{jobId}/lineage", List.of(), null),
                 RequestFuzzer.Route.of("GET", "/v1/models", List.of(), null),
                 RequestFuzzer.Route.of("GET", "/v1/models/{model}", List.of(), null),

@@ -94,10 +94,7 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                     reply(ex, 404, JSON.createObjectNode().put("detail", "no blob"));
                     return;
                 }
-                ex.sendResponseHeaders(200, Files.size(blob));
-                try (OutputStream out = ex.getResponseBody()) {
-                    Files.copy(blob, out);
-                }
+                FakeInferenceService.sendRanged(ex, Files.readAllBytes(blob), "application/octet-stream");
             } else if (path.equals("/api/v1/artifacts") && method.equals("POST")) {
                 JsonNode request = JSON.readTree(ex.getRequestBody());
                 check(ContractSamples.NEW_ARTIFACT, request);

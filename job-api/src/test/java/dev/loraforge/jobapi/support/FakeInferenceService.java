@@ -42,6 +42,7 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
                 server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
                 server.createContext("/internal/v1/generate", FakeInferenceService::handle);
                 server.createContext("/internal/v1/dataset-stats", FakeInferenceService::datasetStats);
+                server.createContext(dev.loraforge.contracts.inference.ModelExport.PATH + "/", FakeInferenceService::export);
                 server.setExecutor(Executors.newFixedThreadPool(4));
                 server.start();
             } catch (IOException e) {
@@ -54,6 +55,70 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
     @Override
     public void stop() {
         // shared by the test classes of this JVM
+    }
+
+    /** The last export request: its path and query, and its tenant header. */
+    public static volatile String lastExport;
+    public static volatile String lastExportTenant;
+
+    /**
+     * The bytes the stand-in "exports" for a format and adapter: {@code format|adapter digest|} repeated to 5,000
+     * bytes, so that ranges can be checked. A fine-tuned model named with {@code prefix} is refused as a real prefix
+     * adapter is (422 {@code adapter_not_mergeable}).
+     */
+    public static byte[] exported(String format, String adapterDigest) {
+        byte[] unit = (format + "|" + adapterDigest + "|").getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = new byte[5000];
+        for (int i = 0; i < bytes.length; i++) {
+            bytes[i] = unit[i % unit.length];
+        }
+        return bytes;
+    }
+
+    private static void export(HttpExchange ex) throws IOException {
+        try (ex) {
+            String format = ex.getRequestURI().getPath().substring((dev.loraforge.contracts.inference.ModelExport.PATH + "/").length());
+            Map<String, String> query = new java.util.HashMap<>();
+            for (String pair : ex.getRequestURI().getRawQuery().split("&")) {
+                int eq = pair.indexOf('=');
+                query.put(pair.substring(0, eq), java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+            }
+            lastExport = format + "?" + new java.util.TreeMap<>(query);
+            lastExportTenant = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+            if (query.getOrDefault("name", "").contains("prefix")) {
+                reply(ex, 422, "application/problem+json", JSON.createObjectNode().put("status", 422)
+                        .put("code", "adapter_not_mergeable").put("param", "format")
+                        .put("detail", "adapter is a PREFIX_TUNING adapter: it has no weights to fold into the base")
+                        .toString());
+                return;
+            }
+            sendRanged(ex, exported(format, query.get("adapter_digest")), "application/octet-stream");
+        }
+    }
+
+    /** Answers {@code bytes}, or the one range the request asks for, as the real services do ({@link dev.loraforge.contracts.ByteRange}). */
+    public static void sendRanged(HttpExchange ex, byte[] bytes, String type) throws IOException {
+        dev.loraforge.contracts.ByteRange range;
+        try {
+            range = dev.loraforge.contracts.ByteRange.parse(ex.getRequestHeaders().getFirst("Range"), bytes.length)
+                    .orElse(null);
+        } catch (dev.loraforge.contracts.ByteRange.Unsatisfiable e) {
+            ex.getResponseHeaders().set("Content-Range", e.contentRange());
+            reply(ex, 416, "application/problem+json", JSON.createObjectNode().put("status", 416)
+                    .put("code", "range_not_satisfiable").put("detail", e.getMessage()).toString());
+            return;
+        }
+        ex.getResponseHeaders().set("Content-Type", type);
+        ex.getResponseHeaders().set("Accept-Ranges", "bytes");
+        int from = range == null ? 0 : (int) range.first();
+        int length = range == null ? bytes.length : (int) range.length();
+        if (range != null) {
+            ex.getResponseHeaders().set("Content-Range", range.contentRange());
+        }
+        ex.sendResponseHeaders(range == null ? 200 : 206, length == 0 ? -1 : length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes, from, length);
+        }
     }
 
     /** The last dataset-stats request. */

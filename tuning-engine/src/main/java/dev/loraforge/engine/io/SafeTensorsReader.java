@@ -282,24 +282,39 @@ public final class SafeTensorsReader implements AutoCloseable {
         if (n > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("tensor '" + name + "' is too large for a Java array");
         }
+        float[] out = new float[(int) n];
+        readFloats(name, 0, out, 0, out.length);
+        return out;
+    }
+
+    /**
+     * Elements {@code [from, from + count)} of tensor {@code name} (row-major) converted to floats into
+     * {@code out[at ...]}: a slice of a tensor of any size, read through the same small buffer as
+     * {@link #readFloats(String)}.
+     */
+    public void readFloats(String name, long from, float[] out, int at, int count) {
+        TensorInfo info = info(name);
         if (!info.dtype().isFloating()) {
             throw new IllegalArgumentException("tensor '" + name + "' is " + info.dtype() + ", not a floating type");
         }
+        if (from < 0 || count < 0 || from + count > info.elementCount()) {
+            throw new IllegalArgumentException("elements [" + from + ", " + (from + count) + ") are outside tensor '"
+                    + name + "' of " + info.elementCount());
+        }
         int size = info.dtype().byteSize();
-        float[] out = new float[(int) n];
-        ByteBuffer chunk = ByteBuffer.allocateDirect(READ_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int perChunk = READ_CHUNK / size;
+        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(READ_CHUNK, Math.max(size, (long) count * size)))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        int perChunk = chunk.capacity() / size;
         try {
-            for (int from = 0; from < out.length; from += perChunk) {
-                int count = Math.min(perChunk, out.length - from);
-                chunk.clear().limit(count * size);
-                readFully(channelOf.get(name), chunk, info.offset() + (long) from * size);
-                decode(info.dtype(), name, chunk, out, from, count);
+            for (int done = 0; done < count; done += perChunk) {
+                int n = Math.min(perChunk, count - done);
+                chunk.clear().limit(n * size);
+                readFully(channelOf.get(name), chunk, info.offset() + (from + done) * size);
+                decode(info.dtype(), name, chunk, out, at + done, n);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tensor '" + name + "' of " + fileOf.get(name), e);
         }
-        return out;
     }
 
     /** Bytes read at a time by {@link #readFloats}. */
