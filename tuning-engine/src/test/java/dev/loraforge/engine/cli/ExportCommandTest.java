@@ -1,5 +1,6 @@
 package dev.loraforge.engine.cli;
 
+import static dev.loraforge.engine.cli.TuneRun.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loraforge.engine.export.GgufExport;
@@ -11,9 +12,6 @@ import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.model.Family;
 import dev.loraforge.engine.model.LlamaModel;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,24 +26,6 @@ class ExportCommandTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run tune(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Tune.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void mergedAndGgufExportsOfAnAdaptedModel() throws Exception {
@@ -54,7 +34,7 @@ class ExportCommandTest {
         Path adapter = randomAdapter(model, tmp.resolve("adapter"));
 
         Path merged = tmp.resolve("merged");
-        Run m = tune("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format", "merged",
+        TuneRun m = tune("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format", "merged",
                 "--out", merged.toString());
         assertThat(m.code()).as(m.err()).isZero();
         assertThat(merged.resolve("tokenizer.json")).hasSameBinaryContentAs(model.resolve("tokenizer.json"));
@@ -64,7 +44,7 @@ class ExportCommandTest {
         }
 
         Path gguf = tmp.resolve("gguf/tuned.gguf");
-        Run g = tune("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format", "gguf",
+        TuneRun g = tune("export", "--model", model.toString(), "--adapter", adapter.toString(), "--format", "gguf",
                 "--out", gguf.toString(), "--name", "tuned");
         assertThat(g.code()).as(g.err()).isZero();
         assertThat(g.out()).contains("wrote " + gguf).contains("llama, 20 tensors");
@@ -77,7 +57,7 @@ class ExportCommandTest {
         assertThat(gguf).hasSameBinaryContentAs(reference);
 
         Path baseGguf = tmp.resolve("base.gguf");
-        Run b = tune("export", "--model", model.toString(), "--format", "gguf", "--out", baseGguf.toString(), "--name", "tuned");
+        TuneRun b = tune("export", "--model", model.toString(), "--format", "gguf", "--out", baseGguf.toString(), "--name", "tuned");
         assertThat(b.code()).as(b.err()).isZero();
         assertThat(Files.size(baseGguf)).isEqualTo(Files.size(gguf));
         assertThat(Files.readAllBytes(baseGguf)).isNotEqualTo(Files.readAllBytes(gguf));
@@ -88,25 +68,25 @@ class ExportCommandTest {
         Path model = tmp.resolve("model");
         TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, model, 1);
 
-        Run noAdapter = tune("export", "--model", model.toString(), "--format", "merged", "--out", tmp.resolve("m").toString());
+        TuneRun noAdapter = tune("export", "--model", model.toString(), "--format", "merged", "--out", tmp.resolve("m").toString());
         assertThat(noAdapter.code()).isEqualTo(2);
         assertThat(noAdapter.err()).contains("--format merged needs --adapter");
 
-        Run format = tune("export", "--model", model.toString(), "--format", "onnx", "--out", tmp.resolve("x").toString());
+        TuneRun format = tune("export", "--model", model.toString(), "--format", "onnx", "--out", tmp.resolve("x").toString());
         assertThat(format.code()).isEqualTo(2);
         assertThat(format.err()).contains("--format onnx is not known; use merged or gguf");
 
-        Run missing = tune("export", "--model", tmp.resolve("nope").toString(), "--format", "gguf", "--out", tmp.resolve("y.gguf").toString());
+        TuneRun missing = tune("export", "--model", tmp.resolve("nope").toString(), "--format", "gguf", "--out", tmp.resolve("y.gguf").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("--model " + tmp.resolve("nope") + " is not a directory");
 
-        Run noOut = tune("export", "--model", model.toString(), "--format", "gguf");
+        TuneRun noOut = tune("export", "--model", model.toString(), "--format", "gguf");
         assertThat(noOut.code()).isEqualTo(2);
         assertThat(noOut.err()).contains("--out");
 
         Path qwen3 = tmp.resolve("qwen3");
         TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, Family.QWEN3, qwen3, 1);
-        Run family = tune("export", "--model", qwen3.toString(), "--format", "gguf", "--out", tmp.resolve("q.gguf").toString());
+        TuneRun family = tune("export", "--model", qwen3.toString(), "--format", "gguf", "--out", tmp.resolve("q.gguf").toString());
         assertThat(family.code()).isEqualTo(2);
         assertThat(family.err()).contains("'qwen3'").contains("--format merged");
         assertThat(tmp.resolve("q.gguf")).doesNotExist();

@@ -1,5 +1,6 @@
 package dev.loraforge.engine.cli;
 
+import static dev.loraforge.engine.cli.TuneRun.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,9 +12,6 @@ import dev.loraforge.engine.fixtures.DemoDatasets;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import dev.loraforge.engine.tokenizer.SpecialTokens;
 import dev.loraforge.engine.tokenizer.TokenizerGenerator;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,32 +31,6 @@ class PreviewCommandTest {
     static Path model;
     static Path data;
 
-    record Run(int code, String out, String err) {
-        List<JsonNode> json() throws Exception {
-            List<JsonNode> out = new ArrayList<>();
-            for (String line : this.out.strip().split("\n")) {
-                out.add(JSON.readTree(line));
-            }
-            return out;
-        }
-    }
-
-    static Run tune(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Tune.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     @BeforeAll
     static void setUp() throws Exception {
         model = tmp.resolve("model");
@@ -75,7 +47,7 @@ class PreviewCommandTest {
 
     @Test
     void jsonGivesTextIdsAndUnshiftedLabelsPerExampleThenASummary() throws Exception {
-        Run run = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json");
+        TuneRun run = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json");
         assertThat(run.code()).as(run.err()).isZero();
         List<JsonNode> lines = run.json();
         assertThat(lines).hasSize(3);
@@ -113,17 +85,17 @@ class PreviewCommandTest {
 
     @Test
     void limitAndSeqLenTruncationAreCounted() throws Exception {
-        Run limited = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json", "--limit", "1");
+        TuneRun limited = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json", "--limit", "1");
         assertThat(limited.code()).as(limited.err()).isZero();
         assertThat(limited.json()).hasSize(2);
         assertThat(limited.json().get(1).get("summary").get("examples").asInt()).isEqualTo(1);
 
-        Run full = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json");
+        TuneRun full = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json");
         int secondLength = full.json().get(1).get("input_ids").size();
         int firstLength = full.json().get(0).get("input_ids").size();
         assertThat(secondLength).isGreaterThan(firstLength);
         int seqLen = (firstLength + secondLength) / 2;
-        Run cut = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json", "--seq-len", Integer.toString(seqLen));
+        TuneRun cut = tune("preview", "--model", model.toString(), "--data", data.toString(), "--json", "--seq-len", Integer.toString(seqLen));
         assertThat(cut.code()).as(cut.err()).isZero();
         List<JsonNode> lines = cut.json();
         assertThat(lines.get(0).get("input_ids").size()).isEqualTo(firstLength);
@@ -135,7 +107,7 @@ class PreviewCommandTest {
 
     @Test
     void terminalViewMarksTrainedTextAndTheCut() {
-        Run run = tune("preview", "--model", model.toString(), "--data", data.toString(), "--seq-len", "40");
+        TuneRun run = tune("preview", "--model", model.toString(), "--data", data.toString(), "--seq-len", "40");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(run.out()).contains("--- line 1: ").contains("[[Ahoy, matey!<|im_end|>\n]]").doesNotContain("[[Wrong.")
                 .contains("--- line 3: 40 tokens").contains("truncated").contains("<<cut: ")
@@ -146,18 +118,18 @@ class PreviewCommandTest {
     void aBadLineExitsTwoNamingFileAndLine() throws Exception {
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": 3}\n");
-        Run run = tune("preview", "--model", model.toString(), "--data", bad.toString(), "--json");
+        TuneRun run = tune("preview", "--model", model.toString(), "--data", bad.toString(), "--json");
         assertThat(run.code()).isEqualTo(2);
         assertThat(run.err()).contains(bad.toString()).contains("line 2");
         assertThat(run.out()).isEmpty();
 
-        Run kwargs = tune("preview", "--model", model.toString(), "--data", data.toString(), "--chat-template-kwargs", "[1]");
+        TuneRun kwargs = tune("preview", "--model", model.toString(), "--data", data.toString(), "--chat-template-kwargs", "[1]");
         assertThat(kwargs.code()).isEqualTo(2);
         assertThat(kwargs.err()).contains("--chat-template-kwargs must be a JSON object");
 
         Path refused = tmp.resolve("refused.jsonl");
         Files.writeString(refused, "{\"text\": \"fine\"}\n");
-        Run missing = tune("preview", "--model", tmp.resolve("nowhere").toString(), "--data", refused.toString());
+        TuneRun missing = tune("preview", "--model", tmp.resolve("nowhere").toString(), "--data", refused.toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("tokenizer.json");
     }

@@ -98,7 +98,7 @@ class PreviewReferenceTest {
         List<String> args = new ArrayList<>(List.of("preview", "--model", model.toString(), "--data", data.toString(),
                 "--json", "--seq-len", "100000"));
         args.addAll(List.of(extra));
-        PreviewCommandTest.Run preview = PreviewCommandTest.tune(args.toArray(String[]::new));
+        TuneRun preview = TuneRun.tune(args.toArray(String[]::new));
         assertThat(preview.code()).as(preview.err()).isZero();
         List<JsonNode> ours = preview.json();
         List<JsonNode> reference = new ArrayList<>();

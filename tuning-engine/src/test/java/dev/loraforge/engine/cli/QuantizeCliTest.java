@@ -1,14 +1,12 @@
 package dev.loraforge.engine.cli;
 
+import static dev.loraforge.engine.cli.TuneRun.tune;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.engine.fixtures.DemoDatasets;
 import dev.loraforge.engine.io.Npy;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,35 +16,14 @@ class QuantizeCliTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int code, String out, String err) {
-        JsonNode lastJson() throws Exception {
-            String[] lines = out.strip().split("\n");
-            return JSON.readTree(lines[lines.length - 1]);
-        }
-    }
 
-    private static Run tune(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Tune.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void quantizeThenTrainQloraAndUseTheQuantizedModel(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         assertThat(tune("init-model", "--preset", "tiny", "--out", model.toString()).code()).isZero();
         Path q = tmp.resolve("model-nf4");
-        Run quantize = tune("quantize", "--model", model.toString(), "--scheme", "nf4-dq", "--out", q.toString());
+        TuneRun quantize = tune("quantize", "--model", model.toString(), "--scheme", "nf4-dq", "--out", q.toString());
         assertThat(quantize.code()).as(quantize.err()).isZero();
         JsonNode report = quantize.lastJson();
         assertThat(report.get("scheme").asText()).isEqualTo("nf4-dq");
@@ -66,11 +43,11 @@ class QuantizeCliTest {
         String[] common = {"--data", data.toString(), "--method", "qlora", "--r", "4", "--alpha", "8", "--targets", "q_proj,v_proj",
                 "--lr", "5e-3", "--steps", "3", "--batch", "2", "--seq-len", "96", "--seed", "1"};
         Path onTheFly = tmp.resolve("qlora-fly");
-        Run fly = tune(concat(new String[] {"train", "--model", model.toString(), "--out", onTheFly.toString()}, common));
+        TuneRun fly = tune(concat(new String[] {"train", "--model", model.toString(), "--out", onTheFly.toString()}, common));
         assertThat(fly.code()).as(fly.err()).isZero();
         assertThat(fly.lastJson().get("base_quantization").asText()).isEqualTo("nf4-dq");
         Path pre = tmp.resolve("qlora-pre");
-        Run prequantized = tune(concat(new String[] {"train", "--model", model.toString(), "--quantized", q.toString(),
+        TuneRun prequantized = tune(concat(new String[] {"train", "--model", model.toString(), "--quantized", q.toString(),
                 "--out", pre.toString()}, common));
         assertThat(prequantized.code()).as(prequantized.err()).isZero();
         for (String k : new String[] {"train_loss", "final_loss"}) {
@@ -78,18 +55,18 @@ class QuantizeCliTest {
                     .isEqualTo(fly.lastJson().get(k).asDouble());
         }
 
-        Run wrong = tune(concat(new String[] {"train", "--model", model.toString(), "--quantized", model.toString(),
+        TuneRun wrong = tune(concat(new String[] {"train", "--model", model.toString(), "--quantized", model.toString(),
                 "--out", tmp.resolve("x").toString()}, common));
         assertThat(wrong.code()).isEqualTo(2);
         assertThat(wrong.err()).contains("is not a quantized model");
 
         Path logits = tmp.resolve("logits.npy");
-        Run l = tune("logits", "--model", q.toString(), "--adapter", pre.toString(), "--ids", "1,3,17,42", "--out", logits.toString());
+        TuneRun l = tune("logits", "--model", q.toString(), "--adapter", pre.toString(), "--ids", "1,3,17,42", "--out", logits.toString());
         assertThat(l.code()).as(l.err()).isZero();
         assertThat(Npy.readFloat32(logits).shape()).containsExactly(4, 4096);
-        Run g = tune("generate", "--model", q.toString(), "--adapter", pre.toString(), "--prompt", "Ahoy", "--max-new-tokens", "5");
+        TuneRun g = tune("generate", "--model", q.toString(), "--adapter", pre.toString(), "--prompt", "Ahoy", "--max-new-tokens", "5");
         assertThat(g.code()).as(g.err()).isZero();
-        Run merged = tune("merge", "--model", q.toString(), "--adapter", pre.toString(), "--out", tmp.resolve("merged").toString());
+        TuneRun merged = tune("merge", "--model", q.toString(), "--adapter", pre.toString(), "--out", tmp.resolve("merged").toString());
         assertThat(merged.code()).as(merged.err()).isZero();
         assertThat(JSON.readTree(tune("inspect", tmp.resolve("merged").toString()).out()).has("quantization"))
                 .as("a merge writes a full-precision model").isFalse();

@@ -1,5 +1,6 @@
 package dev.loraforge.engine.cli;
 
+import static dev.loraforge.engine.cli.TuneRun.tune;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,9 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.engine.fixtures.DemoDatasets;
 import dev.loraforge.engine.io.Npy;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -21,43 +19,22 @@ class TuneCliTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Run(int code, String out, String err) {
-        String lastLine() {
-            String[] lines = out.strip().split("\n");
-            return lines[lines.length - 1];
-        }
-    }
 
-    private static Run tune(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Tune.run(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     @Test
     void theDeviceIsNamedAndCudaWithoutAGpuExitsTwo(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         assertEquals(0, tune("init-model", "--preset", "tiny", "--out", model.toString()).code());
         Path data = DemoDatasets.copy(DemoDatasets.CAPITALS, tmp.resolve("capitals.jsonl"));
-        Run cuda = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cuda",
+        TuneRun cuda = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cuda",
                 "--out", tmp.resolve("a").toString());
         assertEquals(2, cuda.code(), cuda.err());
         assertTrue(cuda.err().contains("--device: device 'cuda' was asked for, but PyTorch sees no CUDA device"), cuda.err());
         assertTrue(!Files.exists(tmp.resolve("a/adapter_model.safetensors")), "nothing trained on the CPU instead");
-        Run bogus = tune("generate", "--model", model.toString(), "--prompt", "hi", "--device", "npu");
+        TuneRun bogus = tune("generate", "--model", model.toString(), "--prompt", "hi", "--device", "npu");
         assertEquals(2, bogus.code(), bogus.err());
         assertTrue(bogus.err().contains("device 'npu' is not valid"), bogus.err());
-        Run cpu = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cpu",
+        TuneRun cpu = tune("train", "--model", model.toString(), "--data", data.toString(), "--steps", "1", "--device", "cpu",
                 "--out", tmp.resolve("b").toString());
         assertEquals(0, cpu.code(), cpu.err());
         assertEquals("cpu", JSON.readTree(cpu.lastLine()).path("device").asText());
@@ -66,13 +43,13 @@ class TuneCliTest {
     @Test
     void initTrainLogitsMergeGenerateInspect(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
-        Run init = tune("init-model", "--preset", "tiny", "--out", model.toString());
+        TuneRun init = tune("init-model", "--preset", "tiny", "--out", model.toString());
         assertEquals(0, init.code(), init.err());
         assertTrue(Files.isRegularFile(model.resolve("tokenizer.json")));
 
         Path data = DemoDatasets.copy(DemoDatasets.PIRATE, tmp.resolve("pirate.jsonl"));
         Path out = tmp.resolve("adapter");
-        Run train = tune("train", "--model", model.toString(), "--data", data.toString(), "--validation", data.toString(),
+        TuneRun train = tune("train", "--model", model.toString(), "--data", data.toString(), "--validation", data.toString(),
                 "--method", "lora", "--r", "4", "--alpha", "8", "--dropout", "0.05", "--targets", "q_proj,v_proj",
                 "--lr", "5e-3", "--steps", "4", "--batch", "2", "--seq-len", "128", "--seed", "1", "--threads", "2",
                 "--out", out.toString(), "--checkpoint-every", "2");
@@ -93,7 +70,7 @@ class TuneCliTest {
 
         // resume from step 2 to the same 4 steps: same final loss
         Path resumed = tmp.resolve("resumed");
-        Run again = tune("train", "--model", model.toString(), "--data", data.toString(), "--method", "lora", "--r", "4",
+        TuneRun again = tune("train", "--model", model.toString(), "--data", data.toString(), "--method", "lora", "--r", "4",
                 "--alpha", "8", "--dropout", "0.05", "--targets", "q_proj,v_proj", "--lr", "5e-3", "--steps", "4", "--batch", "2",
                 "--seq-len", "128", "--seed", "1", "--out", resumed.toString(),
                 "--resume", out.resolve("checkpoints/checkpoint-2").toString());
@@ -101,7 +78,7 @@ class TuneCliTest {
         assertEquals(metrics.get("final_loss").asDouble(), JSON.readTree(again.lastLine()).get("final_loss").asDouble(), 1e-5);
 
         Path adapted = tmp.resolve("adapted.npy");
-        Run logits = tune("logits", "--model", model.toString(), "--adapter", out.toString(), "--ids", "1,3,17,200", "--out", adapted.toString());
+        TuneRun logits = tune("logits", "--model", model.toString(), "--adapter", out.toString(), "--ids", "1,3,17,200", "--out", adapted.toString());
         assertEquals(0, logits.code(), logits.err());
         Npy.NpyArray a = Npy.readFloat32(adapted);
         assertArrayEquals(new long[] {4, 4096}, a.shape());
@@ -123,12 +100,12 @@ class TuneCliTest {
         assertTrue(maxDiffMerged < 1e-4, "merged equals adapted: " + maxDiffMerged);
         assertTrue(maxDiffBase > 1e-3, "training changed the logits: " + maxDiffBase);
 
-        Run gen = tune("generate", "--model", model.toString(), "--adapter", out.toString(), "--prompt", "What time is it?",
+        TuneRun gen = tune("generate", "--model", model.toString(), "--adapter", out.toString(), "--prompt", "What time is it?",
                 "--chat", "--max-new-tokens", "5");
         assertEquals(0, gen.code(), gen.err());
         assertTrue(gen.err().contains("finish_reason"), gen.err());
 
-        Run inspect = tune("inspect", out.toString());
+        TuneRun inspect = tune("inspect", out.toString());
         assertEquals(0, inspect.code(), inspect.err());
         JsonNode info = JSON.readTree(inspect.out());
         assertEquals("LORA", info.get("peft_type").asText());
@@ -147,7 +124,7 @@ class TuneCliTest {
         assertEquals(0, tune("init-model", "--preset", "tiny", "--out", model.toString()).code());
         Path data = DemoDatasets.copy(DemoDatasets.CAPITALS, tmp.resolve("capitals.jsonl"));
         Path out = tmp.resolve("prefix");
-        Run train = tune("train", "--model", model.toString(), "--data", data.toString(), "--method", "prefix",
+        TuneRun train = tune("train", "--model", model.toString(), "--data", data.toString(), "--method", "prefix",
                 "--virtual-tokens", "4", "--lr", "1e-2", "--epochs", "0.5", "--batch", "4", "--seq-len", "32", "--out", out.toString());
         assertEquals(0, train.code(), train.err());
         // 20 examples / batch 4 = 5 batches per epoch; half an epoch rounds up to 3 updates
@@ -166,23 +143,23 @@ class TuneCliTest {
         assertEquals(0, tune("init-model", "--preset", "tiny", "--out", model.toString()).code());
         Path bad = tmp.resolve("bad.jsonl");
         Files.writeString(bad, "{\"text\": \"fine\"}\n{\"text\": 3}\n");
-        Run r = tune("train", "--model", model.toString(), "--data", bad.toString(), "--steps", "1", "--out", tmp.resolve("o").toString());
+        TuneRun r = tune("train", "--model", model.toString(), "--data", bad.toString(), "--steps", "1", "--out", tmp.resolve("o").toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains("line 2: \"text\" must be a string"), r.err());
-        Run noLength = tune("train", "--model", model.toString(), "--data", bad.toString(), "--out", tmp.resolve("o").toString());
+        TuneRun noLength = tune("train", "--model", model.toString(), "--data", bad.toString(), "--out", tmp.resolve("o").toString());
         assertEquals(2, noLength.code());
         assertTrue(noLength.err().contains("--steps") && noLength.err().contains("--epochs"), noLength.err());
-        Run validate = tune("validate", bad.toString());
+        TuneRun validate = tune("validate", bad.toString());
         assertEquals(2, validate.code());
         assertEquals(bad + ": line 2: \"text\" must be a string, found number", validate.out().strip());
         Path good = DemoDatasets.copy(DemoDatasets.BUTLER, tmp.resolve("butler.jsonl"));
-        Run ok = tune("validate", good.toString());
+        TuneRun ok = tune("validate", good.toString());
         assertEquals(0, ok.code(), ok.err());
         assertTrue(ok.out().contains("26 examples, format chat"), ok.out());
-        Run preset = tune("init-model", "--preset", "huge", "--out", tmp.resolve("x").toString());
+        TuneRun preset = tune("init-model", "--preset", "huge", "--out", tmp.resolve("x").toString());
         assertEquals(2, preset.code());
         assertTrue(preset.err().contains("known presets: [tiny, small, qwen2.5-0.5b, llama3.1-8b]"), preset.err());
-        Run ids = tune("logits", "--model", model.toString(), "--ids", "1,99999", "--out", tmp.resolve("l.npy").toString());
+        TuneRun ids = tune("logits", "--model", model.toString(), "--ids", "1,99999", "--out", tmp.resolve("l.npy").toString());
         assertEquals(2, ids.code());
         assertTrue(ids.err().contains("--ids[1] = 99999 is outside the vocabulary"), ids.err());
     }
