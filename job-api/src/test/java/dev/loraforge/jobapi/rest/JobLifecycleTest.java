@@ -388,7 +388,8 @@ class JobLifecycleTest {
         given().get("/v1/fine_tuning/jobs/{id}/lineage", job).then().statusCode(401);
     }
 
-    private static String putBlob(byte[] content) throws Exception {
+    /** Stores {@code content} in the artifact-store stand-in; answers its digest. */
+    static String putBlob(byte[] content) throws Exception {
         String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
                 .getValue("jobapi.artifact-store-url", String.class);
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/api/v1/blobs"))

@@ -15,10 +15,6 @@ import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.RestAssured;
 import jakarta.inject.Inject;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
@@ -47,7 +43,7 @@ class ModelDownloadsTest {
     /** A succeeded job of the current tenant whose adapter blob is {@code adapter}; returns the job id. */
     private String succeededJob(String suffix, byte[] adapter) throws Exception {
         String jobId = JobFlowTest.createJob(JobFlowTest.upload("{\"text\":\"hello\"}\n"));
-        String digest = putBlob(adapter);
+        String digest = JobLifecycleTest.putBlob(adapter);
         QuarkusTransaction.requiringNew().run(() -> {
             JobEntity job = jobs.findById(jobId);
             job.status = "succeeded";
@@ -121,13 +117,5 @@ class ModelDownloadsTest {
         given().get("/v1/fine_tuning/jobs/{id}/adapter?format=merged", queued).then().statusCode(400)
                 .body("error.message", containsString("has no adapter"));
         given().get("/v1/fine_tuning/jobs/{id}/adapter?format=merged", "ftjob-nope").then().statusCode(404);
-    }
-
-    private static String putBlob(byte[] content) throws Exception {
-        String url = org.eclipse.microprofile.config.ConfigProvider.getConfig()
-                .getValue("jobapi.artifact-store-url", String.class);
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url + "/api/v1/blobs"))
-                .PUT(HttpRequest.BodyPublishers.ofByteArray(content)).build(), HttpResponse.BodyHandlers.ofString());
-        return io.restassured.path.json.JsonPath.from(r.body()).getString("digest");
     }
 }
