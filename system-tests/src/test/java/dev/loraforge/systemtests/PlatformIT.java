@@ -67,6 +67,17 @@ class PlatformIT {
         }
     }
 
+    /** Long jobs a test starts: cancelled after it, also when it fails midway, so that the next test starts quiet. */
+    static final List<java.util.Map.Entry<ApiClient, String>> longJobs = new ArrayList<>();
+
+    @org.junit.jupiter.api.AfterEach
+    void cancelLongJobs() {
+        for (var job : longJobs) {
+            job.getKey().call("POST", "/v1/fine_tuning/jobs/" + job.getValue() + "/cancel", null); // ended: a 400, fine
+        }
+        longJobs.clear();
+    }
+
     static String upload(ApiClient tenant, String content) {
         return ApiClient.expect(200, tenant.upload("train.jsonl", content)).path("id").asText();
     }
@@ -393,8 +404,11 @@ class PlatformIT {
             }
         }
         int interval = 50;
-        String jobId = create(alice, upload(alice, repeated(DemoDatasets.CAPITALS, 40)), 50,
-                ",\"checkpoint_every\":" + interval); // 200 steps an epoch, 10,000 in all: cancelled once the chaos is over
+        // 2,000 steps an epoch, 100,000 in all: far more than the chaos takes on an idle machine (a 10,000-step job
+        // once ran out before the last outage); cancelled once the chaos is over
+        String jobId = create(alice, upload(alice, repeated(DemoDatasets.CAPITALS, 400)), 50,
+                ",\"checkpoint_every\":" + interval);
+        longJobs.add(java.util.Map.entry(alice, jobId));
         awaitStatus(alice, jobId, "running", 120);
         java.util.function.Supplier<JsonNode> job = () -> alice.get("/v1/fine_tuning/jobs/" + jobId);
         java.util.function.IntSupplier lastStep = () -> messages(alice, jobId).stream().filter(m -> m.startsWith("Step "))
@@ -505,9 +519,11 @@ class PlatformIT {
         }
         assertThat(wanted).hasSizeGreaterThan(10);
         ApiClient ops = platform.tenant("ops-metrics", 1);
-        String file = upload(ops, repeated(DemoDatasets.CAPITALS, 40));
+        String file = upload(ops, repeated(DemoDatasets.CAPITALS, 400)); // 100,000 steps: training until cancelled
         String training = create(ops, file, 50);
         String waiting = create(ops, file, 1);
+        longJobs.add(java.util.Map.entry(ops, training));
+        longJobs.add(java.util.Map.entry(ops, waiting));
         awaitStatus(ops, training, "running", 120);
         java.util.Set<String> exported = new java.util.TreeSet<>();
         try {
