@@ -36,6 +36,12 @@ public final class ContractSamples {
     public static final String BLOB = "artifactstore/blob.json";
     /** {@code GET /api/v1/artifacts/{id}/lineage} answer ({@link Lineage}). */
     public static final String LINEAGE = "artifactstore/lineage.json";
+    /** {@code POST /api/v1/model-uploads} body ({@link dev.loraforge.contracts.artifactstore.ModelUploadRequest}). */
+    public static final String MODEL_UPLOAD_REQUEST = "artifactstore/model-upload-request.json";
+    /** A model upload ({@link dev.loraforge.contracts.artifactstore.ModelUploadView}): every model-upload answer. */
+    public static final String MODEL_UPLOAD = "artifactstore/model-upload.json";
+    /** {@code POST /api/v1/model-uploads/{id}/complete} body ({@link dev.loraforge.contracts.artifactstore.CompleteModelUpload}). */
+    public static final String MODEL_UPLOAD_COMPLETE = "artifactstore/model-upload-complete.json";
     /** Every refusal: RFC 9457 problem+json, {@code errors} naming the fields of an invalid request. */
     public static final String PROBLEM = "artifactstore/problem.json";
 
@@ -59,7 +65,7 @@ public final class ContractSamples {
     /** Every sample. */
     public static final List<String> ALL = List.of(NEW_ARTIFACT, ARTIFACT, ARTIFACTS, BASE_MODEL_REQUEST, BASE_MODEL,
             BLOB, LINEAGE, PROBLEM, GENERATE_REQUEST, GENERATION, EVENT_DELTA, EVENT_DONE, EVENT_ERROR, INFERENCE_PROBLEM,
-            DATASET_STATS_REQUEST, DATASET_STATS);
+            DATASET_STATS_REQUEST, DATASET_STATS, MODEL_UPLOAD_REQUEST, MODEL_UPLOAD, MODEL_UPLOAD_COMPLETE);
 
     /** Objects under these keys are free-form (their keys vary): only their type is checked. */
     private static final Set<String> FREE_FORM = Set.of("metadata", "chat_template_kwargs");

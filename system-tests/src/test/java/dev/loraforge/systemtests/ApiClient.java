@@ -64,6 +64,12 @@ final class ApiClient {
                 .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8)).build());
     }
 
+    /** A POST of raw bytes (application/octet-stream). */
+    Answer postBytes(String path, byte[] bytes) {
+        return send(request(path).header("Content-Type", "application/octet-stream")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build());
+    }
+
     InputStream download(String path) throws IOException, InterruptedException {
         HttpResponse<InputStream> response = HTTP.send(request(path).GET().build(),
                 HttpResponse.BodyHandlers.ofInputStream());

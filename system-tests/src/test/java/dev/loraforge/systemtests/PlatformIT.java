@@ -557,6 +557,63 @@ class PlatformIT {
         }
     }
 
+    /**
+     * A base model arrives over the admin API in parts, a ustar tar of its directory, is checked by artifact-store
+     * and listed: a tenant sees it under its ORG/NAME name and chats with it (inference-service serves the uploaded
+     * archive). A model that cannot train is refused with the reason and is nowhere.
+     */
+    @Test
+    @Order(13)
+    void aBaseModelUploadedInPartsIsListedAndServed() throws Exception {
+        Path src = platform.work.resolve("uploads/tiny-upload");
+        TinyModelGenerator.write(TinyModelGenerator.Preset.parse("tiny"), src, 7);
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        dev.loraforge.events.DirectoryArchive.write(src, tar);
+        byte[] bytes = tar.toByteArray();
+        String name = "acme/uploaded-tiny";
+        ApiClient admin = platform.admin();
+        String upload = admin.post("/admin/v1/model_uploads", "{\"name\":\"" + name + "\",\"bytes\":" + bytes.length
+                + ",\"filename\":\"tiny.tar\",\"revision\":\"it-1\"}").path("id").asText();
+        int half = bytes.length / 2;
+        String first = ApiClient.expect(200, admin.postBytes("/admin/v1/model_uploads/" + upload + "/parts",
+                java.util.Arrays.copyOfRange(bytes, 0, half))).path("id").asText();
+        String second = ApiClient.expect(200, admin.postBytes("/admin/v1/model_uploads/" + upload + "/parts",
+                java.util.Arrays.copyOfRange(bytes, half, bytes.length))).path("id").asText();
+        JsonNode done = admin.post("/admin/v1/model_uploads/" + upload + "/complete",
+                "{\"part_ids\":[\"" + first + "\",\"" + second + "\"]}");
+        assertThat(done.path("status").asText()).as(done.toString()).isEqualTo("completed");
+
+        List<String> listed = new ArrayList<>();
+        alice.get("/v1/models").path("data").forEach(m -> listed.add(m.path("id").asText()));
+        assertThat(listed).contains(name, MODEL);
+        assertThat(alice.get("/v1/models/" + name).path("id").asText()).isEqualTo(name);
+        JsonNode chat = alice.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"temperature\":0}");
+        assertThat(chat.path("model").asText()).isEqualTo(name);
+        assertThat(chat.path("usage").path("completion_tokens").asInt()).isBetween(1, 5);
+        JsonNode imported = null;
+        for (JsonNode m : admin.get("/admin/v1/models")) {
+            imported = m.path("id").asText().equals(name) ? m : imported;
+        }
+        assertThat(imported).isNotNull();
+        assertThat(imported.path("metadata").path("revision").asText()).isEqualTo("it-1");
+
+        // a model without its tokenizer: refused with the reason, never listed
+        java.nio.file.Files.delete(src.resolve("tokenizer.json"));
+        tar.reset();
+        dev.loraforge.events.DirectoryArchive.write(src, tar);
+        bytes = tar.toByteArray();
+        String bad = admin.post("/admin/v1/model_uploads", "{\"name\":\"acme/no-tokenizer\",\"bytes\":" + bytes.length
+                + "}").path("id").asText();
+        String only = ApiClient.expect(200, admin.postBytes("/admin/v1/model_uploads/" + bad + "/parts", bytes))
+                .path("id").asText();
+        ApiClient.Answer refused = admin.call("POST", "/admin/v1/model_uploads/" + bad + "/complete",
+                "{\"part_ids\":[\"" + only + "\"]}");
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.body().toString()).contains("no tokenizer.json");
+        assertThat(alice.call("GET", "/v1/models/acme/no-tokenizer", null).status()).isEqualTo(404);
+    }
+
     @Test
     @Order(20)
     void readinessGoesDownWhenKafkaIsUnreachable() {

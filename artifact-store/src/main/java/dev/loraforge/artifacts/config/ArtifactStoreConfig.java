@@ -31,4 +31,12 @@ public interface ArtifactStoreConfig {
      * service can read.
      */
     Optional<List<Path>> baseModelRoots();
+
+    /** How long a model upload may stay pending (parts arriving) before it expires and its parts are deleted. */
+    @WithDefault("24h")
+    java.time.Duration modelUploadTtl();
+
+    /** Largest part of a model upload. */
+    @WithDefault("1G")
+    MemorySize modelUploadMaxPart();
 }

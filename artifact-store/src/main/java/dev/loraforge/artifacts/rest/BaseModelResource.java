@@ -19,15 +19,18 @@ import java.util.List;
 /**
  * Base models, registered from a Hugging Face directory on the artifact-store's machine.
  * <ul>
- * <li>{@code POST /api/v1/base-models} {name, path}: checks config.json and the safetensors
- *     weights, archives the directory into one blob (deterministic tar) and answers 201 with the
+ * <li>{@code POST /api/v1/base-models} {name, path}: checks the directory ({@link
+ *     dev.loraforge.artifacts.service.ModelDirectoryInspector}: a supported architecture, every safetensors header
+ *     consistent with config.json's shapes and dtype, a tokenizer and a chat template), archives the directory into one blob (deterministic tar) and answers 201 with the
  *     {@code base_model} artifact (metadata: model_type, hidden_size, num_hidden_layers,
  *     num_attention_heads, num_key_value_heads, vocab_size, parameter_count, ...); 200 with the
  *     existing one when the same name and content are registered again; 409 when the name is
  *     taken by other content; 400 {@code invalid-request} (field {@code name} or {@code path}) for
  *     a bad name or directory.</li>
  * <li>{@code GET /api/v1/base-models}: all base models, newest first.</li>
- * <li>{@code GET /api/v1/base-models/{name}}: one, or 404.</li>
+ * <li>{@code GET /api/v1/base-models/{name}}: one, or 404. Names are {@code NAME} or {@code ORG/NAME}; a path in
+ *     the Hugging Face hub cache ({@code models--ORG--NAME/} or its {@code snapshots/REV/}) is named {@code ORG/NAME}
+ *     when no name is given, and records {@code repo_id} and {@code revision}.</li>
  * </ul>
  */
 @Path("/api/v1/base-models")
@@ -55,7 +58,7 @@ public class BaseModelResource {
     }
 
     @GET
-    @Path("/{name}")
+    @Path("/{name: .+}") // ORG/NAME: the name may hold one '/', sent as is or as %2F
     public ArtifactView get(@PathParam("name") String name) {
         return service.get(name);
     }

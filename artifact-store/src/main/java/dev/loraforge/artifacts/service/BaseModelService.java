@@ -30,7 +30,8 @@ import org.jboss.logging.Logger;
 public class BaseModelService {
 
     private static final Logger LOG = Logger.getLogger(BaseModelService.class);
-    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** {@code name} or {@code org/name}, as Hugging Face repositories are named. */
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
 
     private final ArtifactService artifacts;
     private final ModelDirectoryInspector inspector;
@@ -49,18 +50,38 @@ public class BaseModelService {
         if (request == null) {
             throw new InvalidRequestException("body", "a JSON object {\"name\", \"path\"} is required");
         }
-        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
-            throw new InvalidRequestException("name", "'" + request.name() + "' must be 1-128 letters, digits, '.', '_'"
-                    + " or '-', starting with a letter or digit (no '/' or ':'), e.g. \"llama-small\"");
-        }
         Path dir = directory(request.path());
-        Map<String, Object> metadata = inspector.inspect(dir);
+        HubCache.Snapshot hub = HubCache.of(dir).orElse(null);
+        String name = request.name() != null ? request.name() : hub != null ? hub.repoId() : null;
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new InvalidRequestException("name", "'" + name + "' must be NAME or ORG/NAME, each 1-96 letters,"
+                    + " digits, '.', '_' or '-' starting with a letter or digit (no ':'), e.g. \"llama-small\" or"
+                    + " \"Qwen/Qwen2.5-0.5B\"; a model from the hub cache is named after its repository unless a name is given");
+        }
+        Path modelDir = hub != null ? hub.dir() : dir;
+        linksInsideRoots(modelDir);
+        Map<String, Object> provenance = new java.util.LinkedHashMap<>();
+        if (hub != null) {
+            provenance.put("repo_id", hub.repoId());
+            provenance.put("revision", hub.revision());
+        }
+        return registerDirectory(name, modelDir, provenance);
+    }
 
-        var existing = artifacts.baseModelNamed(request.name());
+    /**
+     * Registers the model directory {@code dir} (already resolved and allowed) as base model {@code name}, its
+     * metadata the inspector's summary plus {@code provenance} (repo_id, revision): checked completely before any blob
+     * is written, so a refusal registers nothing.
+     */
+    public ArtifactService.Registered registerDirectory(String name, Path dir, Map<String, Object> provenance)
+            throws IOException {
+        Map<String, Object> metadata = new java.util.LinkedHashMap<>(inspector.inspect(dir));
+        metadata.putAll(provenance);
+        var existing = artifacts.baseModelNamed(name);
         if (existing.isPresent()) {
             String digest = archiveDigest(dir);
             if (!digest.equals(existing.get().digest())) {
-                throw new ConflictException("a base model named '" + request.name() + "' is already registered with"
+                throw new ConflictException("a base model named '" + name + "' is already registered with"
                         + " digest " + existing.get().digest() + ", and " + dir + " archives to " + digest
                         + "; choose another name");
             }
@@ -72,9 +93,9 @@ public class BaseModelService {
         } catch (DirectoryArchive.ArchiveException e) {
             throw new InvalidRequestException("path", e.getMessage());
         }
-        LOG.infof("archived base model %s from %s: %s (%d bytes)", request.name(), dir, blob.blob().digest(),
+        LOG.infof("archived base model %s from %s: %s (%d bytes)", name, dir, blob.blob().digest(),
                 blob.blob().size());
-        return artifacts.create(new NewArtifact(null, ArtifactKind.BASE_MODEL.wireName(), request.name(),
+        return artifacts.create(new NewArtifact(null, ArtifactKind.BASE_MODEL.wireName(), name,
                 blob.blob().digest().toString(), null, null, metadata, List.of()), null);
     }
 
@@ -88,6 +109,33 @@ public class BaseModelService {
     public ArtifactView get(String name) {
         return artifacts.baseModelNamed(name)
                 .orElseThrow(() -> new ResourceNotFoundException("no base model named '" + name + "'"));
+    }
+
+    /**
+     * With allow-listed roots, every file of the model must really lie under one of them: a hub cache snapshot's files
+     * are links into its blobs folder, and a link may not carry a read outside the roots.
+     */
+    private void linksInsideRoots(Path dir) throws IOException {
+        if (config.baseModelRoots().isEmpty()) {
+            return;
+        }
+        List<Path> roots = new java.util.ArrayList<>();
+        for (Path root : config.baseModelRoots().get()) {
+            if (Files.isDirectory(root)) {
+                roots.add(root.toRealPath());
+            }
+        }
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isSymbolicLink).toList()) {
+                Path target = f.toRealPath();
+                if (roots.stream().noneMatch(target::startsWith)) {
+                    throw new InvalidRequestException("path", dir.relativize(f) + " links to " + target + ", outside the"
+                            + " directories base models may be read from (artifacts.base-model-roots = " + roots + ")");
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new InvalidRequestException("path", "a link in " + dir + " points to nothing: " + e.getFile());
+        }
     }
 
     private String archiveDigest(Path dir) throws IOException {

@@ -3,6 +3,7 @@ package dev.loraforge.artifacts.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.engine.model.Family;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -37,7 +38,18 @@ public class ModelDirectoryInspector {
     public Map<String, Object> inspect(Path dir) throws IOException {
         JsonNode config = readConfig(dir);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model_type", requiredText(config, "model_type"));
+        String modelType = requiredText(config, "model_type");
+        Family family;
+        try {
+            family = Family.of(modelType);
+        } catch (IllegalArgumentException e) {
+            throw invalid("config.json: " + e.getMessage() + " (the architectures the engine trains and serves)");
+        }
+        if (config.has("quantization_config")) {
+            throw invalid("config.json has a quantization_config: a base model is imported in full precision"
+                    + " (bf16, fp16 or fp32); the platform quantizes it itself (NF4) for QLoRA jobs");
+        }
+        m.put("model_type", modelType);
         if (config.path("architectures").isArray()) {
             List<String> architectures = new ArrayList<>();
             config.path("architectures").forEach(a -> architectures.add(a.asText()));
@@ -69,6 +81,7 @@ public class ModelDirectoryInspector {
         long parameters = 0;
         int tensors = 0;
         Set<String> dtypes = new TreeSet<>();
+        Map<String, SafetensorsHeader.Entry> entries = new LinkedHashMap<>();
         for (Path file : weights) {
             SafetensorsHeader header;
             try {
@@ -79,13 +92,90 @@ public class ModelDirectoryInspector {
             parameters += header.parameters();
             tensors += header.tensors();
             dtypes.addAll(header.dtypes());
+            for (var e : header.entries().entrySet()) {
+                if (entries.put(e.getKey(), e.getValue()) != null) {
+                    throw invalid("tensor '" + e.getKey() + "' is stored twice (again in " + file.getFileName() + ")");
+                }
+            }
         }
+        List<String> problems = WeightShapes.problems(config, family, entries);
+        if (!problems.isEmpty()) {
+            throw invalid("the weights do not match config.json: " + String.join("; ", problems));
+        }
+        m.put("chat_template", chatTemplateSource(dir));
         m.put("parameter_count", parameters);
         m.put("tensor_count", tensors);
         m.put("safetensors_dtypes", List.copyOf(dtypes));
         m.put("weight_files", weights.stream().map(p -> p.getFileName().toString()).toList());
-        m.put("has_tokenizer", Files.isRegularFile(dir.resolve("tokenizer.json")));
+        m.put("has_tokenizer", true);
+        m.put("files", fileDigests(dir));
         return m;
+    }
+
+    /**
+     * Checks the tokenizer the platform renders and tokenizes with: {@code tokenizer.json} (a fast tokenizer, as
+     * {@code save_pretrained} writes it) and a chat template, in {@code tokenizer_config.json}'s {@code chat_template}
+     * or a {@code chat_template.jinja} file; answers where the template is.
+     */
+    private String chatTemplateSource(Path dir) throws IOException {
+        Path tokenizer = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizer)) {
+            throw invalid("no tokenizer.json: training and serving tokenize with the model's own fast tokenizer;"
+                    + " save it with the model (tokenizer.save_pretrained writes tokenizer.json)");
+        }
+        try {
+            if (!json.readTree(tokenizer.toFile()).path("model").isObject()) {
+                throw invalid("tokenizer.json has no 'model' object: not a Hugging Face fast tokenizer file");
+            }
+        } catch (JsonProcessingException e) {
+            throw invalid("tokenizer.json is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (Files.isRegularFile(dir.resolve("chat_template.jinja"))) {
+            return "chat_template.jinja";
+        }
+        Path config = dir.resolve("tokenizer_config.json");
+        if (Files.isRegularFile(config)) {
+            JsonNode template;
+            try {
+                template = json.readTree(config.toFile()).path("chat_template");
+            } catch (JsonProcessingException e) {
+                throw invalid("tokenizer_config.json is not valid JSON: " + e.getOriginalMessage());
+            }
+            if ((template.isTextual() && !template.asText().isBlank()) || (template.isArray() && !template.isEmpty())) {
+                return "tokenizer_config.json";
+            }
+        }
+        throw invalid("no chat template: chat jobs and chat completions render conversations with the model's own"
+                + " template; put it in tokenizer_config.json's chat_template or a chat_template.jinja file");
+    }
+
+    /** Every regular file of the directory with its size and sha256, sorted by name. */
+    private static List<Map<String, Object>> fileDigests(Path dir) throws IOException {
+        List<Map<String, Object>> files = new ArrayList<>();
+        try (var walk = Files.walk(dir)) {
+            for (Path f : walk.filter(Files::isRegularFile).sorted().toList()) {
+                java.security.MessageDigest sha;
+                try {
+                    sha = java.security.MessageDigest.getInstance("SHA-256");
+                } catch (java.security.NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+                long size = 0;
+                byte[] buf = new byte[1 << 20];
+                try (var in = Files.newInputStream(f)) {
+                    for (int n; (n = in.read(buf)) > 0; ) {
+                        sha.update(buf, 0, n);
+                        size += n;
+                    }
+                }
+                Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("name", dir.relativize(f).toString().replace('\\', '/'));
+                entry.put("size", size);
+                entry.put("sha256", java.util.HexFormat.of().formatHex(sha.digest()));
+                files.add(entry);
+            }
+        }
+        return files;
     }
 
     private JsonNode readConfig(Path dir) throws IOException {

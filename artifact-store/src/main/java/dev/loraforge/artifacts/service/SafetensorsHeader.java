@@ -24,8 +24,17 @@ import java.util.TreeSet;
  * @param tensors    number of tensors
  * @param parameters total number of elements over all tensors
  * @param dtypes     the dtypes used, e.g. [BF16]
+ * @param entries    each tensor's dtype and shape, by name
  */
-public record SafetensorsHeader(int tensors, long parameters, Set<String> dtypes) {
+public record SafetensorsHeader(int tensors, long parameters, Set<String> dtypes, Map<String, Entry> entries) {
+
+    /** One tensor as the header declares it. */
+    public record Entry(String dtype, long[] shape) {
+        /** The shape as text, e.g. [896, 151936]. */
+        public String shapeText() {
+            return java.util.Arrays.toString(shape);
+        }
+    }
 
     /** Largest header accepted (the format's reference implementation allows 100 MB). */
     static final long MAX_HEADER = 100L * 1024 * 1024;
@@ -70,6 +79,7 @@ public record SafetensorsHeader(int tensors, long parameters, Set<String> dtypes
         int tensors = 0;
         long parameters = 0;
         Set<String> dtypes = new TreeSet<>();
+        Map<String, Entry> entries = new java.util.LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = header.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             if (entry.getKey().equals("__metadata__")) {
@@ -88,10 +98,13 @@ public record SafetensorsHeader(int tensors, long parameters, Set<String> dtypes
                 throw new IllegalArgumentException(tensor + " needs a 'shape' array and 'data_offsets' [begin, end]");
             }
             long elements = 1;
-            for (JsonNode d : shape) {
-                if (!d.canConvertToLong() || d.asLong() < 0) {
+            long[] dims = new long[shape.size()];
+            for (int i = 0; i < dims.length; i++) {
+                JsonNode d = shape.get(i);
+                if (!d.canConvertToLong() || !d.isIntegralNumber() || d.asLong() < 0) {
                     throw new IllegalArgumentException(tensor + " has an invalid dimension " + d);
                 }
+                dims[i] = d.asLong();
                 elements = Math.multiplyExact(elements, d.asLong());
             }
             long begin = offsets.get(0).asLong(-1);
@@ -108,7 +121,8 @@ public record SafetensorsHeader(int tensors, long parameters, Set<String> dtypes
             tensors++;
             parameters += elements;
             dtypes.add(dtype);
+            entries.put(entry.getKey(), new Entry(dtype, dims));
         }
-        return new SafetensorsHeader(tensors, parameters, dtypes);
+        return new SafetensorsHeader(tensors, parameters, dtypes, entries);
     }
 }

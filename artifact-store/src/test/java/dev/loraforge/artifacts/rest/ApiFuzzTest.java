@@ -1,5 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
+import static io.restassured.RestAssured.given;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loraforge.artifacts.OperatorToken;
@@ -32,9 +34,15 @@ class ApiFuzzTest {
         String dataset = Registry.dataset(tenant, "fz-data");
         String quantized = Registry.quantized(base, "nf4");
         String digest = Registry.blob("fuzz blob " + Registry.unique());
+        String upload = given().contentType("application/json").body("{\"name\":\"fz-upload\",\"bytes\":4096}")
+                .post("/api/v1/model-uploads").then().statusCode(201).extract().path("id");
+        String part = given().contentType("application/octet-stream").body(new byte[] {1, 2, 3})
+                .post("/api/v1/model-uploads/" + upload + "/parts").then().statusCode(201).extract().path("id");
         Path emptyDir = Files.createTempDirectory("fz-model");
         Map<String, List<String>> known = Map.of(
                 "id", List.of(base, dataset, quantized),
+                "upload", List.of(upload),
+                "part", List.of(part),
                 "digest", List.of(digest),
                 "tenant", List.of(tenant, "tenant-other"),
                 "name", List.of("fz-data", "nf4"),
@@ -53,6 +61,12 @@ class ApiFuzzTest {
                 Route.of("POST", "/api/v1/base-models", List.of(), "{\"name\":\"fz-model\",\"path\":\"{path}\"}"),
                 Route.of("GET", "/api/v1/base-models", List.of(), null),
                 Route.of("GET", "/api/v1/base-models/{name}", List.of(), null),
+                Route.of("POST", "/api/v1/model-uploads", List.of(), "{\"name\":\"fz/up\",\"bytes\":100,"
+                        + "\"filename\":\"m.tar\",\"revision\":\"abc\"}"),
+                Route.of("GET", "/api/v1/model-uploads/{upload}", List.of(), null),
+                Route.raw("POST", "/api/v1/model-uploads/{upload}/parts", "application/octet-stream"),
+                Route.of("POST", "/api/v1/model-uploads/{upload}/complete", List.of(), "{\"part_ids\":[\"{part}\"]}"),
+                Route.of("POST", "/api/v1/model-uploads/{upload}/cancel", List.of(), null),
                 Route.raw("PUT", "/api/v1/blobs", "application/octet-stream")
                         .withHeaders(Map.of("X-Content-Digest", "{digest}")),
                 Route.of("GET", "/api/v1/blobs/{digest}", List.of(), null).withHeaders(Map.of("If-None-Match", "\"{digest}\"")),

@@ -22,7 +22,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -44,16 +43,10 @@ class BaseModelResourceTest {
         return Files.createTempDirectory(root, name);
     }
 
-    /** A tiny Llama: embeddings F32 [16, 8], one q_proj F16 [8, 8], a norm F32 [8]: 200 parameters. */
+    /** A complete tiny Llama in F32 (hidden 8, 2 layers, vocab 16, tied), with a tokenizer and chat template. */
     private static Path tinyModel() throws IOException {
         Path dir = scratch("tiny");
-        ModelFiles.config(dir, ModelFiles.llamaConfig(8, 2, 4, 2, 16));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("model.embed_tokens.weight", new Tensor("F32", 16, 8));
-        tensors.put("model.layers.0.self_attn.q_proj.weight", new Tensor("F16", 8, 8));
-        tensors.put("model.norm.weight", new Tensor("F32", 8));
-        ModelFiles.safetensors(dir.resolve("model.safetensors"), tensors, 1);
-        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\"}}");
+        ModelFiles.tinyLlama(dir, "float32", 1, 1);
         return dir;
     }
 
@@ -89,10 +82,18 @@ class BaseModelResourceTest {
         assertThat(m).containsEntry("model_type", "llama").containsEntry("hidden_size", 8)
                 .containsEntry("num_hidden_layers", 2).containsEntry("num_attention_heads", 4)
                 .containsEntry("num_key_value_heads", 2).containsEntry("vocab_size", 16)
-                .containsEntry("parameter_count", 16 * 8 + 8 * 8 + 8).containsEntry("tensor_count", 3)
-                .containsEntry("safetensors_dtypes", List.of("F16", "F32"))
+                .containsEntry("parameter_count", (int) ModelFiles.parameters(ModelFiles.llamaTensors(8, 2, 4, 2, 16, "F32")))
+                .containsEntry("tensor_count", 2 + 2 * 9)
+                .containsEntry("safetensors_dtypes", List.of("F32"))
                 .containsEntry("weight_files", List.of("model.safetensors"))
-                .containsEntry("tie_word_embeddings", true).containsEntry("has_tokenizer", true);
+                .containsEntry("tie_word_embeddings", true).containsEntry("has_tokenizer", true)
+                .containsEntry("chat_template", "tokenizer_config.json");
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> files = (List<Map<String, Object>>) m.get("files");
+        assertThat(files).extracting(f -> f.get("name"))
+                .containsExactly("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+        assertThat(files.get(1).get("sha256")).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(dir.resolve("model.safetensors")))));
 
         // the blob is the directory: extracting it gives the same files back
         Path back = scratch("back").resolve("model");
@@ -141,18 +142,11 @@ class BaseModelResourceTest {
     @Test
     void shardedWeightsAreCountedAcrossShards() throws Exception {
         Path dir = scratch("sharded");
-        ModelFiles.config(dir, ModelFiles.llamaConfig(8, 1, 2, 2, 10));
-        ModelFiles.safetensors(dir.resolve("model-00001-of-00002.safetensors"),
-                Map.of("model.embed_tokens.weight", new Tensor("BF16", 10, 8)), 2);
-        ModelFiles.safetensors(dir.resolve("model-00002-of-00002.safetensors"),
-                Map.of("lm_head.weight", new Tensor("BF16", 10, 8)), 3);
-        Files.writeString(dir.resolve("model.safetensors.index.json"), """
-                {"metadata": {"total_size": 320}, "weight_map": {
-                  "model.embed_tokens.weight": "model-00001-of-00002.safetensors",
-                  "lm_head.weight": "model-00002-of-00002.safetensors"}}""");
+        Map<String, Tensor> tensors = ModelFiles.tinyLlama(dir, "bfloat16", 2, 2);
 
         register("sharded-" + unique(), dir).then().statusCode(201)
-                .body("metadata.parameter_count", equalTo(160))
+                .body("metadata.parameter_count", equalTo((int) ModelFiles.parameters(tensors)))
+                .body("metadata.safetensors_dtypes", equalTo(List.of("BF16")))
                 .body("metadata.weight_files", equalTo(List.of("model-00001-of-00002.safetensors",
                         "model-00002-of-00002.safetensors")));
 
@@ -160,6 +154,123 @@ class BaseModelResourceTest {
         register("sharded-" + unique(), dir).then().statusCode(400)
                 .body("errors[0].field", equalTo("path"))
                 .body("detail", containsString("model-00002-of-00002.safetensors"));
+    }
+
+    /**
+     * The hub cache's layout as huggingface_hub writes it: the files of snapshots/REV are links into blobs/, refs/main
+     * names the revision.
+     */
+    private static Path hubRepository(String repoFolder, String revision) throws IOException {
+        Path repo = scratch("hub").resolve(repoFolder);
+        Path model = scratch("hub-src");
+        ModelFiles.tinyLlama(model, "bfloat16", 2, 5);
+        Path snapshot = Files.createDirectories(repo.resolve("snapshots").resolve(revision));
+        Path blobs = Files.createDirectories(repo.resolve("blobs"));
+        try (Stream<Path> files = Files.list(model)) {
+            for (Path f : files.toList()) {
+                String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(f)));
+                Files.copy(f, blobs.resolve(hash));
+                Files.createSymbolicLink(snapshot.resolve(f.getFileName().toString()),
+                        Path.of("..", "..", "blobs", hash));
+            }
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Files.createDirectories(repo.resolve("refs"));
+        Files.writeString(repo.resolve("refs/main"), revision);
+        return repo;
+    }
+
+    @Test
+    void aShardedBf16ModelFromTheHubCacheImportsUnderItsRepositoryNameWithItsRevision() throws Exception {
+        String org = "Acme" + unique();
+        String revision = "0123456789abcdef0123456789abcdef01234567";
+        Path repo = hubRepository("models--" + org + "--tiny-chat", revision);
+        String name = org + "/tiny-chat";
+
+        JsonPath model = given().contentType(ContentType.JSON).body(Map.of("path", repo.toString()))
+                .post("/api/v1/base-models").then().statusCode(201)
+                .header("Location", containsString("/api/v1/base-models/" + name))
+                .body("name", equalTo(name))
+                .body("metadata.repo_id", equalTo(name))
+                .body("metadata.revision", equalTo(revision))
+                .body("metadata.safetensors_dtypes", equalTo(List.of("BF16")))
+                .extract().jsonPath();
+        // the archive holds the files' contents, not the links
+        Path back = scratch("hub-back").resolve("model");
+        try (InputStream in = given().get("/api/v1/blobs/" + model.getString("digest")).then().statusCode(200)
+                .extract().asInputStream()) {
+            DirectoryArchive.extract(in, back);
+        }
+        assertThat(files(back)).isEqualTo(files(repo.resolve("snapshots").resolve(revision)));
+        // named ORG/NAME, found with the slash as is or encoded
+        given().urlEncodingEnabled(false).get("/api/v1/base-models/" + name).then().statusCode(200)
+                .body("id", equalTo(model.getString("id")));
+        given().urlEncodingEnabled(false).get("/api/v1/base-models/" + org + "%2Ftiny-chat").then().statusCode(200)
+                .body("id", equalTo(model.getString("id")));
+        // the snapshot's own path, with a name of the operator's choosing, is the same content
+        String alias = "tiny-chat-" + unique();
+        given().contentType(ContentType.JSON).body(Map.of("name", alias,
+                        "path", repo.resolve("snapshots").resolve(revision).toString()))
+                .post("/api/v1/base-models").then().statusCode(201).body("metadata.revision", equalTo(revision))
+                .body("digest", equalTo(model.getString("digest")));
+    }
+
+    /** Refused naming each part of the reason, and nothing is registered: the name stays free, the archive unstored. */
+    private static void refusedAndNothingRegistered(Path dir, String... parts) throws IOException {
+        String name = "refused-" + unique();
+        refused(name, dir, "path", parts);
+        given().get("/api/v1/base-models/{name}", name).then().statusCode(404);
+        given().head("/api/v1/blobs/" + DirectoryArchive.digest(dir)).then().statusCode(404);
+    }
+
+    @Test
+    void aModelThatCannotTrainIsRefusedWithTheReasonAndLeavesNothingRegistered() throws Exception {
+        Path wrongShape = scratch("wrong-shape");
+        Map<String, Tensor> tensors = ModelFiles.tinyLlama(wrongShape, "float32", 1, 7);
+        tensors.put("model.layers.1.self_attn.k_proj.weight", new Tensor("F32", 6, 8));
+        ModelFiles.safetensors(wrongShape.resolve("model.safetensors"), tensors, 7);
+        refusedAndNothingRegistered(wrongShape, "model.layers.1.self_attn.k_proj.weight", "has shape [6, 8]",
+                "config.json makes it [4, 8]");
+
+        Path missingTensor = scratch("missing-tensor");
+        tensors = ModelFiles.tinyLlama(missingTensor, "float32", 1, 7);
+        tensors.remove("model.layers.0.mlp.down_proj.weight");
+        ModelFiles.safetensors(missingTensor.resolve("model.safetensors"), tensors, 7);
+        refusedAndNothingRegistered(missingTensor, "model.layers.0.mlp.down_proj.weight", "is missing");
+
+        Path extraLayer = scratch("extra-layer");
+        tensors = ModelFiles.tinyLlama(extraLayer, "float32", 1, 7);
+        tensors.put("model.layers.2.input_layernorm.weight", new Tensor("F32", 8));
+        ModelFiles.safetensors(extraLayer.resolve("model.safetensors"), tensors, 7);
+        refusedAndNothingRegistered(extraLayer, "layer 2", "2 layers (num_hidden_layers)");
+
+        Path wrongDtype = scratch("wrong-dtype");
+        ModelFiles.tinyLlama(wrongDtype, "float32", 1, 7);
+        ModelFiles.config(wrongDtype, ModelFiles.llamaConfig(8, 2, 4, 2, 16, "bfloat16"));
+        refusedAndNothingRegistered(wrongDtype, "stored as F32", "torch_dtype is bfloat16");
+
+        Path noTokenizer = scratch("no-tokenizer");
+        ModelFiles.tinyLlama(noTokenizer, "float32", 1, 7);
+        Files.delete(noTokenizer.resolve("tokenizer.json"));
+        refusedAndNothingRegistered(noTokenizer, "no tokenizer.json");
+
+        Path noTemplate = scratch("no-template");
+        ModelFiles.tinyLlama(noTemplate, "float32", 1, 7);
+        Files.writeString(noTemplate.resolve("tokenizer_config.json"), "{\"eos_token\":\"</s>\"}");
+        refusedAndNothingRegistered(noTemplate, "no chat template", "chat_template.jinja");
+
+        Path unsupported = scratch("unsupported");
+        ModelFiles.tinyLlama(unsupported, "float32", 1, 7);
+        ModelFiles.config(unsupported, ModelFiles.llamaConfig(8, 2, 4, 2, 16).replace("\"llama\"", "\"bert\""));
+        refusedAndNothingRegistered(unsupported, "model_type 'bert' is not supported", "llama", "qwen2");
+
+        Path quantized = scratch("quantized");
+        ModelFiles.tinyLlama(quantized, "float32", 1, 7);
+        ModelFiles.config(quantized, ModelFiles.llamaConfig(8, 2, 4, 2, 16).replace("}",
+                ", \"quantization_config\": {\"quant_method\": \"bitsandbytes\"}}"));
+        refusedAndNothingRegistered(quantized, "quantization_config", "full precision");
     }
 
     private static void refused(String name, Path dir, String field, String... parts) {
@@ -174,7 +285,8 @@ class BaseModelResourceTest {
     @Test
     void badNamesAndDirectoriesAreRefusedNamingTheProblem() throws Exception {
         Path good = tinyModel();
-        refused("org/model", good, "name", "no '/' or ':'");
+        refused("org/model/x", good, "name", "NAME or ORG/NAME");
+        refused("org:model", good, "name", "no ':'");
         given().contentType(ContentType.JSON).body(Map.of("name", "rel-" + unique(), "path", "models/tiny"))
                 .post("/api/v1/base-models").then().statusCode(400)
                 .body("errors[0].field", equalTo("path")).body("detail", containsString("absolute"));

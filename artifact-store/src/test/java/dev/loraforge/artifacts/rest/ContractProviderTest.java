@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.loraforge.artifacts.testing.ModelFiles.Tensor;
 import dev.loraforge.artifacts.testing.ModelFiles;
 import dev.loraforge.contracts.ContractSamples;
 import dev.loraforge.kafka.KafkaBrokerResource;
@@ -23,8 +22,6 @@ import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -58,12 +55,7 @@ class ContractProviderTest {
         // a base model registered with the sample request, the path pointing at a real directory
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "model-dirs").toAbsolutePath()),
                 "contract");
-        ModelFiles.config(dir, ModelFiles.llamaConfig(8, 1, 2, 2, 16));
-        Map<String, Tensor> tensors = new LinkedHashMap<>();
-        tensors.put("model.embed_tokens.weight", new Tensor("F32", 16, 8));
-        tensors.put("model.norm.weight", new Tensor("F32", 8));
-        ModelFiles.safetensors(dir.resolve("model.safetensors"), tensors, 3);
-        Files.writeString(dir.resolve("tokenizer.json"), "{\"model\":{\"type\":\"BPE\"}}");
+        ModelFiles.tinyLlama(dir, "float32", 1, 3);
         ObjectNode register = (ObjectNode) ContractSamples.json(ContractSamples.BASE_MODEL_REQUEST);
         String baseName = "contract-" + unique();
         register.put("name", baseName).put("path", dir.toString());
@@ -114,5 +106,29 @@ class ContractProviderTest {
         JsonNode problem = answer(refused, 400);
         assertShape(ContractSamples.PROBLEM, problem);
         assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo("kind");
+    }
+
+    @Test
+    void modelUploadAnswersHaveTheShapeOfTheGoldenSamples() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "model-dirs").toAbsolutePath()),
+                "contract-upload");
+        ModelFiles.tinyLlama(dir, "float32", 1, 4);
+        java.io.ByteArrayOutputStream tar = new java.io.ByteArrayOutputStream();
+        dev.loraforge.events.DirectoryArchive.write(dir, tar);
+        ObjectNode request = (ObjectNode) ContractSamples.json(ContractSamples.MODEL_UPLOAD_REQUEST);
+        request.put("name", "contract/upload-" + unique()).put("bytes", tar.size());
+        JsonNode created = answer(given().contentType(ContentType.JSON).body(request.toString())
+                .post("/api/v1/model-uploads"), 201);
+        assertShape(ContractSamples.MODEL_UPLOAD, created);
+        String id = created.path("id").asText();
+        JsonNode part = answer(given().contentType("application/octet-stream").body(tar.toByteArray())
+                .post("/api/v1/model-uploads/{id}/parts", id), 201);
+        assertShape(ContractSamples.MODEL_UPLOAD, answer(given().get("/api/v1/model-uploads/{id}", id), 200));
+        ObjectNode complete = (ObjectNode) ContractSamples.json(ContractSamples.MODEL_UPLOAD_COMPLETE);
+        complete.putArray("part_ids").add(part.path("id").asText());
+        JsonNode done = answer(given().contentType(ContentType.JSON).body(complete.toString())
+                .post("/api/v1/model-uploads/{id}/complete", id), 200);
+        assertShape(ContractSamples.MODEL_UPLOAD, done);
+        assertThat(done.path("status").asText()).isEqualTo("completed");
     }
 }

@@ -67,6 +67,31 @@ public interface ArtifactStoreApi {
     @Consumes(MediaType.APPLICATION_JSON)
     ArtifactView registerBaseModel(BaseModelRequest request);
 
+    /** Starts a model upload (parts follow with {@link BlobTransfer#putUploadPart}); 201. */
+    @POST
+    @Path("/model-uploads")
+    @Consumes(MediaType.APPLICATION_JSON)
+    ModelUploadView createModelUpload(ModelUploadRequest request);
+
+    /** A model upload with the parts received so far; 404 when there is none. */
+    @GET
+    @Path("/model-uploads/{id}")
+    ModelUploadView modelUpload(@PathParam("id") String id);
+
+    /**
+     * Joins the listed parts into the model archive, checks it and registers the base model: the upload, completed,
+     * names it ({@code artifact_id}); 400 when the parts do not add up (still pending) or the model is refused (failed).
+     */
+    @POST
+    @Path("/model-uploads/{id}/complete")
+    @Consumes(MediaType.APPLICATION_JSON)
+    ModelUploadView completeModelUpload(@PathParam("id") String id, CompleteModelUpload request);
+
+    /** Cancels a pending upload and drops its parts. */
+    @POST
+    @Path("/model-uploads/{id}/cancel")
+    ModelUploadView cancelModelUpload(@PathParam("id") String id);
+
     /** Every registered base model. */
     @GET
     @Path("/base-models")

@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
 /**
  * Body of {@code POST /api/v1/base-models}.
  *
- * @param name a unique name: letters, digits, '.', '_' and '-' (no '/' or ':')
- * @param path absolute path of a Hugging Face model directory on the artifact-store's machine
+ * @param name a unique name, {@code NAME} or {@code ORG/NAME} (letters, digits, '.', '_' and '-'; no ':'); may be left
+ *             out for a model in the Hugging Face hub cache, which is named after its repository
+ * @param path absolute path of a Hugging Face model directory on the artifact-store's machine, or of a hub cache
+ *             repository ({@code models--ORG--NAME}, the revision {@code refs/main} names) or snapshot
+ *             ({@code models--ORG--NAME/snapshots/REVISION})
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record BaseModelRequest(String name, String path) {

@@ -221,6 +221,36 @@ public final class BlobTransfer {
         }
     }
 
+    /**
+     * Streams one part of model upload {@code uploadId} ({@code POST /api/v1/model-uploads/{id}/parts}) from
+     * {@code body}, {@code length} bytes (-1 or 0: unknown, sent chunked); answers the part as artifact-store recorded it.
+     */
+    public ModelUploadView.Part putUploadPart(String uploadId, java.util.function.Supplier<InputStream> body, long length) {
+        HttpRequest.BodyPublisher publisher = length > 0
+                ? HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(body), length)
+                : HttpRequest.BodyPublishers.ofInputStream(body);
+        HttpRequest request = authorized(HttpRequest.newBuilder(uri("/api/v1/model-uploads/"
+                + java.net.URLEncoder.encode(uploadId, StandardCharsets.UTF_8) + "/parts"))).timeout(timeout)
+                .header("Content-Type", "application/octet-stream").POST(publisher).build();
+        HttpResponse<String> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new ArtifactStoreException("artifact-store at " + base + " did not answer: " + describe(e), 0, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArtifactStoreException("interrupted while sending an upload part", 0, e);
+        }
+        if (response.statusCode() != 201) {
+            throw ArtifactStoreException.fromAnswer(response.statusCode(), response.body());
+        }
+        try {
+            return JSON.readValue(response.body(), ModelUploadView.Part.class);
+        } catch (IOException e) {
+            throw new ArtifactStoreException("an upload part's answer is unreadable JSON: " + e.getMessage(), 502, e);
+        }
+    }
+
     private BlobView put(HttpRequest.BodyPublisher body, String digest) {
         HttpRequest.Builder request = authorized(HttpRequest.newBuilder(uri("/api/v1/blobs"))).timeout(timeout)
                 .header("Content-Type", "application/octet-stream").PUT(body);

@@ -50,6 +50,9 @@ class ArtifactStoreContractTest {
         roundTrip(ContractSamples.BASE_MODEL, ArtifactView.class);
         roundTrip(ContractSamples.BLOB, BlobView.class);
         roundTrip(ContractSamples.LINEAGE, Lineage.class);
+        roundTrip(ContractSamples.MODEL_UPLOAD_REQUEST, ModelUploadRequest.class);
+        roundTrip(ContractSamples.MODEL_UPLOAD, ModelUploadView.class);
+        roundTrip(ContractSamples.MODEL_UPLOAD_COMPLETE, CompleteModelUpload.class);
         assertThat(ContractSamples.json(ContractSamples.PROBLEM).path("errors").get(0).path("field").asText()).isEqualTo("kind");
 
         NewArtifact created = ContractSamples.read(ContractSamples.NEW_ARTIFACT, NewArtifact.class);

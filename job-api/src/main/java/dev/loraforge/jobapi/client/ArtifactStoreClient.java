@@ -7,8 +7,12 @@ import dev.loraforge.contracts.artifactstore.ArtifactStoreApi;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreGuard;
 import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.BaseModelRequest;
 import dev.loraforge.contracts.artifactstore.BlobTransfer;
 import dev.loraforge.contracts.artifactstore.BlobView;
+import dev.loraforge.contracts.artifactstore.CompleteModelUpload;
+import dev.loraforge.contracts.artifactstore.ModelUploadRequest;
+import dev.loraforge.contracts.artifactstore.ModelUploadView;
 import dev.loraforge.contracts.artifactstore.NewArtifact;
 import dev.loraforge.contracts.artifactstore.ParentRef;
 import dev.loraforge.jobapi.config.JobApiConfig;
@@ -130,6 +134,62 @@ public class ArtifactStoreClient {
     /** The blob, or the part of it that {@code range} (an HTTP Range header, null for all) asks for, as {@link #openBlob}. */
     public dev.loraforge.contracts.RangedStream openBlob(String digest, String tenantId, String range) {
         return guarded(transfers, () -> blobs.open(digest, tenantId, range));
+    }
+
+    /**
+     * Registers a base model from a directory on artifact-store's machine (or a hub cache repository or snapshot there;
+     * {@code name} null: named after the repository). Refusals keep artifact-store's status and reason.
+     */
+    public ArtifactView importBaseModel(String name, String path) {
+        knownBases.clear();
+        return passedOn(() -> calls.call(() -> api.registerBaseModel(new BaseModelRequest(name, path))));
+    }
+
+    /** Every base model with artifact-store's metadata (config summary, files, revision). */
+    public List<ArtifactView> baseModelArtifacts() {
+        return guarded(calls, api::baseModels);
+    }
+
+    public ModelUploadView createModelUpload(ModelUploadRequest request) {
+        return passedOn(() -> calls.call(() -> api.createModelUpload(request)));
+    }
+
+    public ModelUploadView modelUpload(String id) {
+        return passedOn(() -> calls.call(() -> api.modelUpload(id)));
+    }
+
+    /** One part, streamed from {@code body} ({@code length} bytes, -1 unknown); never retried: the stream is read once. */
+    public ModelUploadView.Part putModelUploadPart(String id, Supplier<InputStream> body, long length) {
+        return passedOn(() -> blobs.putUploadPart(id, body, length));
+    }
+
+    public ModelUploadView completeModelUpload(String id, List<String> partIds) {
+        knownBases.clear();
+        return passedOn(() -> api.completeModelUpload(id, new CompleteModelUpload(partIds)));
+    }
+
+    public ModelUploadView cancelModelUpload(String id) {
+        return passedOn(() -> calls.call(() -> api.cancelModelUpload(id)));
+    }
+
+    /**
+     * An operator's call: artifact-store's refusals (400, 404, 409, 413) keep their status and reason; no answer is
+     * a 503.
+     */
+    private static <T> T passedOn(Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (ArtifactStoreException e) {
+            if (List.of(400, 404, 409, 413).contains(e.status())) {
+                throw new ApiException(e.status(), "invalid_request_error", e.getMessage(), null, switch (e.status()) {
+                    case 404 -> "not_found";
+                    case 409 -> "conflict";
+                    case 413 -> "too_large";
+                    default -> "invalid_request";
+                });
+            }
+            throw refusedOrUnavailable(e);
+        }
     }
 
     /** A lookup that answers empty on 404. */

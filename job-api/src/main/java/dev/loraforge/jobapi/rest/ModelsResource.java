@@ -53,7 +53,7 @@ public class ModelsResource {
     }
 
     @GET
-    @Path("/{model}")
+    @Path("/{model: .+}") // a base named ORG/NAME holds a slash
     public ModelObject retrieve(@PathParam("model") String model) {
         if (FineTunedNames.parseCheckpoint(model) != null) {
             return new ModelObject(model, "model", resolver.checkpointCreatedAt(caller.id(), model), caller.id());
@@ -74,7 +74,7 @@ public class ModelsResource {
      * the job, its adapter and its lineage stay. Base models belong to the platform: 403.
      */
     @DELETE
-    @Path("/{model}")
+    @Path("/{model: .+}") // a base named ORG/NAME holds a slash
     public DeletedObject delete(@PathParam("model") String model) {
         if (!model.startsWith("ft:")) {
             store.baseModel(model).orElseThrow(() -> notFound(model));

@@ -131,6 +131,13 @@ public class OpenAiErrorMapper {
      * A request body that ended before it was whole (a multipart body cut short, framed with another boundary than
      * its Content-Type names, or empty): the client's fault, a 400.
      */
+    /** A multipart body whose part headers are not headers: the same 400 as a body cut short. */
+    @ServerExceptionMapper
+    public Response malformedMultipart(org.jboss.resteasy.reactive.server.core.multipart.MultipartParser.MalformedMessageException e,
+                                       UriInfo uri) {
+        return unreadable(new java.io.IOException("a part's headers are malformed"), uri);
+    }
+
     @ServerExceptionMapper
     public Response unreadable(java.io.IOException e, UriInfo uri) {
         return response(uri, 400, "invalid_request_error", "The request body could not be read: " + e.getMessage()

@@ -101,6 +101,11 @@ class ApiFuzzTest {
         known.put("model", List.of(FakeArtifactStore.BASE_MODEL, "ft:" + FakeArtifactStore.BASE_MODEL + ":x:" + jobId));
         known.put("tenantId", List.of(tenant.id(), other.id()));
         known.put("keyId", List.of(spareKey));
+        RestAssured.requestSpecification = null;
+        known.put("uploadId", List.of(RestAssured.given().auth().oauth2(TestTenants.ADMIN_KEY).contentType("application/json")
+                .body("{\"name\":\"fz/upload\",\"bytes\":64}").post("/admin/v1/model_uploads")
+                .then().statusCode(200).extract().<String>path("id")));
+        TestTenants.actAs(tenant);
         return known;
     }
 
@@ -157,6 +162,16 @@ class ApiFuzzTest {
                 RequestFuzzer.Route.of("POST", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), "{\"name\":\"k\"}"),
                 RequestFuzzer.Route.of("GET", "/admin/v1/tenants/{tenantId}/api_keys", List.of(), null),
                 RequestFuzzer.Route.of("DELETE", "/admin/v1/api_keys/{keyId}", List.of(), null),
-                RequestFuzzer.Route.of("GET", "/admin/v1/audit_events", List.of("tenant_id", "after", "limit"), null));
+                RequestFuzzer.Route.of("GET", "/admin/v1/audit_events", List.of("tenant_id", "after", "limit"), null),
+                RequestFuzzer.Route.of("POST", "/admin/v1/models", List.of(), "{\"name\":\"fz-import\",\"path\":\"/models/fz\"}"),
+                RequestFuzzer.Route.of("GET", "/admin/v1/models", List.of(), null),
+                RequestFuzzer.Route.of("POST", "/admin/v1/model_uploads", List.of(), "{\"name\":\"fz/model\",\"bytes\":32,"
+                        + "\"filename\":\"m.tar\",\"revision\":\"r1\"}"),
+                RequestFuzzer.Route.of("GET", "/admin/v1/model_uploads/{uploadId}", List.of(), null),
+                RequestFuzzer.Route.raw("POST", "/admin/v1/model_uploads/{uploadId}/parts", "application/octet-stream"),
+                RequestFuzzer.Route.multipart("POST", "/admin/v1/model_uploads/{uploadId}/parts"),
+                RequestFuzzer.Route.of("POST", "/admin/v1/model_uploads/{uploadId}/complete", List.of(),
+                        "{\"part_ids\":[\"part-1\"]}"),
+                RequestFuzzer.Route.of("POST", "/admin/v1/model_uploads/{uploadId}/cancel", List.of(), null));
     }
 }

@@ -20,6 +20,7 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -148,7 +149,16 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                 String name = path.substring("/api/v1/base-models/".length());
                 reply(ex, name.equals(BASE_MODEL) ? 200 : 404,
                         name.equals(BASE_MODEL) ? baseModel() : JSON.createObjectNode().put("detail", "unknown"));
-            } else {
+            } else if (path.equals("/api/v1/base-models") && method.equals("POST")) {
+                JsonNode request = check(ContractSamples.BASE_MODEL_REQUEST, JSON.readTree(ex.getRequestBody()));
+                if (request.path("path").asText().contains("refused")) {
+                    reply(ex, 400, problem(400, "the weights do not match config.json: tensor 'lm_head.weight' is missing"));
+                    return;
+                }
+                reply(ex, 201, check(ContractSamples.BASE_MODEL, baseModel().put("name", request.path("name").asText(
+                        "imported/model")).put("id", "model-" + UUID.randomUUID().toString().replace("-", ""))));
+            } else if (path.startsWith("/api/v1/model-uploads")) {
+                modelUpload(ex, path.substring("/api/v1/model-uploads".length()), method);            } else {
                 reply(ex, 404, JSON.createObjectNode().put("detail", "not in the fake: " + method + " " + path));
             }
         } catch (IllegalStateException e) { // a contract violation: loud, as a 500 naming it
@@ -156,6 +166,84 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
             throw e;
         } catch (Exception e) {
             throw new IOException(e);
+        }
+    }
+
+    /** Model uploads: id to the upload's JSON (its parts included). */
+    private static final Map<String, ObjectNode> UPLOADS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** artifact-store's model uploads, kept in memory: create, parts, get, complete (the parts must add up), cancel. */
+    private static void modelUpload(HttpExchange ex, String rest, String method) throws IOException {
+        if (rest.isEmpty() && method.equals("POST")) {
+            JsonNode request = check(ContractSamples.MODEL_UPLOAD_REQUEST, JSON.readTree(ex.getRequestBody()));
+            ObjectNode upload = ((ObjectNode) ContractSamples.json(ContractSamples.MODEL_UPLOAD))
+                    .put("id", "mupload-" + UUID.randomUUID().toString().replace("-", ""))
+                    .put("name", request.path("name").asText()).put("bytes", request.path("bytes").asLong())
+                    .put("received_bytes", 0);
+            upload.set("revision", request.get("revision"));
+            upload.set("filename", request.get("filename"));
+            upload.putArray("parts");
+            UPLOADS.put(upload.path("id").asText(), upload);
+            reply(ex, 201, check(ContractSamples.MODEL_UPLOAD, upload));
+            return;
+        }
+        String[] segments = rest.substring(1).split("/");
+        ObjectNode upload = UPLOADS.get(segments[0]);
+        if (upload == null) {
+            reply(ex, 404, problem(404, "no model upload '" + segments[0] + "'"));
+            return;
+        }
+        String action = segments.length > 1 ? segments[1] : "";
+        boolean pending = upload.path("status").asText().equals("pending");
+        if (!action.isEmpty() && !pending) {
+            reply(ex, 409, problem(409, "upload " + segments[0] + " is " + upload.path("status").asText()));
+            return;
+        }
+        switch (action) {
+            case "parts" -> {
+                byte[] bytes = ex.getRequestBody().readAllBytes();
+                ObjectNode part = JSON.createObjectNode().put("id", "part-" + UUID.randomUUID().toString().replace("-", ""))
+                        .put("size", bytes.length).put("sha256", HexFormat.of().formatHex(sha256(bytes)))
+                        .put("created_at", "2026-12-07T07:00:05.000Z");
+                ((ArrayNode) upload.get("parts")).add(part);
+                upload.put("received_bytes", upload.path("received_bytes").asLong() + bytes.length);
+                reply(ex, 201, part);
+            }
+            case "complete" -> {
+                JsonNode request = check(ContractSamples.MODEL_UPLOAD_COMPLETE, JSON.readTree(ex.getRequestBody()));
+                long total = 0;
+                for (JsonNode id : request.path("part_ids")) {
+                    for (JsonNode p : upload.path("parts")) {
+                        total += p.path("id").asText().equals(id.asText()) ? p.path("size").asLong() : 0;
+                    }
+                }
+                if (total != upload.path("bytes").asLong()) {
+                    reply(ex, 400, problem(400, "the listed parts hold " + total + " bytes, but the upload declared "
+                            + upload.path("bytes").asLong()));
+                    return;
+                }
+                upload.put("status", "completed").put("artifact_id", "model-" + UUID.randomUUID().toString().replace("-", ""))
+                        .put("completed_at", "2026-12-07T07:01:00.000Z");
+                reply(ex, 200, check(ContractSamples.MODEL_UPLOAD, upload));
+            }
+            case "cancel" -> {
+                upload.put("status", "cancelled");
+                reply(ex, 200, check(ContractSamples.MODEL_UPLOAD, upload));
+            }
+            default -> reply(ex, 200, check(ContractSamples.MODEL_UPLOAD, upload));
+        }
+    }
+
+    private static ObjectNode problem(int status, String detail) {
+        return JSON.createObjectNode().put("type", "urn:loraforge:problem:invalid-request").put("status", status)
+                .put("detail", detail);
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,0 +1,93 @@
+package dev.loraforge.jobapi.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.kafka.KafkaBrokerResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import io.restassured.specification.RequestSpecification;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code /admin/v1/models} and {@code /admin/v1/model_uploads}: the operator's catalog over artifact-store (a stand-in
+ * checked against the contract's samples): imports, uploads in parts (OpenAI's multipart {@code data} and raw bytes),
+ * refusals passed on with their status and reason, the audit log, and no way in without the admin key.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerResource.class)
+@WithTestResource(FakeArtifactStore.class)
+class AdminModelsTest {
+
+    private static RequestSpecification admin() {
+        return given().auth().oauth2(TestTenants.ADMIN_KEY);
+    }
+
+    @Test
+    void anUploadInPartsCompletesIntoAModelAndIsAudited() {
+        JsonPath created = admin().contentType(ContentType.JSON)
+                .body(Map.of("name", "acme/tiny-chat", "bytes", 10, "filename", "tiny.tar", "revision", "abc123"))
+                .post("/admin/v1/model_uploads").then().statusCode(200)
+                .body("object", equalTo("upload")).body("status", equalTo("pending")).body("purpose", equalTo("base_model"))
+                .body("model", equalTo("acme/tiny-chat")).body("bytes", equalTo(10)).body("revision", equalTo("abc123"))
+                .extract().jsonPath();
+        String id = created.getString("id");
+        String first = admin().multiPart("data", "part1.bin", new byte[] {1, 2, 3, 4, 5, 6}, "application/octet-stream")
+                .post("/admin/v1/model_uploads/{id}/parts", id).then().statusCode(200)
+                .body("object", equalTo("upload.part")).body("upload_id", equalTo(id)).body("size", equalTo(6))
+                .extract().path("id");
+        String second = admin().contentType("application/octet-stream").body(new byte[] {7, 8, 9, 10})
+                .post("/admin/v1/model_uploads/{id}/parts", id).then().statusCode(200).body("size", equalTo(4))
+                .extract().path("id");
+        admin().get("/admin/v1/model_uploads/{id}", id).then().statusCode(200).body("received_bytes", equalTo(10))
+                .body("parts.id", equalTo(List.of(first, second)));
+        // the parts must add up: artifact-store's 400 comes back as a 400 with its reason
+        admin().contentType(ContentType.JSON).body(Map.of("part_ids", List.of(first)))
+                .post("/admin/v1/model_uploads/{id}/complete", id).then().statusCode(400)
+                .body(containsString("declared 10"));
+        admin().contentType(ContentType.JSON).body(Map.of("part_ids", List.of(first, second)))
+                .post("/admin/v1/model_uploads/{id}/complete", id).then().statusCode(200)
+                .body("status", equalTo("completed")).body("model", equalTo("acme/tiny-chat"));
+        admin().post("/admin/v1/model_uploads/{id}/cancel", id).then().statusCode(409);
+        JsonPath audit = admin().get("/admin/v1/audit_events?limit=100").then().statusCode(200).extract().jsonPath();
+        assertThat(audit.getList("data.action", String.class)).contains("model_upload.created", "model_upload.completed");
+        assertThat(audit.getList("data.target", String.class)).contains(id);
+    }
+
+    @Test
+    void importsPassOnArtifactStoresAnswerAndItsRefusals() {
+        admin().contentType(ContentType.JSON).body(Map.of("name", "imported-tiny", "path", "/models/tiny"))
+                .post("/admin/v1/models").then().statusCode(200).body("id", equalTo("imported-tiny"))
+                .body("object", equalTo("model")).body("owned_by", equalTo("system"))
+                .body("artifact_id", org.hamcrest.Matchers.startsWith("model-"));
+        admin().contentType(ContentType.JSON).body(Map.of("path", "/models/refused"))
+                .post("/admin/v1/models").then().statusCode(400).body(containsString("lm_head.weight"));
+        admin().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/admin/v1/models").then().statusCode(400)
+                .body(containsString("path"));
+        admin().get("/admin/v1/models").then().statusCode(200).body("id", hasItem(FakeArtifactStore.BASE_MODEL));
+    }
+
+    @Test
+    void unknownUploadsAndCallersWithoutTheAdminKeyGetNothing() {
+        admin().get("/admin/v1/model_uploads/{id}", "mupload-" + "0".repeat(32)).then().statusCode(404);
+        admin().get("/admin/v1/model_uploads/{id}", "not-an-upload").then().statusCode(404);
+        String id = admin().contentType(ContentType.JSON).body(Map.of("name", "cancel-me", "bytes", 5))
+                .post("/admin/v1/model_uploads").then().statusCode(200).extract().path("id");
+        admin().post("/admin/v1/model_uploads/{id}/cancel", id).then().statusCode(200).body("status", equalTo("cancelled"));
+        admin().contentType("application/octet-stream").body(new byte[] {1})
+                .post("/admin/v1/model_uploads/{id}/parts", id).then().statusCode(409);
+        TestTenants.Tenant tenant = TestTenants.create("not-admin");
+        given().auth().oauth2(tenant.key()).get("/admin/v1/models").then().statusCode(401);
+        given().auth().oauth2(tenant.key()).contentType(ContentType.JSON).body(Map.of("name", "x", "bytes", 5))
+                .post("/admin/v1/model_uploads").then().statusCode(401);
+        given().get("/admin/v1/model_uploads/{id}", id).then().statusCode(401);
+    }
+}
