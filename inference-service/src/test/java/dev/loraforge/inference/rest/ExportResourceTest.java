@@ -91,10 +91,11 @@ class ExportResourceTest {
         given().queryParam("base_digest", phi3.baseDigest()).queryParam("adapter_digest", phi3.pirate().digest())
                 .get("/internal/v1/exports/gguf").then().statusCode(422).body("code", equalTo("format_unsupported"))
                 .body("detail", containsString("phi3"));
-        // another tenant's adapter is not there for this one
-        String owned = StandInArtifactStore.putOwnedCopy(Fixtures.pirate.digest(), "tenant-a");
-        export(owned).header("X-Tenant-Id", "tenant-b").get("/internal/v1/exports/merged").then().statusCode(404)
+        // another tenant's adapter is not there for this one (tenants of their own: the stand-in's blobs, and what
+        // was downloaded of them, are shared with the other test classes)
+        String owned = StandInArtifactStore.putOwnedCopy(Fixtures.pirate.digest(), "exporting-tenant");
+        export(owned).header("X-Tenant-Id", "other-tenant").get("/internal/v1/exports/merged").then().statusCode(404)
                 .body("code", equalTo("model_not_found"));
-        export(owned).header("X-Tenant-Id", "tenant-a").get("/internal/v1/exports/merged").then().statusCode(200);
+        export(owned).header("X-Tenant-Id", "exporting-tenant").get("/internal/v1/exports/merged").then().statusCode(200);
     }
 }
