@@ -115,7 +115,13 @@ public class ModelUploadService {
      * {@code artifacts.model-upload-max-part} is a 413.
      */
     public ModelUploadView.Part addPart(String id, InputStream body) throws IOException {
-        pending(id);
+        try {
+            pending(id);
+        } catch (RuntimeException refused) {
+            // read the body before answering: a refusal sent with the request unread can be lost to a socket reset
+            drain(body, config.modelUploadMaxPart().asLongValue());
+            throw refused;
+        }
         String partId = "part-" + UUID.randomUUID().toString().replace("-", "");
         Path dir = Files.createDirectories(root.resolve(id));
         Path partial = dir.resolve(partId + ".partial");
@@ -159,6 +165,18 @@ public class ModelUploadService {
             throw e;
         }
         return partView(part);
+    }
+
+    private static void drain(InputStream body, long limit) {
+        try {
+            byte[] buf = new byte[1 << 16];
+            long read = 0;
+            for (int n; read <= limit && (n = body.read(buf)) > 0; ) {
+                read += n;
+            }
+        } catch (IOException e) {
+            // the client went away: nothing to answer
+        }
     }
 
     /** Joins the listed parts, checks the model and registers it; see the class comment. */

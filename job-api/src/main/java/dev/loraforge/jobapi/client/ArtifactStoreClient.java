@@ -158,9 +158,12 @@ public class ArtifactStoreClient {
         return passedOn(() -> calls.call(() -> api.modelUpload(id)));
     }
 
-    /** One part, streamed from {@code body} ({@code length} bytes, -1 unknown); never retried: the stream is read once. */
+    /**
+     * One part, sent from {@code body} ({@code length} bytes), which must give the same bytes again: a transfer that
+     * gets no answer is sent again for a while (a part sent twice is harmless: complete names the parts it joins).
+     */
     public ModelUploadView.Part putModelUploadPart(String id, Supplier<InputStream> body, long length) {
-        return passedOn(() -> blobs.putUploadPart(id, body, length));
+        return passedOn(() -> transfers.call(() -> blobs.putUploadPart(id, body, length)));
     }
 
     public ModelUploadView completeModelUpload(String id, List<String> partIds) {

@@ -9,7 +9,6 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -140,7 +139,7 @@ public class AdminModelsResource {
         return UploadView.of(store.modelUpload(checked(uploadId)));
     }
 
-    /** A part as OpenAI sends it: multipart/form-data with the bytes in {@code data}. */
+    /** A part as OpenAI sends it: multipart/form-data with the bytes in {@code data} (a file Quarkus spooled). */
     @POST
     @Path("/model_uploads/{uploadId}/parts")
     @Consumes(MediaType.MULTIPART_FORM_DATA)
@@ -150,37 +149,42 @@ public class AdminModelsResource {
         if (data == null) {
             throw ApiException.invalid("a 'data' part holding the bytes is required (multipart/form-data)", "data");
         }
-        long size;
         try {
-            size = Files.size(data.uploadedFile());
+            return sendPart(id, data.uploadedFile(), Files.size(data.uploadedFile()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        if (size == 0) {
-            throw emptyPart();
-        }
-        return PartView.of(id, store.putModelUploadPart(id, () -> {
-            try {
-                return Files.newInputStream(data.uploadedFile());
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, size));
     }
 
-    /** A part as raw bytes, streamed through without being kept here. */
+    /**
+     * A part as raw bytes. Spooled to a temporary file first, as a multipart part is, and sent on with its exact
+     * length: relaying the request stream itself from the HTTP client's threads broke off now and then.
+     */
     @POST
     @Path("/model_uploads/{uploadId}/parts")
     @Consumes(MediaType.APPLICATION_OCTET_STREAM)
     @Blocking
-    public PartView addRawPart(@PathParam("uploadId") String uploadId, InputStream body,
-                               @HeaderParam("Content-Length") String length) {
+    public PartView addRawPart(@PathParam("uploadId") String uploadId, InputStream body) {
         String id = checked(uploadId);
-        if ("0".equals(length)) {
-            throw emptyPart();
+        java.nio.file.Path spool = null;
+        try {
+            spool = Files.createTempFile("model-upload-part-", ".bin");
+            long size;
+            try (var out = Files.newOutputStream(spool)) {
+                size = body.transferTo(out);
+            }
+            return sendPart(id, spool, size);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot spool an upload part", e);
+        } finally {
+            if (spool != null) {
+                try {
+                    Files.deleteIfExists(spool);
+                } catch (IOException e) {
+                    // the temporary directory's own cleanup takes it
+                }
+            }
         }
-        // streamed on chunked: artifact-store counts what really arrives (a Content-Length the body belies breaks nothing)
-        return PartView.of(id, store.putModelUploadPart(id, () -> body, -1));
     }
 
     @POST
@@ -207,6 +211,20 @@ public class AdminModelsResource {
         UploadView cancelled = UploadView.of(store.cancelModelUpload(id));
         audited("model_upload.cancelled", id, Map.of("name", cancelled.model()));
         return cancelled;
+    }
+
+    /** The part in {@code file}, {@code size} bytes, sent on to artifact-store. */
+    private PartView sendPart(String id, java.nio.file.Path file, long size) {
+        if (size == 0) {
+            throw emptyPart();
+        }
+        return PartView.of(id, store.putModelUploadPart(id, () -> {
+            try {
+                return Files.newInputStream(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, size));
     }
 
     /** Text with a control character (a NUL) is refused here: it is never a name, a path or an id. */
