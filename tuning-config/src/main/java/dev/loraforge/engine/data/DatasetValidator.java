@@ -40,6 +40,15 @@ public final class DatasetValidator {
         public boolean valid() {
             return errors.isEmpty();
         }
+
+        /** The examples of a preference (DPO) file; IllegalArgumentException for a supervised one. */
+        public List<Example.Preference> preferences() {
+            if (format == null || !format.isPreference()) {
+                throw new IllegalArgumentException("the dataset is in " + (format == null ? "no" : describe(format))
+                        + " format, not a preference (DPO) one");
+            }
+            return examples.stream().map(Example.Preference.class::cast).toList();
+        }
     }
 
     private DatasetValidator() {
@@ -149,6 +158,8 @@ public final class DatasetValidator {
             case CHAT -> "chat ({\"messages\": [...]})";
             case PROMPT_COMPLETION -> "prompt/completion ({\"prompt\", \"completion\"})";
             case TEXT -> "text ({\"text\"})";
+            case PREFERENCE_CHAT -> "preference ({\"input\", \"preferred_output\", \"non_preferred_output\"})";
+            case PREFERENCE_TEXT -> "preference ({\"prompt\", \"chosen\", \"rejected\"})";
         };
     }
 
@@ -162,6 +173,12 @@ public final class DatasetValidator {
         }
         if (node == null || !node.isObject()) {
             throw new LineException("expected a JSON object, found " + (node == null ? "nothing" : node.getNodeType().toString().toLowerCase()));
+        }
+        if (node.has("preferred_output") || node.has("non_preferred_output") || node.path("input").isObject()) {
+            return parseOpenAiPreference(node);
+        }
+        if (node.has("chosen") || node.has("rejected")) {
+            return parsePlainPreference(node);
         }
         if (node.has("messages")) {
             Example.Chat chat = parseChat(node.get("messages"));
@@ -177,7 +194,62 @@ public final class DatasetValidator {
         }
         Set<String> keys = new TreeSet<>();
         node.fieldNames().forEachRemaining(keys::add);
-        throw new LineException("expected a \"messages\" array, \"prompt\" and \"completion\" strings, or a \"text\" string; found keys " + keys);
+        throw new LineException("expected a \"messages\" array, \"prompt\" and \"completion\" strings, or a \"text\" string"
+                + " (or a preference pair: \"input\", \"preferred_output\" and \"non_preferred_output\", or \"prompt\","
+                + " \"chosen\" and \"rejected\"); found keys " + keys);
+    }
+
+    /** OpenAI's DPO line: {@code input.messages} (and {@code input.tools}), one assistant message per output. */
+    private static Example.Preference parseOpenAiPreference(JsonNode node) {
+        JsonNode input = node.get("input");
+        if (input == null || input.isNull()) {
+            throw new LineException("missing \"input\" (an object with \"messages\")");
+        }
+        if (!input.isObject()) {
+            throw new LineException("\"input\" must be an object with \"messages\", found " + input.getNodeType().toString().toLowerCase());
+        }
+        Example.Chat prompt = parseChat(input.get("messages"), "input.messages", false);
+        List<Object> tools = input.hasNonNull("tools") ? tools(input.get("tools")) : List.of();
+        String chosen = preferenceOutput(node, "preferred_output");
+        String rejected = preferenceOutput(node, "non_preferred_output");
+        return Example.Preference.chat(prompt.messages(), tools, chosen, rejected);
+    }
+
+    /** {@code [{"role": "assistant", "content": "..."}]}: exactly one assistant message with text content. */
+    private static String preferenceOutput(JsonNode node, String field) {
+        JsonNode out = node.get(field);
+        if (out == null || out.isNull()) {
+            throw new LineException("missing \"" + field + "\" (an array of one {\"role\": \"assistant\", \"content\"} message)");
+        }
+        if (!out.isArray() || out.size() != 1) {
+            throw new LineException("\"" + field + "\" must be an array of exactly one {\"role\": \"assistant\", \"content\"}"
+                    + " message, found " + (out.isArray() ? out.size() + " messages" : out.getNodeType().toString().toLowerCase()));
+        }
+        JsonNode m = out.get(0);
+        String where = field + "[0]";
+        if (!m.isObject() || !ChatMessage.ASSISTANT.equals(m.path("role").asText(null))) {
+            throw new LineException(where + " must be an object with \"role\": \"assistant\"");
+        }
+        if (m.hasNonNull("tool_calls")) {
+            throw new LineException(where + " has \"tool_calls\"; preference outputs must be text");
+        }
+        String content = content(m.get("content"), where);
+        if (content.isEmpty()) {
+            throw new LineException(where + ".content is empty");
+        }
+        return content;
+    }
+
+    /** TRL's plain preference line: {@code prompt}, {@code chosen}, {@code rejected} strings. */
+    private static Example.Preference parsePlainPreference(JsonNode node) {
+        for (String field : List.of("prompt", "chosen", "rejected")) {
+            if (node.has(field) && node.get(field).isArray()) {
+                throw new LineException("\"" + field + "\" must be a string; for conversations use OpenAI's"
+                        + " {\"input\": {\"messages\"}, \"preferred_output\", \"non_preferred_output\"} format");
+            }
+        }
+        String prompt = requiredString(node, "prompt", false);
+        return Example.Preference.text(prompt, requiredString(node, "chosen", false), requiredString(node, "rejected", false));
     }
 
     private static String requiredString(JsonNode node, String field, boolean mayBeEmpty) {
@@ -264,14 +336,22 @@ public final class DatasetValidator {
     }
 
     private static Example.Chat parseChat(JsonNode messages) {
-        if (!messages.isArray() || messages.isEmpty()) {
-            throw new LineException("\"messages\" must be a non-empty array of {\"role\", \"content\"} objects");
+        return parseChat(messages, "messages", true);
+    }
+
+    /**
+     * @param field           the array's name in messages ({@code messages}, {@code input.messages})
+     * @param requireTrained  whether an assistant message to train on is required (not for a DPO prompt)
+     */
+    private static Example.Chat parseChat(JsonNode messages, String field, boolean requireTrained) {
+        if (messages == null || !messages.isArray() || messages.isEmpty()) {
+            throw new LineException("\"" + field + "\" must be a non-empty array of {\"role\", \"content\"} objects");
         }
         List<ChatMessage> out = new ArrayList<>();
         boolean trainedAssistant = false;
         int i = 0;
         for (JsonNode m : messages) {
-            String where = "messages[" + i++ + "]";
+            String where = field + "[" + i++ + "]";
             if (!m.isObject()) {
                 throw new LineException(where + " must be an object with \"role\" and \"content\"");
             }
@@ -321,7 +401,7 @@ public final class DatasetValidator {
             }
             out.add(new ChatMessage(role, content, trained, extra));
         }
-        if (!trainedAssistant) {
+        if (requireTrained && !trainedAssistant) {
             throw new LineException("no assistant message to train on (add one with \"role\": \"assistant\" and weight 1 or no weight)");
         }
         return new Example.Chat(out);

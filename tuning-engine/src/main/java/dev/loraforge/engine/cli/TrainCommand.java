@@ -7,6 +7,9 @@ import dev.loraforge.engine.quant.BnbQuantizationConfig;
 import dev.loraforge.engine.train.AdapterSpec;
 import dev.loraforge.engine.train.CancellationToken;
 import dev.loraforge.engine.train.Checkpoint;
+import dev.loraforge.engine.train.DpoConfig;
+import dev.loraforge.engine.train.DpoJob;
+import dev.loraforge.engine.train.TrainingMethod;
 import dev.loraforge.engine.train.FineTuneJob;
 import dev.loraforge.engine.train.LrSchedule;
 import dev.loraforge.engine.train.TrainConfig;
@@ -30,7 +33,7 @@ import picocli.CommandLine.Option;
  * saves a checkpoint and the adapter.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Fine-tune a LoRA, QLoRA or prefix adapter on a JSONL dataset.")
+        description = "Fine-tune a LoRA, QLoRA or prefix adapter on a JSONL dataset (supervised), or a LoRA/QLoRA adapter with DPO on preference pairs.")
 final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model directory.")
@@ -45,9 +48,20 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory for the adapter, metrics and checkpoints.")
     Path out;
 
-    @Option(names = "--method", defaultValue = "lora", paramLabel = "lora|qlora|prefix",
+    @Option(names = "--method", defaultValue = "lora", paramLabel = "lora|qlora|prefix|dpo",
             description = "Adapter type; qlora = LoRA on a base held in NF4 (default: ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--training-method", paramLabel = "supervised|dpo",
+            description = "What to optimise (OpenAI's method.type): supervised fine-tuning, or DPO on preference pairs"
+                    + " (--data in OpenAI's input/preferred_output/non_preferred_output or TRL's prompt/chosen/rejected"
+                    + " format; a LoRA or QLoRA adapter) (default: supervised). --method dpo is short for"
+                    + " --method lora --training-method dpo.")
+    String trainingMethod;
+
+    @Option(names = "--beta", paramLabel = "X", description = "DPO beta, with --training-method dpo (default: "
+            + DpoConfig.DEFAULT_BETA + ").")
+    Double beta;
 
     @Option(names = "--quantized", paramLabel = "DIR",
             description = "With --method qlora: the base already quantized by tune quantize (default: quantize --model in memory, nf4-dq).")
@@ -144,6 +158,22 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if ("dpo".equalsIgnoreCase(method) || "supervised".equalsIgnoreCase(method)) {
+            // OpenAI's method.type given as --method (tune train --method dpo): a LoRA adapter trained that way
+            if (trainingMethod != null && !trainingMethod.equalsIgnoreCase(method)) {
+                throw new IllegalArgumentException("--method " + method + " and --training-method " + trainingMethod
+                        + " disagree; for QLoRA DPO give --method qlora --training-method dpo");
+            }
+            trainingMethod = method.toLowerCase();
+            method = AdapterSpec.LORA;
+        }
+        TrainingMethod objective = TrainingMethod.parse(trainingMethod == null ? "supervised" : trainingMethod);
+        if (beta != null && objective != TrainingMethod.DPO) {
+            throw new IllegalArgumentException("--beta is for --training-method dpo");
+        }
+        if (objective == TrainingMethod.DPO && resume != null) {
+            throw new IllegalArgumentException("--resume is not supported with --training-method dpo");
+        }
         Path checkpoint = resume == null ? null : resolveCheckpoint(resume);
         AdapterSpec spec = new AdapterSpec(method, r, alpha, dropout, targets, rslora, init, virtualTokens);
         TrainConfig config = TrainConfig.builder().learningRate(lr)
@@ -151,6 +181,17 @@ final class TrainCommand implements Callable<Integer> {
                 .batchSize(batch).gradAccumulation(gradAccum).warmupSteps(warmup).schedule(LrSchedule.Kind.parse(schedule))
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
                 .evalEvery(evalEvery).gradientCheckpointing(gradientCheckpointing).packing(packing).build();
+        if (objective == TrainingMethod.DPO) {
+            DpoJob dpoJob = new DpoJob(baseDir(), data, validation, spec, seqLen, config,
+                    new DpoConfig(beta == null ? DpoConfig.DEFAULT_BETA : beta), length.epochs != null ? length.epochs : 0, out,
+                    templateKwargs.values(), engine.device());
+            ProgressBar bar = new ProgressBar(System.err, !noProgress && System.console() != null);
+            DpoJob.Outcome outcome = dpoJob.run(bar, null, System.err::println);
+            bar.finish();
+            System.out.println(JSON.writeValueAsString(outcome.metrics()));
+            System.out.flush();
+            return 0;
+        }
         FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
                 length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values(), engine.device());
         CancellationToken token = new CancellationToken();

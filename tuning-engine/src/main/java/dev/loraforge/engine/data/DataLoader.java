@@ -77,12 +77,17 @@ public final class DataLoader {
     }
 
     private int[] orderOf(int e) {
-        List<Integer> idx = new ArrayList<>(examples.size());
-        for (int i = 0; i < examples.size(); i++) {
+        return order(examples.size(), seed, shuffle, e);
+    }
+
+    /** The order of {@code size} items in epoch {@code epoch}: a seeded shuffle (or 0..size-1), as the batches use it. */
+    public static int[] order(int size, long seed, boolean shuffle, int epoch) {
+        List<Integer> idx = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
             idx.add(i);
         }
         if (shuffle) {
-            Collections.shuffle(idx, new Random(seed * 1_000_003L + e));
+            Collections.shuffle(idx, new Random(seed * 1_000_003L + epoch));
         }
         return idx.stream().mapToInt(Integer::intValue).toArray();
     }

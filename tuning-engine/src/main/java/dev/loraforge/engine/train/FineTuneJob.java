@@ -83,6 +83,10 @@ public record FineTuneJob(Path modelDir, Path trainData, Path validationData, Ad
         Consumer<String> say = log == null ? s -> { } : log;
         var trainSet = DatasetValidator.read(trainData);
         var valSet = validationData == null ? null : DatasetValidator.read(validationData);
+        TrainingMethod.SUPERVISED.requireFormat(trainSet.format(), trainData.toString());
+        if (valSet != null) {
+            TrainingMethod.SUPERVISED.requireFormat(valSet.format(), validationData.toString());
+        }
         try (ModelTokenizer tokenizer = ModelTokenizer.load(modelDir); LlamaModel model = QloraBase.load(modelDir, adapter.quantizedBase(), device)) {
             if (seqLen > model.config().maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("seq_len " + seqLen + " exceeds the model's max_position_embeddings "
