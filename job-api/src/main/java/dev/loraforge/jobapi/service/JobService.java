@@ -278,6 +278,12 @@ public class JobService {
             throw ApiException.invalid(param + " '" + id + "' is a file with purpose '" + file.purpose + "'; a job trains on"
                     + " files uploaded with purpose 'fine-tune'", param);
         }
+        if (file.format != null && file.format.startsWith("preference")) {
+            // the engine trains DPO on such files; the API does not run DPO jobs yet (method.type "dpo" is refused)
+            throw ApiException.invalid(param + " '" + id + "' is a preference (DPO) dataset (" + file.format + "): a"
+                    + " supervised job trains on chat, prompt/completion or text lines; DPO jobs are not supported yet",
+                    param);
+        }
         return file;
     }
 

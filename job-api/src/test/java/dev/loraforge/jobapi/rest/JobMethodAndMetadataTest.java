@@ -72,6 +72,11 @@ class JobMethodAndMetadataTest {
         create(",\"method\":{}").statusCode(400).body("error.param", equalTo("method.type"));
         create(",\"method\":\"supervised\"").statusCode(400).body("error.param", equalTo("method"));
         create(",\"method\":{\"type\":\"supervised\",\"dpo\":{}}").statusCode(400).body("error.param", equalTo("method.dpo"));
+        // a preference file is a valid upload (the engine trains DPO on it) but no supervised job's training data
+        String preferences = JobFlowTest.upload("{\"prompt\":\"Hi\",\"chosen\":\"Ahoy!\",\"rejected\":\"Hello.\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + preferences + "\"}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400).body("error.param", equalTo("training_file"))
+                .body("error.message", containsString("preference (DPO) dataset"));
         assertThat(jobCount()).isEqualTo(before);
 
         create(",\"method\":{\"type\":\"supervised\",\"supervised\":{\"hyperparameters\":{\"n_epochs\":2}}}")
