@@ -158,7 +158,7 @@ public class AdminModelsResource {
 
     /**
      * A part as raw bytes. Spooled to a temporary file first, as a multipart part is, and sent on with its exact
-     * length: relaying the request stream itself from the HTTP client's threads broke off now and then.
+     * length from there, so that a transfer that gets no answer can be sent again.
      */
     @POST
     @Path("/model_uploads/{uploadId}/parts")

@@ -10,16 +10,13 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.loraforge.engine.data.Batch;
 import dev.loraforge.engine.data.EncodedPreference;
-import dev.loraforge.engine.data.PreferenceEncoder;
 import dev.loraforge.engine.fixtures.PreferencePairs;
-import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.GradMode;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.Ops;
-import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,11 +40,9 @@ class DpoLossTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, modelDir, 11);
-        try (ModelTokenizer tok = ModelTokenizer.load(modelDir)) {
-            pairs = new PreferenceEncoder(tok, 96).encodeAll(PreferencePairs.parse(PreferencePairs.openAiLines(3))).pairs();
-            padId = tok.padId();
-        }
+        PreferencePairs.Encoded encoded = PreferencePairs.tinyModelPairs(modelDir, 3, 96);
+        pairs = encoded.pairs();
+        padId = encoded.padId();
     }
 
     /** Sum over the response of log p(token | prefix), from the logits of the sequence run alone, in double. */

@@ -5,14 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.loraforge.engine.data.EncodedPreference;
-import dev.loraforge.engine.data.PreferenceEncoder;
 import dev.loraforge.engine.fixtures.PreferencePairs;
-import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.lora.PrefixAdapter;
 import dev.loraforge.engine.model.LlamaModel;
-import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,11 +26,9 @@ class DpoTrainingTest {
 
     @BeforeAll
     static void setUp() throws Exception {
-        TinyModelGenerator.write(TinyModelGenerator.Preset.TINY, modelDir, 11);
-        try (ModelTokenizer tok = ModelTokenizer.load(modelDir)) {
-            pairs = new PreferenceEncoder(tok, 128).encodeAll(PreferencePairs.parse(PreferencePairs.openAiLines(12))).pairs();
-            padId = tok.padId();
-        }
+        PreferencePairs.Encoded encoded = PreferencePairs.tinyModelPairs(modelDir, 12, 128);
+        pairs = encoded.pairs();
+        padId = encoded.padId();
     }
 
     @Test
