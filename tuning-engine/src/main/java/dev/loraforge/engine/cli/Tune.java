@@ -5,13 +5,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code tune} command line: create a model, fine-tune an adapter, compute logits, generate,
- * merge, export (merged directory or GGUF) and inspect. Run it as {@code bin/tune} from the repository root.
+ * The {@code tune} command line: create a model, fine-tune an adapter, score one on a dataset, compute logits,
+ * generate, merge, export (merged directory or GGUF) and inspect. Run it as {@code bin/tune} from the repository root.
  */
 @Command(name = "tune", mixinStandardHelpOptions = true, version = "tune 0.1.0",
         description = "LoRA / QLoRA / prefix fine-tuning of Llama-family models on DJL (PyTorch engine).",
         subcommands = {InitModelCommand.class, TrainCommand.class, QuantizeCommand.class, LogitsCommand.class, GenerateCommand.class,
-                MergeCommand.class, ExportCommand.class, InspectCommand.class, ValidateCommand.class, PreviewCommand.class, BenchCommand.class, BenchNf4Command.class, CommandLine.HelpCommand.class})
+                MergeCommand.class, ExportCommand.class, InspectCommand.class, ValidateCommand.class, PreviewCommand.class, EvalCommand.class, BenchCommand.class, BenchNf4Command.class, CommandLine.HelpCommand.class})
 public final class Tune implements Runnable {
 
     @CommandLine.Spec

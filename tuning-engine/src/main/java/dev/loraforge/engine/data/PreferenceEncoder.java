@@ -94,7 +94,8 @@ public final class PreferenceEncoder {
         return truncate(encodeFull(pair));
     }
 
-    private EncodedPreference truncate(Encoding e) {
+    /** A pair encoded by {@link #encodeFull} cut to {@code seqLen}, or null when the prompt leaves no response token. */
+    public EncodedPreference truncate(Encoding e) {
         int room = seqLen - e.promptIds().length;
         if (room < 1 || e.chosenIds().length == 0 || e.rejectedIds().length == 0) {
             return null;

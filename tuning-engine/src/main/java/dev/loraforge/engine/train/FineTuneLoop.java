@@ -264,27 +264,11 @@ public final class FineTuneLoop implements AutoCloseable {
         return validation.isEmpty() ? Double.NaN : validatePoint(step).loss();
     }
 
-    /** Mean token loss and accuracy over the validation examples, reported to the listener. */
+    /** Mean token loss and accuracy over the validation examples (token-weighted), reported to the listener. */
     private TrainState.ValidationPoint validatePoint(long step) {
-        boolean wasTraining = model.isTraining();
-        model.setTraining(false);
-        double nll = 0;
-        long count = 0;
-        CrossEntropy.TokenTally tally = new CrossEntropy.TokenTally();
-        try {
-            for (int start = 0; start < validation.size(); start += config.batchSize()) {
-                Batch b = new Batch(validation.subList(start, Math.min(validation.size(), start + config.batchSize())), padId);
-                try (NDManager sm = model.manager().newSubManager()) {
-                    NDArray hidden = model.hiddenStates(b.idsArray(sm), b.maskArray(sm), null, adapter);
-                    nll += CrossEntropy.sumNllFromHidden(model, hidden, b.targets(), tally).getFloat();
-                    count += b.targetTokens();
-                }
-            }
-        } finally {
-            model.setTraining(wasTraining);
-        }
-        double loss = nll / Math.max(1, count);
-        double accuracy = tally.accuracy();
+        TokenMetrics total = TokenMetrics.sum(TokenMetrics.perExample(model, adapter, validation, config.batchSize(), padId));
+        double loss = total.loss();
+        double accuracy = total.accuracy();
         listener.onValidation(step, loss, Math.exp(loss), accuracy);
         return new TrainState.ValidationPoint(step, loss, Double.isFinite(accuracy) ? accuracy : null);
     }
