@@ -5,6 +5,7 @@ package dev.loraforge.events;
  *
  * @param requestIds      every request this one quantization answers (coalesced requests)
  * @param meanAbsError    mean absolute reconstruction error over all quantized weights
+ * @param tenantId        the tenant owning the base model (and so the quantized one) when it is private; null for public
  */
 public record QuantizationOutcome(
         java.util.List<String> requestIds,
@@ -17,7 +18,8 @@ public record QuantizationOutcome(
         Double meanAbsError,
         Long durationMs,
         String engineVersion,
-        ErrorInfo error) {
+        ErrorInfo error,
+        String tenantId) {
 
     /** Outcome status. */
     public enum Status { SUCCEEDED, FAILED }

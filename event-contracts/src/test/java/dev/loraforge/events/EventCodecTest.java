@@ -65,7 +65,7 @@ class EventCodecTest {
         assertThatThrownBy(() -> new JobOutcome("j", 1, "w", JobOutcome.Status.FAILED, null, 0L, null, "0.1", null))
                 .hasMessageContaining("JobOutcome.error is required");
         assertThatThrownBy(() -> new QuantizationOutcome(List.of("q"), REF, "nf4",
-                QuantizationOutcome.Status.SUCCEEDED, null, 1L, 1L, 0.0, 1L, "0.1", null))
+                QuantizationOutcome.Status.SUCCEEDED, null, 1L, 1L, 0.0, 1L, "0.1", null, null))
                 .hasMessageContaining("quantized_model is required");
     }
 

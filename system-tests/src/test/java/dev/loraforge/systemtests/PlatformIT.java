@@ -572,8 +572,13 @@ class PlatformIT {
         byte[] bytes = tar.toByteArray();
         String name = "acme/uploaded-tiny";
         ApiClient admin = platform.admin();
+        String aliceId = null;
+        for (JsonNode t : admin.get("/admin/v1/tenants")) {
+            aliceId = t.path("name").asText().equals("alice") ? t.path("id").asText() : aliceId;
+        }
+        // private to alice: only her keys see it, tune on it and chat with it
         String upload = admin.post("/admin/v1/model_uploads", "{\"name\":\"" + name + "\",\"bytes\":" + bytes.length
-                + ",\"filename\":\"tiny.tar\",\"revision\":\"it-1\"}").path("id").asText();
+                + ",\"filename\":\"tiny.tar\",\"revision\":\"it-1\",\"tenant_id\":\"" + aliceId + "\"}").path("id").asText();
         int half = bytes.length / 2;
         String first = ApiClient.expect(200, admin.postBytes("/admin/v1/model_uploads/" + upload + "/parts",
                 java.util.Arrays.copyOfRange(bytes, 0, half))).path("id").asText();
@@ -586,7 +591,14 @@ class PlatformIT {
         List<String> listed = new ArrayList<>();
         alice.get("/v1/models").path("data").forEach(m -> listed.add(m.path("id").asText()));
         assertThat(listed).contains(name, MODEL);
-        assertThat(alice.get("/v1/models/" + name).path("id").asText()).isEqualTo(name);
+        assertThat(alice.get("/v1/models/" + name).path("owned_by").asText()).isEqualTo(aliceId);
+        ApiClient carol = platform.tenant("carol", 1);
+        List<String> carolSees = new ArrayList<>();
+        carol.get("/v1/models").path("data").forEach(m -> carolSees.add(m.path("id").asText()));
+        assertThat(carolSees).contains(MODEL).doesNotContain(name);
+        assertThat(carol.call("GET", "/v1/models/" + name, null).status()).isEqualTo(404);
+        assertThat(carol.call("POST", "/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}").status()).isEqualTo(404);
         JsonNode chat = alice.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
                 + "\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"temperature\":0}");
         assertThat(chat.path("model").asText()).isEqualTo(name);
@@ -597,6 +609,7 @@ class PlatformIT {
         }
         assertThat(imported).isNotNull();
         assertThat(imported.path("metadata").path("revision").asText()).isEqualTo("it-1");
+        assertThat(imported.path("owned_by").asText()).isEqualTo(aliceId);
 
         // a model without its tokenizer: refused with the reason, never listed
         java.nio.file.Files.delete(src.resolve("tokenizer.json"));

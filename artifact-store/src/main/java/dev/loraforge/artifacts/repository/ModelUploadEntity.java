@@ -16,6 +16,9 @@ public class ModelUploadEntity {
     /** The base model name it will be registered under. */
     public String name;
     public String revision;
+    /** The tenant the model will be private to; null: public. */
+    @jakarta.persistence.Column(name = "tenant_id")
+    public String tenantId;
     public String filename;
     /** The archive's total size, which the completed parts must add up to. */
     public long bytes;

@@ -30,8 +30,9 @@ import java.util.regex.Pattern;
  * <ul>
  * <li>{@code kind} one of the five kinds; {@code name} 1-200 characters, no control characters;
  *     {@code digest} a stored blob; {@code id}, when given, {@code <kind prefix>-<letters, digits, . _ ->};</li>
- * <li>datasets, checkpoints and adapters belong to a tenant; base and quantized models are shared
- *     (no tenant); checkpoints and adapters name their {@code job_id};</li>
+ * <li>datasets, checkpoints and adapters belong to a tenant; base and quantized models are public (no tenant) or
+ *     private to the tenant in {@code tenant_id} (a quantized model has the owner of its base model); checkpoints and
+ *     adapters name their {@code job_id};</li>
  * <li>parents exist, are visible to the child's tenant, use a relation allowed for both kinds
  *     ({@link Relation}); a quantized model has one {@code quantized_from} base model; a checkpoint or
  *     adapter has one {@code base_model}, at least one {@code trained_on} dataset, at most one
@@ -154,11 +155,8 @@ public class ArtifactRules {
         }
         if (kind.tenantOwned() && tenant == null) {
             v.add(new Violation("tenant_id", "is required: a " + kind.wireName() + " belongs to a tenant"));
-        } else if (!kind.tenantOwned() && tenant != null) {
-            v.add(new Violation("tenant_id", "must be absent: a " + kind.wireName()
-                    + " is shared by all tenants (or send the request without X-Tenant-Id)"));
-            return null;
         }
+        // a base or quantized model with tenant_id is private to that tenant; without, public
         return tenant;
     }
 
@@ -262,6 +260,7 @@ public class ArtifactRules {
         if (kind != null) {
             checkCardinality(kind, counts, v);
             checkQuantizedBase(parents, v);
+            checkQuantizedOwner(kind, tenant, parents, v);
             checkContinuedFrom(parents, v);
         }
         return parents;
@@ -302,7 +301,21 @@ public class ArtifactRules {
         }
     }
 
-    /** The quantized variant a QLoRA run loaded must be a variant of the run's base model. */
+    /** A quantized model is private to whoever its base model is private to, and public when that is public. */
+    private static void checkQuantizedOwner(ArtifactKind kind, String tenant, List<Parent> parents, List<Violation> v) {
+        if (kind != ArtifactKind.QUANTIZED_MODEL) {
+            return;
+        }
+        parents.stream().filter(p -> p.relation() == Relation.QUANTIZED_FROM).findFirst().ifPresent(base -> {
+            String owner = base.artifact().tenantId;
+            if (!java.util.Objects.equals(owner, tenant)) {
+                v.add(new Violation("tenant_id", "the base model " + base.artifact().id + " is "
+                        + (owner == null ? "public, so its quantized variant is public too: leave tenant_id out"
+                        : "private to tenant " + owner + ", so its quantized variant is too: send tenant_id " + owner)));
+            }
+        });
+    }
+
     /** An adapter continued from another one was trained on the same base model as that one. */
     private void checkContinuedFrom(List<Parent> parents, List<Violation> v) {
         Optional<Parent> base = parents.stream().filter(p -> p.relation() == Relation.BASE_MODEL).findFirst();
@@ -317,6 +330,7 @@ public class ArtifactRules {
         }
     }
 
+    /** The quantized variant a QLoRA run loaded must be a variant of the run's base model. */
     private void checkQuantizedBase(List<Parent> parents, List<Violation> v) {
         Optional<Parent> base = parents.stream().filter(p -> p.relation() == Relation.BASE_MODEL).findFirst();
         Optional<Parent> quantized = parents.stream().filter(p -> p.relation() == Relation.QUANTIZED_BASE).findFirst();

@@ -88,11 +88,13 @@ public class ArtifactService {
         if (checked.kind() == ArtifactKind.BASE_MODEL) {
             var existing = artifacts.baseModelNamed(request.name());
             if (existing.isPresent()) {
-                if (existing.get().digest.equals(checked.blob().digest().toString())) {
+                if (existing.get().digest.equals(checked.blob().digest().toString())
+                        && Objects.equals(existing.get().tenantId, checked.tenantId())) {
                     return new Registered(view(existing.get()), false);
                 }
                 throw new ConflictException("a base model named '" + request.name() + "' is already registered with"
-                        + " digest " + existing.get().digest + "; choose another name");
+                        + (Objects.equals(existing.get().tenantId, checked.tenantId()) ? " digest " + existing.get().digest
+                        : " another owner") + "; choose another name");
             }
         }
         ArtifactEntity a = new ArtifactEntity();
@@ -145,7 +147,7 @@ public class ArtifactService {
         return view(visible(id, scopeTenant));
     }
 
-    /** The base model with this name, if any. */
+    /** The base model with this name, if any, whoever may see it (callers scope it). */
     @Transactional
     public java.util.Optional<ArtifactView> baseModelNamed(String name) {
         return artifacts.baseModelNamed(name).map(this::view);

@@ -23,8 +23,12 @@ import org.jboss.logging.Logger;
  * Registers base models from a directory on this machine: checks it ({@link ModelDirectoryInspector}),
  * archives it into one blob ({@link DirectoryArchive}, streamed, so the digest is the same for the
  * same files), and records a {@code base_model} artifact whose metadata summarises config.json and
- * the weights. The same name and content again returns the existing record; the same name with other
- * content is a conflict, found before any blob is written.
+ * the weights. The same name, owner and content again returns the existing record; the same name with other
+ * content or another owner is a conflict, found before any blob is written.
+ *
+ * <p>A base model is public (no {@code tenant_id}: every tenant may tune on it) or private to one tenant: only reads
+ * scoped to that tenant see it, its blob and the quantized variants made from it. Names are unique across both, so a
+ * name means one model wherever it is used.
  */
 @ApplicationScoped
 public class BaseModelService {
@@ -32,6 +36,8 @@ public class BaseModelService {
     private static final Logger LOG = Logger.getLogger(BaseModelService.class);
     /** {@code name} or {@code org/name}, as Hugging Face repositories are named. */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,95}(/[A-Za-z0-9][A-Za-z0-9._-]{0,95})?");
+    /** A tenant id as the services send it: 1-200 characters, no control characters, no ':'. */
+    private static final Pattern TENANT = Pattern.compile("[^\\p{Cntrl}:]{1,200}");
 
     private final ArtifactService artifacts;
     private final ModelDirectoryInspector inspector;
@@ -65,20 +71,34 @@ public class BaseModelService {
             provenance.put("repo_id", hub.repoId());
             provenance.put("revision", hub.revision());
         }
-        return registerDirectory(name, modelDir, provenance);
+        checkOwner(request.tenantId());
+        return registerDirectory(name, request.tenantId(), modelDir, provenance);
+    }
+
+    /** @throws InvalidRequestException on {@code tenant_id} when it is not a tenant id */
+    static void checkOwner(String tenantId) {
+        if (tenantId != null && !TENANT.matcher(tenantId).matches()) {
+            throw new InvalidRequestException("tenant_id", "must be a tenant id (1-200 characters without control"
+                    + " characters or ':'), the tenant the model is private to; leave it out for a public model");
+        }
     }
 
     /**
-     * Registers the model directory {@code dir} (already resolved and allowed) as base model {@code name}, its
-     * metadata the inspector's summary plus {@code provenance} (repo_id, revision): checked completely before any blob
-     * is written, so a refusal registers nothing.
+     * Registers the model directory {@code dir} (already resolved and allowed) as base model {@code name}, private to
+     * {@code tenantId} (null: public), its metadata the inspector's summary plus {@code provenance} (repo_id,
+     * revision): checked completely before any blob is written, so a refusal registers nothing.
      */
-    public ArtifactService.Registered registerDirectory(String name, Path dir, Map<String, Object> provenance)
-            throws IOException {
+    public ArtifactService.Registered registerDirectory(String name, String tenantId, Path dir,
+                                                        Map<String, Object> provenance) throws IOException {
         Map<String, Object> metadata = new java.util.LinkedHashMap<>(inspector.inspect(dir));
         metadata.putAll(provenance);
         var existing = artifacts.baseModelNamed(name);
         if (existing.isPresent()) {
+            if (!java.util.Objects.equals(existing.get().tenantId(), tenantId)) {
+                throw new ConflictException("a base model named '" + name + "' is already registered "
+                        + (existing.get().tenantId() == null ? "as a public model" : "for another owner")
+                        + "; choose another name");
+            }
             String digest = archiveDigest(dir);
             if (!digest.equals(existing.get().digest())) {
                 throw new ConflictException("a base model named '" + name + "' is already registered with"
@@ -93,22 +113,28 @@ public class BaseModelService {
         } catch (DirectoryArchive.ArchiveException e) {
             throw new InvalidRequestException("path", e.getMessage());
         }
-        LOG.infof("archived base model %s from %s: %s (%d bytes)", name, dir, blob.blob().digest(),
-                blob.blob().size());
+        LOG.infof("archived base model %s (%s) from %s: %s (%d bytes)", name,
+                tenantId == null ? "public" : "private to " + tenantId, dir, blob.blob().digest(), blob.blob().size());
         return artifacts.create(new NewArtifact(null, ArtifactKind.BASE_MODEL.wireName(), name,
-                blob.blob().digest().toString(), null, null, metadata, List.of()), null);
+                blob.blob().digest().toString(), tenantId, null, metadata, List.of()), null);
     }
 
-    /** Base models, newest first. */
-    public List<ArtifactView> list() {
-        return artifacts.list(new ArtifactQuery(ArtifactKind.BASE_MODEL.wireName(), null, null, null, null, null,
+    /**
+     * Base models newest first, as {@code scope} sees them ({@link dev.loraforge.artifacts.rest.TenantScope}): a
+     * tenant its private ones and the public ones, a scope no tenant has the public ones, null (the operator) all.
+     */
+    public List<ArtifactView> list(String scope) {
+        return artifacts.list(new ArtifactQuery(ArtifactKind.BASE_MODEL.wireName(), scope, null, null, null, null,
                 null, null, 10_000));
     }
 
-    /** @throws ResourceNotFoundException when no base model has this name */
-    public ArtifactView get(String name) {
+    /** @throws ResourceNotFoundException when no base model that {@code scope} sees (null: any) has this name */
+    public ArtifactView get(String name, String scope) {
         return artifacts.baseModelNamed(name)
-                .orElseThrow(() -> new ResourceNotFoundException("no base model named '" + name + "'"));
+                .filter(m -> scope == null || m.tenantId() == null || m.tenantId().equals(scope))
+                .orElseThrow(() -> new ResourceNotFoundException("no base model named '" + name + "'"
+                        + (scope == null ? "" : " is visible to " + (scope.startsWith(":") ? "a caller without a tenant"
+                        + " (send X-Tenant-Id to see a tenant's private models)" : "tenant " + scope))));
     }
 
     /**

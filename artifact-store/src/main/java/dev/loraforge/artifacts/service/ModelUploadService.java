@@ -89,17 +89,20 @@ public class ModelUploadService {
         if (request.revision() != null && !REVISION.matcher(request.revision()).matches()) {
             throw new InvalidRequestException("revision", "1-128 letters, digits, '.', '_' or '-' (a commit hash or tag)");
         }
+        BaseModelService.checkOwner(request.tenantId());
         ModelUploadEntity upload = new ModelUploadEntity();
         upload.id = "mupload-" + UUID.randomUUID().toString().replace("-", "");
         upload.name = request.name();
         upload.revision = request.revision();
+        upload.tenantId = request.tenantId();
         upload.filename = request.filename();
         upload.bytes = request.bytes();
         upload.status = "pending";
         upload.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         upload.expiresAt = upload.createdAt.plus(config.modelUploadTtl());
         QuarkusTransaction.requiringNew().run(() -> db.persist(upload));
-        LOG.infof("model upload %s started: %s, %d bytes", upload.id, upload.name, upload.bytes);
+        LOG.infof("model upload %s started: %s (%s), %d bytes", upload.id, upload.name,
+                upload.tenantId == null ? "public" : "private to " + upload.tenantId, upload.bytes);
         return view(upload, List.of());
     }
 
@@ -218,7 +221,7 @@ public class ModelUploadService {
         provenance.put("upload_id", id);
         ArtifactService.Registered registered;
         try {
-            registered = baseModels.registerDirectory(upload.name, modelDir, provenance);
+            registered = baseModels.registerDirectory(upload.name, upload.tenantId, modelDir, provenance);
         } catch (InvalidRequestException e) {
             throw fail(id, new InvalidRequestException("part_ids", "the uploaded model is refused: "
                     + e.getMessage().replace(modelDir.toString(), "the archive")));
@@ -366,7 +369,7 @@ public class ModelUploadService {
     private static ModelUploadView view(ModelUploadEntity u, List<ModelUploadPartEntity> parts) {
         return new ModelUploadView(u.id, u.name, u.revision, u.filename, u.bytes,
                 parts.stream().mapToLong(p -> p.size).sum(), u.status, u.error, u.artifactId, time(u.createdAt),
-                time(u.expiresAt), time(u.completedAt), parts.stream().map(ModelUploadService::partView).toList());
+                time(u.expiresAt), time(u.completedAt), parts.stream().map(ModelUploadService::partView).toList(), u.tenantId);
     }
 
     private static ModelUploadView.Part partView(ModelUploadPartEntity p) {

@@ -148,7 +148,8 @@ class ArtifactResourceTest {
         refused(artifact("dataset", name, "sha256:" + "1".repeat(64), tenant, null, null), "digest", "PUT /api/v1/blobs");
         refused(artifact("dataset", name, "sha256:XYZ", tenant, null, null), "digest", "64");
         refused(artifact("dataset", name, digest, null, null, null), "tenant_id", "belongs to a tenant");
-        refused(artifact("base_model", name, digest, tenant, null, null), "tenant_id", "shared");
+        refused(artifact("quantized_model", name, digest, tenant, null, Map.of("scheme", "nf4"), base, "quantized_from"),
+                "tenant_id", "is public");
         refused(artifact("quantized_model", name, digest, null, null, Map.of(), base, "quantized_from"),
                 "metadata.scheme", "required");
         refused(artifact("quantized_model", name, digest, null, null, Map.of("scheme", "nf4")), "parents", "quantized_from");

@@ -114,6 +114,27 @@ class ModelUploadResourceTest {
     }
 
     @Test
+    void anUploadWithATenantRegistersAModelPrivateToIt() throws Exception {
+        byte[] tar = modelArchive(true);
+        String name = "acme" + unique() + "/private";
+        String owner = "acme-" + unique();
+        String upload = given().contentType(ContentType.JSON).body(Map.of("name", name, "bytes", tar.length,
+                        "tenant_id", owner))
+                .post("/api/v1/model-uploads").then().statusCode(201).body("tenant_id", equalTo(owner))
+                .extract().path("id");
+        List<String> parts = sendParts(upload, tar, 2);
+        String artifact = given().contentType(ContentType.JSON).body(Map.of("part_ids", parts))
+                .post("/api/v1/model-uploads/{id}/complete", upload).then().statusCode(200)
+                .body("status", equalTo("completed")).body("tenant_id", equalTo(owner)).extract().path("artifact_id");
+        given().urlEncodingEnabled(false).header("X-Tenant-Id", owner).get("/api/v1/base-models/" + name)
+                .then().statusCode(200).body("id", equalTo(artifact)).body("tenant_id", equalTo(owner));
+        given().urlEncodingEnabled(false).header("X-Tenant-Id", "globex-" + unique()).get("/api/v1/base-models/" + name)
+                .then().statusCode(404);
+        given().contentType(ContentType.JSON).body(Map.of("name", name + "x", "bytes", 10, "tenant_id", "a\u0001b"))
+                .post("/api/v1/model-uploads").then().statusCode(400).body("errors[0].field", equalTo("tenant_id"));
+    }
+
+    @Test
     void anInterruptedPartIsNotKeptAndTheUploadResumes() throws Exception {
         byte[] tar = modelArchive(true);
         String name = "resumed-" + unique();

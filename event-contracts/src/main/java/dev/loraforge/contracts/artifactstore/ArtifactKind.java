@@ -30,7 +30,10 @@ public enum ArtifactKind {
         return idPrefix;
     }
 
-    /** Datasets, checkpoints and adapters belong to a tenant; base and quantized models are shared. */
+    /**
+     * Datasets, checkpoints and adapters belong to a tenant; base and quantized models are public (shared by every
+     * tenant) unless registered private to one tenant.
+     */
     public boolean tenantOwned() {
         return tenantOwned;
     }

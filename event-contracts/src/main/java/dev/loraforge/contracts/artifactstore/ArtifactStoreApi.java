@@ -92,13 +92,17 @@ public interface ArtifactStoreApi {
     @Path("/model-uploads/{id}/cancel")
     ModelUploadView cancelModelUpload(@PathParam("id") String id);
 
-    /** Every registered base model. */
+    /**
+     * The base models {@code tenant} may use (the public ones and its private ones; null: the public ones), newest
+     * first; {@code includePrivate} (operators' listings) lists every tenant's private ones too.
+     */
     @GET
     @Path("/base-models")
-    List<ArtifactView> baseModels();
+    List<ArtifactView> baseModels(@HeaderParam(TENANT_HEADER) String tenant,
+                                  @QueryParam("include_private") Boolean includePrivate);
 
-    /** A base model by its registry name; 404 when there is none. */
+    /** A base model by its registry name, when {@code tenant} may use it (null: public ones only); 404 otherwise. */
     @GET
     @Path("/base-models/{name}")
-    ArtifactView baseModel(@PathParam("name") String name);
+    ArtifactView baseModel(@PathParam("name") String name, @HeaderParam(TENANT_HEADER) String tenant);
 }

@@ -10,7 +10,8 @@ import com.fasterxml.jackson.databind.annotation.JsonNaming;
  * @param bytes    the total size of the archive (a ustar tar of the model directory) the parts add up to
  * @param filename optional: the archive's file name, for the operator's records
  * @param revision optional: the revision the model was taken at (a commit of its hub repository), kept in lineage
+ * @param tenantId optional: the tenant the model will be private to; left out, it is public
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-public record ModelUploadRequest(String name, Long bytes, String filename, String revision) {
+public record ModelUploadRequest(String name, Long bytes, String filename, String revision, String tenantId) {
 }

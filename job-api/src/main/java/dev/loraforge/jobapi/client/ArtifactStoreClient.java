@@ -39,7 +39,8 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 public class ArtifactStoreClient {
 
     /** A base model of the registry; {@code modelType} is its config.json model_type (null if unrecorded). */
-    public record BaseModel(String id, String name, String digest, long createdAt, String modelType) {
+    /** A base model; {@code tenantId} the tenant it is private to, null when public. */
+    public record BaseModel(String id, String name, String digest, long createdAt, String modelType, String tenantId) {
     }
 
     /** A stored blob. */
@@ -84,19 +85,21 @@ public class ArtifactStoreClient {
     }
 
     /**
-     * The base model registered under {@code name}. A registered base model never changes (its name is unique, its
-     * artifact immutable), so one found is kept for {@link #BASE_MODEL_TTL} and a create does not ask artifact-store
-     * each time; an unknown name is asked every time, so a new registration is seen at once.
+     * The base model registered under {@code name}, when {@code tenant} may use it (a public one, or one private to
+     * it). A registered base model never changes (its name is unique, its artifact immutable), so one found is kept
+     * for {@link #BASE_MODEL_TTL} and a create does not ask artifact-store each time; an unknown name is asked every
+     * time, so a new registration is seen at once.
      */
-    public Optional<BaseModel> baseModel(String name) {
+    public Optional<BaseModel> baseModel(String name, String tenant) {
         long now = System.nanoTime();
-        KnownBase known = knownBases.get(name);
+        String key = tenant + "\n" + name;
+        KnownBase known = knownBases.get(key);
         if (known != null && now - known.until() < 0) {
             return Optional.of(known.model());
         }
-        Optional<BaseModel> found = lookup(() -> api.baseModel(name)).map(ArtifactStoreClient::baseModel);
-        found.ifPresentOrElse(m -> knownBases.put(name, new KnownBase(m, now + BASE_MODEL_TTL.toNanos())),
-                () -> knownBases.remove(name));
+        Optional<BaseModel> found = lookup(() -> api.baseModel(name, tenant)).map(ArtifactStoreClient::baseModel);
+        found.ifPresentOrElse(m -> knownBases.put(key, new KnownBase(m, now + BASE_MODEL_TTL.toNanos())),
+                () -> knownBases.remove(key));
         return found;
     }
 
@@ -108,13 +111,17 @@ public class ArtifactStoreClient {
 
     private final java.util.Map<String, KnownBase> knownBases = new java.util.concurrent.ConcurrentHashMap<>();
 
-    public List<BaseModel> baseModels() {
-        return guarded(calls, api::baseModels).stream().map(ArtifactStoreClient::baseModel).toList();
+    /** The base models {@code tenant} may use: the public ones and its private ones, newest first. */
+    public List<BaseModel> baseModels(String tenant) {
+        return guarded(calls, () -> api.baseModels(tenant, null)).stream().map(ArtifactStoreClient::baseModel).toList();
     }
 
-    /** The quantized variant of a base model with a scheme, if artifact-store has it. */
-    public Optional<Artifact> quantizedVariant(String baseId, String scheme) {
-        return guarded(calls, () -> api.artifacts(ArtifactKind.QUANTIZED_MODEL.wireName(), null, null, null, baseId,
+    /**
+     * The quantized variant of a base model with a scheme, if artifact-store has it; read as {@code tenant}, which
+     * sees the variants of public base models and of its own private ones.
+     */
+    public Optional<Artifact> quantizedVariant(String baseId, String scheme, String tenant) {
+        return guarded(calls, () -> api.artifacts(ArtifactKind.QUANTIZED_MODEL.wireName(), tenant, null, null, baseId,
                 null, scheme, null, null)).stream().findFirst().map(a -> new Artifact(a.id(), a.digest()));
     }
 
@@ -140,14 +147,14 @@ public class ArtifactStoreClient {
      * Registers a base model from a directory on artifact-store's machine (or a hub cache repository or snapshot there;
      * {@code name} null: named after the repository). Refusals keep artifact-store's status and reason.
      */
-    public ArtifactView importBaseModel(String name, String path) {
+    public ArtifactView importBaseModel(String name, String path, String tenant) {
         knownBases.clear();
-        return passedOn(() -> calls.call(() -> api.registerBaseModel(new BaseModelRequest(name, path))));
+        return passedOn(() -> calls.call(() -> api.registerBaseModel(new BaseModelRequest(name, path, tenant))));
     }
 
-    /** Every base model with artifact-store's metadata (config summary, files, revision). */
+    /** Every base model, public and private, with artifact-store's metadata (config summary, files, revision). */
     public List<ArtifactView> baseModelArtifacts() {
-        return guarded(calls, api::baseModels);
+        return guarded(calls, () -> api.baseModels(null, true));
     }
 
     public ModelUploadView createModelUpload(ModelUploadRequest request) {
@@ -228,6 +235,6 @@ public class ArtifactStoreClient {
     private static BaseModel baseModel(ArtifactView a) {
         Object type = a.metadata() == null ? null : a.metadata().get("model_type");
         return new BaseModel(a.id(), a.name(), a.digest(), a.createdAt() == null ? 0 : a.createdAt().toEpochSecond(),
-                type instanceof String s ? s : null);
+                type instanceof String s ? s : null, a.tenantId());
     }
 }

@@ -108,12 +108,15 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
     }
 
     /** Queued QLoRA jobs waiting for this (base digest, scheme), locked. */
-    public List<JobEntity> lockWaitingForQuantization(String baseDigest, String scheme) {
-        return getEntityManager().createQuery("from JobEntity where status = 'queued' and quantizationScheme = :scheme "
-                        + "and baseModelDigest = :digest and quantizedModelDigest is null", JobEntity.class)
-                .setParameter("scheme", scheme).setParameter("digest", baseDigest)
-                .setLockMode(LockModeType.PESSIMISTIC_WRITE)
-                .getResultList();
+    public List<JobEntity> lockWaitingForQuantization(String baseDigest, String scheme, String ownerTenant) {
+        var query = getEntityManager().createQuery("from JobEntity where status = 'queued' and quantizationScheme = :scheme "
+                        + "and baseModelDigest = :digest and quantizedModelDigest is null"
+                        + (ownerTenant == null ? "" : " and tenantId = :tenant"), JobEntity.class)
+                .setParameter("scheme", scheme).setParameter("digest", baseDigest);
+        if (ownerTenant != null) {
+            query.setParameter("tenant", ownerTenant);
+        }
+        return query.setLockMode(LockModeType.PESSIMISTIC_WRITE).getResultList();
     }
 
     /** The job, row-locked for an update from an event. */

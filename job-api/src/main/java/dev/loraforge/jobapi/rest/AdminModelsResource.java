@@ -29,12 +29,12 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
 /**
  * The base-model catalog, for the operator (admin key), over artifact-store's registry:
  * <ul>
- * <li>{@code POST /admin/v1/models} {path, name?}: import a Hugging Face model directory on artifact-store's machine
+ * <li>{@code POST /admin/v1/models} {path, name?, tenant_id?}: import a Hugging Face model directory on artifact-store's machine
  *     (under its allow-listed roots), or a hub cache repository ({@code models--ORG--NAME}, named {@code ORG/NAME}
  *     with its revision) or snapshot; {@code GET /admin/v1/models}: every base model with what the import
  *     recorded.</li>
  * <li>Uploads in the shape of OpenAI's Uploads API, for a model directory sent as a ustar tar in parts:
- *     {@code POST /admin/v1/model_uploads} {name, bytes, filename?, revision?}; {@code POST .../{id}/parts} (one
+ *     {@code POST /admin/v1/model_uploads} {name, bytes, filename?, revision?, tenant_id?}; {@code POST .../{id}/parts} (one
  *     part: multipart {@code data} as OpenAI's, or the raw bytes as application/octet-stream);
  *     {@code GET .../{id}} (the parts received: after an interruption, send the missing ones again);
  *     {@code POST .../{id}/complete} {part_ids} (joined in that order, checked and registered: {@code model} names
@@ -43,6 +43,9 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * A model is checked before it is listed (artifact-store: a supported architecture, every safetensors header
  * consistent with config.json, a tokenizer and a chat template); a refused one registers nothing and the answer says
  * why. Imports, completed uploads and cancellations are in the audit log.
+ * <p>A model imported or uploaded with {@code tenant_id} (a tenant of {@code /admin/v1/tenants}) is private to that
+ * tenant: only its keys see it in {@code /v1/models} ({@code owned_by} the tenant), tune on it (its QLoRA variants
+ * are made for it alone) and serve it; without, it is public, for every tenant ({@code owned_by} "system").
  */
 @Path("/admin/v1")
 @Produces(MediaType.APPLICATION_JSON)
@@ -53,24 +56,28 @@ public class AdminModelsResource {
     private final ArtifactStoreClient store;
     private final AuditLog audit;
 
-    public AdminModelsResource(ArtifactStoreClient store, AuditLog audit) {
+    private final dev.loraforge.jobapi.repository.TenantRepository tenants;
+
+    public AdminModelsResource(ArtifactStoreClient store, AuditLog audit,
+                               dev.loraforge.jobapi.repository.TenantRepository tenants) {
         this.store = store;
         this.audit = audit;
+        this.tenants = tenants;
     }
 
-    public record ImportRequest(String name, String path) {
+    public record ImportRequest(String name, String path, String tenantId) {
     }
 
     /** A base model of the catalog: its name (the id jobs and completions use), and what the import recorded. */
     public record ModelView(String id, String object, long created, String ownedBy, String artifactId, String digest,
                             long size, Map<String, Object> metadata) {
         static ModelView of(ArtifactView a) {
-            return new ModelView(a.name(), "model", a.createdAt() == null ? 0 : a.createdAt().toEpochSecond(), "system",
-                    a.id(), a.digest(), a.size(), a.metadata());
+            return new ModelView(a.name(), "model", a.createdAt() == null ? 0 : a.createdAt().toEpochSecond(),
+                    a.tenantId() == null ? "system" : a.tenantId(), a.id(), a.digest(), a.size(), a.metadata());
         }
     }
 
-    public record UploadRequest(String name, Long bytes, String filename, String revision) {
+    public record UploadRequest(String name, Long bytes, String filename, String revision, String tenantId) {
     }
 
     public record CompleteRequest(List<String> partIds) {
@@ -79,11 +86,11 @@ public class AdminModelsResource {
     /** OpenAI's Upload object, with the model it registers and the parts received. */
     public record UploadView(String id, String object, long bytes, long receivedBytes, long createdAt, Long expiresAt,
                              String filename, String purpose, String status, String model, String revision,
-                             String error, List<PartView> parts) {
+                             String tenantId, String error, List<PartView> parts) {
         static UploadView of(ModelUploadView u) {
             return new UploadView(u.id(), "upload", u.bytes(), u.receivedBytes(), epoch(u.createdAt()),
                     u.expiresAt() == null ? null : epoch(u.expiresAt()), u.filename(), "base_model", u.status(),
-                    u.name(), u.revision(), u.error(),
+                    u.name(), u.revision(), u.tenantId(), u.error(),
                     u.parts() == null ? List.of() : u.parts().stream().map(p -> PartView.of(u.id(), p)).toList());
         }
     }
@@ -106,8 +113,9 @@ public class AdminModelsResource {
         }
         noControls(request.name(), "name");
         noControls(request.path(), "path");
-        ModelView model = ModelView.of(store.importBaseModel(request.name(), request.path()));
-        audited("base_model.imported", model.id(), Map.of("path", request.path(), "digest", model.digest()));
+        String owner = owner(request.tenantId());
+        ModelView model = ModelView.of(store.importBaseModel(request.name(), request.path(), owner));
+        audited("base_model.imported", owner, model.id(), Map.of("path", request.path(), "digest", model.digest()));
         return model;
     }
 
@@ -127,9 +135,10 @@ public class AdminModelsResource {
         noControls(request.name(), "name");
         noControls(request.filename(), "filename");
         noControls(request.revision(), "revision");
+        String owner = owner(request.tenantId());
         UploadView upload = UploadView.of(store.createModelUpload(new ModelUploadRequest(request.name(), request.bytes(),
-                request.filename(), request.revision())));
-        audited("model_upload.created", upload.id(), Map.of("name", upload.model(), "bytes", upload.bytes()));
+                request.filename(), request.revision(), owner)));
+        audited("model_upload.created", owner, upload.id(), Map.of("name", upload.model(), "bytes", upload.bytes()));
         return upload;
     }
 
@@ -200,7 +209,7 @@ public class AdminModelsResource {
             noControls(part, "part_ids");
         }
         UploadView done = UploadView.of(store.completeModelUpload(id, request.partIds()));
-        audited("model_upload.completed", id, Map.of("name", done.model(), "bytes", done.bytes()));
+        audited("model_upload.completed", done.tenantId(), id, Map.of("name", done.model(), "bytes", done.bytes()));
         return done;
     }
 
@@ -209,7 +218,7 @@ public class AdminModelsResource {
     public UploadView cancel(@PathParam("uploadId") String uploadId) {
         String id = checked(uploadId);
         UploadView cancelled = UploadView.of(store.cancelModelUpload(id));
-        audited("model_upload.cancelled", id, Map.of("name", cancelled.model()));
+        audited("model_upload.cancelled", cancelled.tenantId(), id, Map.of("name", cancelled.model()));
         return cancelled;
     }
 
@@ -245,8 +254,23 @@ public class AdminModelsResource {
         return uploadId;
     }
 
-    private void audited(String action, String target, Map<String, ?> detail) {
-        QuarkusTransaction.requiringNew().run(() -> audit.record(action, null, target, new LinkedHashMap<>(detail)));
+    private void audited(String action, String tenantId, String target, Map<String, ?> detail) {
+        QuarkusTransaction.requiringNew().run(() -> audit.record(action, tenantId, target, new LinkedHashMap<>(detail)));
+    }
+
+    /** The tenant a model is made private to: null (public), or a tenant that exists. */
+    private String owner(String tenantId) {
+        if (tenantId == null) {
+            return null;
+        }
+        noControls(tenantId, "tenant_id");
+        boolean exists = QuarkusTransaction.requiringNew().call(() -> tenants.findById(tenantId) != null);
+        if (!exists) {
+            throw ApiException.invalid("tenant_id '" + dev.loraforge.engine.settings.Shown.text(tenantId) + "' is not a"
+                    + " tenant: the model would be private to it; use the id of a tenant (GET /admin/v1/tenants), or"
+                    + " leave tenant_id out for a public model", "tenant_id");
+        }
+        return tenantId;
     }
 
     private static long epoch(String isoTime) {

@@ -22,8 +22,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code /v1/models}: the base models of the registry and the caller's fine-tuned models (listed); its training
- * checkpoints ({@code ft:...:ckpt-step-N}) can be retrieved and served but are not listed.
+ * {@code /v1/models}: the base models the caller may use (the public ones, {@code owned_by} "loraforge", and those
+ * private to its tenant, {@code owned_by} the tenant) and the caller's fine-tuned models (listed); its training
+ * checkpoints ({@code ft:...:ckpt-step-N}) can be retrieved and served but are not listed. Another tenant's private
+ * base model does not exist for the caller (404).
  */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
@@ -47,7 +49,7 @@ public class ModelsResource {
     @GET
     public ListObject<ModelObject> list() {
         List<ModelObject> models = new ArrayList<>();
-        store.baseModels().forEach(m -> models.add(new ModelObject(m.name(), "model", m.createdAt(), PLATFORM_OWNER)));
+        store.baseModels(caller.id()).forEach(m -> models.add(base(m)));
         fineTuned().forEach(j -> models.add(fineTuned(j)));
         return new ListObject<>("list", models, false, null, null);
     }
@@ -64,7 +66,7 @@ public class ModelsResource {
                     .orElseThrow(() -> new ApiException(404, "invalid_request_error",
                             "The model '" + model + "' does not exist", "model", "model_not_found"));
         }
-        return store.baseModel(model).map(m -> new ModelObject(m.name(), "model", m.createdAt(), PLATFORM_OWNER))
+        return store.baseModel(model, caller.id()).map(ModelsResource::base)
                 .orElseThrow(() -> new ApiException(404, "invalid_request_error",
                         "The model '" + model + "' does not exist", "model", "model_not_found"));
     }
@@ -77,9 +79,10 @@ public class ModelsResource {
     @Path("/{model: .+}") // a base named ORG/NAME holds a slash
     public DeletedObject delete(@PathParam("model") String model) {
         if (!model.startsWith("ft:")) {
-            store.baseModel(model).orElseThrow(() -> notFound(model));
+            store.baseModel(model, caller.id()).orElseThrow(() -> notFound(model));
             throw new ApiException(403, "invalid_request_error", "The model '" + model + "' is a base model of the"
-                    + " platform; only your own fine-tuned models (ft:...) can be deleted.", "model", "permission_denied");
+                    + " platform (the operator manages base models); only your own fine-tuned models (ft:...) can be"
+                    + " deleted.", "model", "permission_denied");
         }
         String tenant = caller.id();
         boolean deleted = QuarkusTransaction.requiringNew().call(() -> {
@@ -106,6 +109,10 @@ public class ModelsResource {
         String tenant = caller.id();
         return QuarkusTransaction.requiringNew().call(() ->
                 jobs.list("tenantId = ?1 and status = 'succeeded' and modelDeletedAt is null order by finishedAt desc", tenant));
+    }
+
+    private static ModelObject base(ArtifactStoreClient.BaseModel m) {
+        return new ModelObject(m.name(), "model", m.createdAt(), m.tenantId() == null ? PLATFORM_OWNER : m.tenantId());
     }
 
     private static ModelObject fineTuned(JobEntity j) {

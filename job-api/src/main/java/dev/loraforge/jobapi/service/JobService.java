@@ -109,7 +109,7 @@ public class JobService {
         job.baseModelDigest = base.digest();
         if ("qlora".equals(method.type())) {
             job.quantizationScheme = method.quantization();
-            var variant = store.quantizedVariant(base.id(), method.quantization());
+            var variant = store.quantizedVariant(base.id(), method.quantization(), job.tenantId);
             if (variant.isPresent()) {
                 job.quantizedModelId = variant.get().id();
                 job.quantizedModelDigest = variant.get().digest();
@@ -136,7 +136,7 @@ public class JobService {
         if (job.waitsForQuantization()) {
             outbox.add(Topics.QUANT_REQUEST, base.digest() + "/" + job.quantizationScheme,
                     new QuantizationRequested("qreq-" + job.id, new ArtifactRef(base.id(), base.digest()), base.name(),
-                            job.quantizationScheme, "job:" + job.id));
+                            job.quantizationScheme, "job:" + job.id, base.tenantId()));
             events.add(job.id, "info", "message", "Waiting for the " + job.quantizationScheme
                     + " quantization of " + job.baseModelName() + " (done once per base model and scheme)", null);
         }
@@ -152,7 +152,7 @@ public class JobService {
     /** The checks of a create, shared by a dry run: every value resolved, nothing written. */
     Checked check(String tenantId, CreateJobRequest request) {
         JobEntity parent = continuedFrom(tenantId, request.model());
-        ArtifactStoreClient.BaseModel base = resolveModel(parent == null ? request.model() : parent.baseModelName());
+        ArtifactStoreClient.BaseModel base = resolveModel(tenantId, parent == null ? request.model() : parent.baseModelName());
         FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
         FileEntity validation = request.validationFile() == null ? null
                 : resolveFile(tenantId, request.validationFile(), "validation_file");
@@ -258,13 +258,14 @@ public class JobService {
         }
     }
 
-    private ArtifactStoreClient.BaseModel resolveModel(String model) {
+    /** A base model the tenant may tune: a public one, or one private to it. */
+    private ArtifactStoreClient.BaseModel resolveModel(String tenantId, String model) {
         if (model == null || model.isBlank()) {
             throw ApiException.invalid("model is required: the name of a base model (GET /v1/models)", "model");
         }
-        return store.baseModel(model).orElseThrow(() -> new ApiException(404, "invalid_request_error",
+        return store.baseModel(model, tenantId).orElseThrow(() -> new ApiException(404, "invalid_request_error",
                 "The model '" + model + "' does not exist or cannot be fine-tuned; available: "
-                        + store.baseModels().stream().map(ArtifactStoreClient.BaseModel::name).toList(),
+                        + store.baseModels(tenantId).stream().map(ArtifactStoreClient.BaseModel::name).toList(),
                 "model", "model_not_found"));
     }
 

@@ -154,13 +154,15 @@ public class JobUpdateService {
 
     /**
      * A quantized base is ready (or could not be made): the QLoRA jobs waiting for that
-     * (base digest, scheme) become dispatchable (or fail with the reason).
+     * (base digest, scheme) become dispatchable (or fail with the reason); for a base model private to a tenant, that
+     * tenant's jobs only.
      *
      * @return how many jobs it released or failed
      */
     @Transactional
     public int apply(QuantizationOutcome outcome) {
-        List<JobEntity> waiting = jobs.lockWaitingForQuantization(outcome.baseModel().digest(), outcome.scheme());
+        List<JobEntity> waiting = jobs.lockWaitingForQuantization(outcome.baseModel().digest(), outcome.scheme(),
+                outcome.tenantId());
         for (JobEntity job : waiting) {
             if (outcome.status() == QuantizationOutcome.Status.SUCCEEDED) {
                 job.quantizedModelId = outcome.quantizedModel().id();

@@ -47,7 +47,7 @@ public class ModelResolver {
             String base = job.quantizedModelDigest != null ? job.quantizedModelDigest : job.baseModelDigest;
             return new Resolved(base, job.baseModelName(), job.adapterDigest);
         }
-        return store.baseModel(model).map(m -> new Resolved(m.digest(), m.name(), null))
+        return store.baseModel(model, tenantId).map(m -> new Resolved(m.digest(), m.name(), null))
                 .orElseThrow(() -> notFound(model));
     }
 

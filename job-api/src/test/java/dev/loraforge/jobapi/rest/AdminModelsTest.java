@@ -76,6 +76,47 @@ class AdminModelsTest {
     }
 
     @Test
+    void aModelImportedForATenantIsThatTenantsAlone() {
+        TestTenants.Tenant owner = TestTenants.create("owner");
+        TestTenants.Tenant other = TestTenants.create("other");
+        String name = "acme/private-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        admin().contentType(ContentType.JSON).body(Map.of("name", name, "path", "/models/" + name, "tenant_id", owner.id()))
+                .post("/admin/v1/models").then().statusCode(200).body("id", equalTo(name))
+                .body("owned_by", equalTo(owner.id()));
+        admin().get("/admin/v1/models").then().statusCode(200).body("find { it.id == '" + name + "' }.owned_by",
+                equalTo(owner.id()));
+        // an unknown tenant is refused before anything is imported
+        admin().contentType(ContentType.JSON).body(Map.of("name", name + "-x", "path", "/models/x", "tenant_id", "tenant-nobody"))
+                .post("/admin/v1/models").then().statusCode(400).body("param", equalTo("tenant_id"));
+        assertThat(FakeArtifactStore.IMPORTED).doesNotContainKey(name + "-x");
+
+        // the owner lists it as its own, retrieves it and may tune on it
+        given().auth().oauth2(owner.key()).get("/v1/models").then().statusCode(200)
+                .body("data.find { it.id == '" + name + "' }.owned_by", equalTo(owner.id()))
+                .body("data.find { it.id == '" + FakeArtifactStore.BASE_MODEL + "' }.owned_by", equalTo("loraforge"));
+        given().auth().oauth2(owner.key()).urlEncodingEnabled(false).get("/v1/models/" + name).then().statusCode(200)
+                .body("owned_by", equalTo(owner.id()));
+        TestTenants.actAs(owner);
+        String file = JobFlowTest.upload("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"yo\"}]}\n");
+        given().contentType(ContentType.JSON).body(Map.of("model", name, "training_file", file))
+                .post("/v1/fine_tuning/jobs").then().statusCode(200).body("model", equalTo(name));
+
+        // another tenant: it does not exist, in the list, by name, and for a job
+        TestTenants.actAs(other);
+        String otherFile = JobFlowTest.upload("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
+                + "{\"role\":\"assistant\",\"content\":\"yo\"}]}\n");
+        given().get("/v1/models").then().statusCode(200).body("data.id", org.hamcrest.Matchers.not(hasItem(name)))
+                .body("data.id", hasItem(FakeArtifactStore.BASE_MODEL));
+        given().urlEncodingEnabled(false).get("/v1/models/" + name).then().statusCode(404);
+        String refusal = given().contentType(ContentType.JSON).body(Map.of("model", name, "training_file", otherFile))
+                .post("/v1/fine_tuning/jobs").then().statusCode(404).body("error.param", equalTo("model"))
+                .extract().path("error.message");
+        assertThat(refusal.substring(refusal.indexOf("available"))).contains(FakeArtifactStore.BASE_MODEL).doesNotContain(name);
+        io.restassured.RestAssured.requestSpecification = null;
+    }
+
+    @Test
     void unknownUploadsAndCallersWithoutTheAdminKeyGetNothing() {
         admin().get("/admin/v1/model_uploads/{id}", "mupload-" + "0".repeat(32)).then().statusCode(404);
         admin().get("/admin/v1/model_uploads/{id}", "not-an-upload").then().statusCode(404);

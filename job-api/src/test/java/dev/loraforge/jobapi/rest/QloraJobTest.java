@@ -66,7 +66,7 @@ class QloraJobTest {
 
         ArtifactRef quantized = new ArtifactRef("qmodel-int8", "sha256:" + "8".repeat(64));
         publish(new QuantizationOutcome(List.of(request.requestId()), request.baseModel(), "int8",
-                QuantizationOutcome.Status.SUCCEEDED, quantized, 1000L, 300L, 0.01, 5L, "0.1.0", null));
+                QuantizationOutcome.Status.SUCCEEDED, quantized, 1000L, 300L, 0.01, 5L, "0.1.0", null, request.tenantId()));
         List<String> dispatched = kafka.await(Topics.JOB_DISPATCH, v -> v.contains(job), 1, Duration.ofSeconds(30));
         assertThat(EventCodec.decode(dispatched.get(0), JobDispatched.class).data().quantizedModel()).isEqualTo(quantized);
     }
@@ -79,7 +79,8 @@ class QloraJobTest {
         QuantizationRequested request = EventCodec.decode(requests.get(0), QuantizationRequested.class).data();
         publish(new QuantizationOutcome(List.of(request.requestId()), request.baseModel(), "nf4",
                 QuantizationOutcome.Status.FAILED, null, null, null, null, null, "0.1.0",
-                new ErrorInfo("unsupported_model", "config.json: model_type 'gpt2' is not a Llama-family model")));
+                new ErrorInfo("unsupported_model", "config.json: model_type 'gpt2' is not a Llama-family model"),
+                request.tenantId()));
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 given().get("/v1/fine_tuning/jobs/{id}", job).then()
                         .body("status", equalTo("failed"))

@@ -142,21 +142,32 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                         .put("relation", "base_model"));
                 reply(ex, 200, check(ContractSamples.LINEAGE, lineage));
             } else if (path.equals("/api/v1/base-models") && method.equals("GET")) {
+                // as artifact-store scopes it: a tenant sees the public models and its own, no tenant the public ones,
+                // include_private all
+                String tenant = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+                boolean all = tenant == null && String.valueOf(ex.getRequestURI().getQuery()).contains("include_private=true");
                 ArrayNode list = JSON.createArrayNode();
                 list.add(baseModel());
+                IMPORTED.values().stream().filter(m -> all || visible(m, tenant)).forEach(list::add);
                 reply(ex, 200, check(ContractSamples.ARTIFACTS, list));
             } else if (path.startsWith("/api/v1/base-models/") && method.equals("GET")) {
-                String name = path.substring("/api/v1/base-models/".length());
-                reply(ex, name.equals(BASE_MODEL) ? 200 : 404,
-                        name.equals(BASE_MODEL) ? baseModel() : JSON.createObjectNode().put("detail", "unknown"));
+                String name = path.substring("/api/v1/base-models/".length()); // getPath() is decoded already
+                ObjectNode found = name.equals(BASE_MODEL) ? baseModel() : IMPORTED.get(name);
+                boolean seen = found != null && visible(found, ex.getRequestHeaders().getFirst("X-Tenant-Id"));
+                reply(ex, seen ? 200 : 404, seen ? found : JSON.createObjectNode().put("detail", "unknown"));
             } else if (path.equals("/api/v1/base-models") && method.equals("POST")) {
                 JsonNode request = check(ContractSamples.BASE_MODEL_REQUEST, JSON.readTree(ex.getRequestBody()));
                 if (request.path("path").asText().contains("refused")) {
                     reply(ex, 400, problem(400, "the weights do not match config.json: tensor 'lm_head.weight' is missing"));
                     return;
                 }
-                reply(ex, 201, check(ContractSamples.BASE_MODEL, baseModel().put("name", request.path("name").asText(
-                        "imported/model")).put("id", "model-" + UUID.randomUUID().toString().replace("-", ""))));
+                ObjectNode model = baseModel().put("name", request.path("name").asText("imported/model"))
+                        .put("id", "model-" + UUID.randomUUID().toString().replace("-", ""))
+                        .put("digest", "sha256:" + HexFormat.of().formatHex(sha256(request.path("path").asText()
+                                .getBytes(StandardCharsets.UTF_8))));
+                model.set("tenant_id", request.get("tenant_id"));
+                IMPORTED.put(model.path("name").asText(), model);
+                reply(ex, 201, check(ContractSamples.BASE_MODEL, model));
             } else if (path.startsWith("/api/v1/model-uploads")) {
                 modelUpload(ex, path.substring("/api/v1/model-uploads".length()), method);            } else {
                 reply(ex, 404, JSON.createObjectNode().put("detail", "not in the fake: " + method + " " + path));
@@ -167,6 +178,14 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
         } catch (Exception e) {
             throw new IOException(e);
         }
+    }
+
+    /** Base models imported through the stand-in, by name: public or private to their {@code tenant_id}. */
+    public static final Map<String, ObjectNode> IMPORTED = new ConcurrentHashMap<>();
+
+    private static boolean visible(JsonNode model, String tenant) {
+        String owner = model.path("tenant_id").asText(null);
+        return owner == null || owner.equals(tenant);
     }
 
     /** Model uploads: id to the upload's JSON (its parts included). */
@@ -181,6 +200,7 @@ public class FakeArtifactStore implements QuarkusTestResourceLifecycleManager {
                     .put("name", request.path("name").asText()).put("bytes", request.path("bytes").asLong())
                     .put("received_bytes", 0);
             upload.set("revision", request.get("revision"));
+            upload.set("tenant_id", request.get("tenant_id"));
             upload.set("filename", request.get("filename"));
             upload.putArray("parts");
             UPLOADS.put(upload.path("id").asText(), upload);

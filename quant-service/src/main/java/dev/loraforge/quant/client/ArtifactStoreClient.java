@@ -43,14 +43,17 @@ public class ArtifactStoreClient {
         this.transfers = new ArtifactStoreGuard("quant-artifact-store-transfers", config.artifactStoreRetry(), null);
     }
 
-    /** {@code GET /api/v1/artifacts/{id}} as its contract JSON; empty on 404. */
-    public Optional<JsonNode> artifact(String id) {
-        return optional(() -> api.artifact(id, null));
+    /**
+     * {@code GET /api/v1/artifacts/{id}} as its contract JSON, read as {@code tenant} (null: public base and quantized
+     * models only; a tenant also sees the models private to it); empty on 404.
+     */
+    public Optional<JsonNode> artifact(String id, String tenant) {
+        return optional(() -> api.artifact(id, tenant));
     }
 
-    /** {@code GET /api/v1/base-models/{name}} as its contract JSON; empty on 404. */
-    public Optional<JsonNode> baseModel(String name) {
-        return optional(() -> api.baseModel(name));
+    /** {@code GET /api/v1/base-models/{name}} as its contract JSON, read as {@code tenant}; empty on 404. */
+    public Optional<JsonNode> baseModel(String name, String tenant) {
+        return optional(() -> api.baseModel(name, tenant));
     }
 
     /**
@@ -60,9 +63,9 @@ public class ArtifactStoreClient {
      * @throws DirectoryArchive.ArchiveException the blob is not a readable directory archive
      * @throws ArtifactStoreException            the blob is missing (404) or could not be fetched
      */
-    public void downloadDirectory(String digest, Path dir) throws DirectoryArchive.ArchiveException {
+    public void downloadDirectory(String digest, String tenant, Path dir) throws DirectoryArchive.ArchiveException {
         try {
-            transfers.run(() -> blobs.downloadDirectory(digest, null, dir)); // base models are shared
+            transfers.run(() -> blobs.downloadDirectory(digest, tenant, dir)); // tenant: the owner of a private model
         } catch (ArtifactStoreException e) {
             if (e.getCause() instanceof DirectoryArchive.ArchiveException archive) {
                 throw archive;

@@ -19,11 +19,12 @@ public final class OutcomeMapper {
         if (q.status == QuantizationStatus.SUCCEEDED) {
             return new QuantizationOutcome(requestIds, base, q.key.scheme(), QuantizationOutcome.Status.SUCCEEDED,
                     new ArtifactRef(q.quantizedId, q.quantizedDigest), q.bytesBefore, q.bytesAfter, q.meanAbsError,
-                    q.durationMs, q.engineVersion, null);
+                    q.durationMs, q.engineVersion, null, q.key.owner());
         }
         if (q.status == QuantizationStatus.FAILED) {
             return new QuantizationOutcome(requestIds, base, q.key.scheme(), QuantizationOutcome.Status.FAILED,
-                    null, null, null, null, q.durationMs, q.engineVersion, new ErrorInfo(q.errorCode, q.errorMessage));
+                    null, null, null, null, q.durationMs, q.engineVersion, new ErrorInfo(q.errorCode, q.errorMessage),
+                    q.key.owner());
         }
         throw new IllegalStateException("pair " + q.key + " is " + q.status.wireName() + ": no outcome yet");
     }
@@ -33,6 +34,6 @@ public final class OutcomeMapper {
                                               String engineVersion) {
         return new QuantizationOutcome(List.of(request.requestId()), request.baseModel(), request.scheme(),
                 QuantizationOutcome.Status.FAILED, null, null, null, null, null, engineVersion,
-                new ErrorInfo(code, message));
+                new ErrorInfo(code, message), request.tenantId());
     }
 }

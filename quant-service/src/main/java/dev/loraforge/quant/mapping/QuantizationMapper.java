@@ -12,7 +12,7 @@ public final class QuantizationMapper {
     }
 
     public static QuantizationView toView(Quantization q, String requestId) {
-        return new QuantizationView(q.key.baseDigest(), q.key.scheme(), new ArtifactRef(q.baseId, q.key.baseDigest()),
+        return new QuantizationView(q.key.baseDigest(), q.key.scheme(), q.key.owner(), new ArtifactRef(q.baseId, q.key.baseDigest()),
                 q.baseName, q.status.wireName(), q.waiting(), q.requestCount, q.attempts,
                 q.quantizedId == null ? null : new ArtifactRef(q.quantizedId, q.quantizedDigest),
                 q.bytesBefore, q.bytesAfter, q.meanAbsError, q.durationMs, q.engineVersion,

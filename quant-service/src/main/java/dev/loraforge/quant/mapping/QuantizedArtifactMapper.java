@@ -23,9 +23,23 @@ public final class QuantizedArtifactMapper {
     private QuantizedArtifactMapper() {
     }
 
-    /** {@code qmodel-<64 hex of the base digest>-<scheme>}. */
+    /**
+     * {@code qmodel-<64 hex of the base digest>-<scheme>}; for a base model private to a tenant,
+     * {@code -t<first 16 hex of the sha256 of the tenant id>} follows, so that each owner's variant is its own artifact.
+     */
     public static String idFor(Quantization.Key key) {
-        return "qmodel-" + key.baseDigest().substring("sha256:".length()) + "-" + key.scheme();
+        String id = "qmodel-" + key.baseDigest().substring("sha256:".length()) + "-" + key.scheme();
+        return key.owner() == null ? id : id + "-t" + ownerHash(key.owner());
+    }
+
+    private static String ownerHash(String tenant) {
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(tenant.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** The body of {@code POST /api/v1/artifacts}. */
@@ -37,6 +51,9 @@ public final class QuantizedArtifactMapper {
                 .put("kind", KIND)
                 .put("name", name.length() > 200 ? name.substring(0, 200) : name)
                 .put("digest", blobDigest);
+        if (pair.key().owner() != null) {
+            body.put("tenant_id", pair.key().owner()); // private like its base model
+        }
         ObjectNode m = body.putObject("metadata");
         m.put("scheme", pair.scheme())
                 .put("quant_method", "bitsandbytes")
@@ -63,7 +80,8 @@ public final class QuantizedArtifactMapper {
     public static boolean isResultOf(JsonNode artifact, Quantization.Key key) {
         JsonNode m = artifact.path("metadata");
         return KIND.equals(artifact.path("kind").asText()) && key.scheme().equals(m.path("scheme").asText())
-                && key.baseDigest().equals(m.path("base_digest").asText());
+                && key.baseDigest().equals(m.path("base_digest").asText())
+                && key.tenantId().equals(artifact.path("tenant_id").asText(""));
     }
 
     /** The figures of an artifact registered by an earlier run (its metadata). */

@@ -86,14 +86,31 @@ public class Quantization {
         return new ArrayList<>(waitingRequestIds == null ? List.of() : Arrays.asList(waitingRequestIds));
     }
 
-    /** (base model digest, scheme). */
+    /**
+     * (base model digest, scheme, owner): {@code tenantId} is the tenant a private base model belongs to, {@code ""}
+     * for a public one, so a private model's quantized variant is made and kept for its owner alone.
+     */
     @Embeddable
-    public record Key(@Column(name = "base_digest") String baseDigest, @Column(name = "scheme") String scheme)
-            implements Serializable {
+    public record Key(@Column(name = "base_digest") String baseDigest, @Column(name = "scheme") String scheme,
+                      @Column(name = "tenant_id") String tenantId) implements Serializable {
+
+        public Key {
+            tenantId = tenantId == null ? "" : tenantId;
+        }
+
+        /** The pair of a public base model. */
+        public Key(String baseDigest, String scheme) {
+            this(baseDigest, scheme, "");
+        }
+
+        /** The tenant a private base model belongs to; null for a public one. */
+        public String owner() {
+            return tenantId.isEmpty() ? null : tenantId;
+        }
 
         @Override
         public String toString() {
-            return baseDigest + "/" + scheme;
+            return baseDigest + "/" + scheme + (tenantId.isEmpty() ? "" : " (private to " + tenantId + ")");
         }
     }
 }

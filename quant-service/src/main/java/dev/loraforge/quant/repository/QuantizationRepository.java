@@ -19,11 +19,12 @@ public class QuantizationRepository implements PanacheRepositoryBase<Quantizatio
      * primary key (the second waits for the first to commit, then inserts nothing).
      */
     public void insertIfAbsent(Quantization.Key key, String baseId, String baseName, OffsetDateTime now) {
-        getEntityManager().createNativeQuery("INSERT INTO {h-schema}quantizations (base_digest, scheme, base_id, base_name, status,"
-                        + " waiting_request_ids, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'pending', '{}', ?5, ?5)"
-                        + " ON CONFLICT (base_digest, scheme) DO NOTHING")
+        getEntityManager().createNativeQuery("INSERT INTO {h-schema}quantizations (base_digest, scheme, tenant_id, base_id,"
+                        + " base_name, status, waiting_request_ids, created_at, updated_at)"
+                        + " VALUES (?1, ?2, ?6, ?3, ?4, 'pending', '{}', ?5, ?5)"
+                        + " ON CONFLICT (base_digest, scheme, tenant_id) DO NOTHING")
                 .setParameter(1, key.baseDigest()).setParameter(2, key.scheme()).setParameter(3, baseId)
-                .setParameter(4, baseName).setParameter(5, now)
+                .setParameter(4, baseName).setParameter(5, now).setParameter(6, key.tenantId())
                 .executeUpdate();
     }
 
@@ -40,18 +41,19 @@ public class QuantizationRepository implements PanacheRepositoryBase<Quantizatio
      */
     public boolean claim(Quantization.Key key, String owner, OffsetDateTime now, OffsetDateTime staleBefore) {
         return update("status = ?1, owner = ?2, heartbeatAt = ?3, updatedAt = ?3, attempts = attempts + 1"
-                        + " where key.baseDigest = ?4 and key.scheme = ?5"
+                        + " where key.baseDigest = ?4 and key.scheme = ?5 and key.tenantId = ?8"
                         + " and (status = ?6 or (status = ?1 and (heartbeatAt is null or heartbeatAt < ?7)))",
                 QuantizationStatus.RUNNING, owner, now, key.baseDigest(), key.scheme(), QuantizationStatus.PENDING,
-                staleBefore) == 1;
+                staleBefore, key.tenantId()) == 1;
     }
 
     /** Refreshes the heartbeat of the rows {@code owner} runs among {@code keys}. */
     public int heartbeat(String owner, Collection<Quantization.Key> keys, OffsetDateTime now) {
         int n = 0;
         for (Quantization.Key key : keys) {
-            n += update("heartbeatAt = ?1 where owner = ?2 and status = ?3 and key.baseDigest = ?4 and key.scheme = ?5",
-                    now, owner, QuantizationStatus.RUNNING, key.baseDigest(), key.scheme());
+            n += update("heartbeatAt = ?1 where owner = ?2 and status = ?3 and key.baseDigest = ?4 and key.scheme = ?5"
+                            + " and key.tenantId = ?6",
+                    now, owner, QuantizationStatus.RUNNING, key.baseDigest(), key.scheme(), key.tenantId());
         }
         return n;
     }

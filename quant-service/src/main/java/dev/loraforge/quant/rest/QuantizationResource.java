@@ -12,6 +12,7 @@ import dev.loraforge.quant.service.QuantizationService;
 import dev.loraforge.quant.service.Violation;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -35,7 +36,10 @@ import java.util.regex.Pattern;
  *     200 when the pair is already done (succeeded, or failed for a reason a retry cannot fix).
  *     400 {@code invalid-request} with {@code errors: [{field, message}]}; nothing is changed.
  *     503 when artifact-store cannot be asked about the base model.</li>
- * <li>{@code GET /api/v1/quantizations/{digest}/{scheme}}: one pair, or 404.</li>
+ *     With {@code X-Tenant-Id} the base model may be one private to that tenant: its quantized variant is made for
+ *     that tenant alone (the pair is then (digest, scheme, tenant)).</li>
+ * <li>{@code GET /api/v1/quantizations/{digest}/{scheme}[?tenant_id=]}: one pair (of a public base model, or of one
+ *     private to {@code tenant_id}), or 404.</li>
  * <li>{@code GET /api/v1/quantizations?status=&base_digest=&limit=}: pairs, most recently changed first.</li>
  * </ul>
  */
@@ -57,7 +61,8 @@ public class QuantizationResource {
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response quantize(QuantizeRequest body) {
+    public Response quantize(QuantizeRequest body, @HeaderParam("X-Tenant-Id") String tenantHeader) {
+        String tenant = tenantHeader == null || tenantHeader.isBlank() ? null : tenantHeader;
         if (body == null) {
             throw new InvalidRequestException("body", "a JSON object {\"base_model_name\" or \"base_model\": {\"id\","
                     + " \"digest\"}, \"scheme\"} is required");
@@ -81,27 +86,31 @@ public class QuantizationResource {
         if (!v.isEmpty()) {
             throw new InvalidRequestException(v);
         }
-        BaseModelResolver.BaseModel base = byName ? bases.byName(body.baseModelName())
-                : bases.byId(body.baseModel().id(), body.baseModel().digest());
+        BaseModelResolver.BaseModel base = byName ? bases.byName(body.baseModelName(), tenant)
+                : bases.byId(body.baseModel().id(), body.baseModel().digest(), tenant);
         String requestId = "qreq-api-" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
-        Quantization row = service.handle(new QuantizationRequested(requestId, base.ref(), base.name(), body.scheme(), "api"))
+        Quantization row = service.handle(new QuantizationRequested(requestId, base.ref(), base.name(), body.scheme(),
+                        tenant == null ? "api" : "api:" + tenant, base.owner()))
                 .orElseThrow(() -> new IllegalStateException("a checked scheme was refused"));
         boolean done = !row.status.open();
         return Response.status(done ? Response.Status.OK : Response.Status.ACCEPTED)
-                .location(URI.create("/api/v1/quantizations/" + row.key.baseDigest() + "/" + row.key.scheme()))
+                .location(URI.create("/api/v1/quantizations/" + row.key.baseDigest() + "/" + row.key.scheme()
+                        + (row.key.owner() == null ? "" : "?tenant_id=" + java.net.URLEncoder.encode(row.key.owner(),
+                        java.nio.charset.StandardCharsets.UTF_8))))
                 .entity(QuantizationMapper.toView(row, requestId)).build();
     }
 
     @GET
     @Path("/{digest}/{scheme}")
-    public QuantizationView get(@PathParam("digest") String digest, @PathParam("scheme") String scheme) {
+    public QuantizationView get(@PathParam("digest") String digest, @PathParam("scheme") String scheme,
+                                @QueryParam("tenant_id") String tenant) {
         List<Violation> v = new ArrayList<>();
         checkDigest(digest, "digest", v);
         checkScheme(scheme, "scheme", v);
         if (!v.isEmpty()) {
             throw new InvalidRequestException(v);
         }
-        return ledger.find(new Quantization.Key(digest, scheme)).map(q -> QuantizationMapper.toView(q, null))
+        return ledger.find(new Quantization.Key(digest, scheme, tenant)).map(q -> QuantizationMapper.toView(q, null))
                 .orElseThrow(() -> new NotFoundException("no quantization of " + digest + " with " + scheme
                         + " was requested; request it with POST /api/v1/quantizations"));
     }

@@ -9,10 +9,10 @@ import java.util.List;
 /**
  * A (base digest, scheme) pair on the wire: its state ({@code pending}, {@code running},
  * {@code succeeded}, {@code failed}), the requests waiting for it and, once done, the quantized model
- * and its figures or the error. {@code request_id} is set only in the answer to a POST.
+ * and its figures or the error. {@code tenant_id}: the tenant a private base model belongs to (null: public). {@code request_id} is set only in the answer to a POST.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record QuantizationView(String baseDigest, String scheme, ArtifactRef baseModel, String baseModelName,
+public record QuantizationView(String baseDigest, String scheme, String tenantId, ArtifactRef baseModel, String baseModelName,
                                String status, List<String> waitingRequestIds, int requestCount, int attempts,
                                ArtifactRef quantizedModel, Long bytesBefore, Long bytesAfter, Double meanAbsError,
                                Long durationMs, String engineVersion, ErrorInfo error, Boolean errorRetryable,

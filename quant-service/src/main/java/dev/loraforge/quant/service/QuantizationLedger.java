@@ -52,7 +52,7 @@ public class QuantizationLedger {
      */
     @Transactional
     public Intake record(QuantizationRequested request) {
-        var key = new Quantization.Key(request.baseModel().digest(), request.scheme());
+        var key = new Quantization.Key(request.baseModel().digest(), request.scheme(), request.tenantId());
         OffsetDateTime now = now();
         repository.insertIfAbsent(key, request.baseModel().id(), request.baseModelName(), now);
         Quantization q = repository.lock(key);

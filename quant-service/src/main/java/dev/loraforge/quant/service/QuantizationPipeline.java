@@ -60,12 +60,13 @@ public class QuantizationPipeline {
     public QuantizationResult run(ClaimedPair pair) {
         long start = System.nanoTime();
         String id = QuantizedArtifactMapper.idFor(pair.key());
-        Optional<JsonNode> earlier = call(() -> store.artifact(id), "looking up " + id);
+        Optional<JsonNode> earlier = call(() -> store.artifact(id, pair.key().owner()), "looking up " + id);
         if (earlier.isPresent()) {
             LOG.infof("pair %s: %s is already registered (an earlier run stored it); adopting it", pair.key(), id);
             return adopt(earlier.get(), pair);
         }
-        JsonNode base = call(() -> store.artifact(pair.baseId()), "looking up base model " + pair.baseId())
+        JsonNode base = call(() -> store.artifact(pair.baseId(), pair.key().owner()),
+                "looking up base model " + pair.baseId())
                 .orElseThrow(() -> new QuantizationFailure(QuantizationFailure.BASE_MODEL_NOT_FOUND,
                         "artifact-store has no artifact '" + pair.baseId() + "'; register the base model with"
                                 + " POST /api/v1/base-models on artifact-store, then request the quantization again", true));
@@ -92,7 +93,7 @@ public class QuantizationPipeline {
                         identity.engineVersion()));
             } catch (ArtifactStoreException e) {
                 if (e.status() == 409) { // registered meanwhile by another run, with other figures
-                    JsonNode other = call(() -> store.artifact(id), "looking up " + id).orElseThrow(() -> storeFailure(e, "registering " + id));
+                    JsonNode other = call(() -> store.artifact(id, pair.key().owner()), "looking up " + id).orElseThrow(() -> storeFailure(e, "registering " + id));
                     return adopt(other, pair);
                 }
                 throw storeFailure(e, "registering " + id);
@@ -130,7 +131,7 @@ public class QuantizationPipeline {
 
     private void download(ClaimedPair pair, Path baseDir) {
         try {
-            store.downloadDirectory(pair.baseDigest(), baseDir);
+            store.downloadDirectory(pair.baseDigest(), pair.key().owner(), baseDir);
         } catch (DirectoryArchive.ArchiveException e) {
             throw new QuantizationFailure(QuantizationFailure.MODEL_UNREADABLE, "the blob of base model " + pair.baseId()
                     + " (" + pair.baseDigest() + ") is not a readable model directory archive: " + e.getMessage()

@@ -118,6 +118,42 @@ class QuantRequestConsumerTest {
     }
 
     @Test
+    void aPrivateBaseModelGetsAQuantizedVariantOfItsOwnForItsOwner() throws Exception {
+        Path baseDir = TinyModels.model(15);
+        ArtifactRef shared = StandInArtifactStore.registerBaseModel("tiny-15", baseDir);
+        ArtifactRef owned = StandInArtifactStore.registerPrivateBaseModel("tiny-15-acme", baseDir, "acme-15");
+        assertThat(owned.digest()).isEqualTo(shared.digest()); // the same content, public and private
+
+        QuantEvents.request("qreq-public-15", shared, "nf4");
+        QuantEvents.requestPrivate("qreq-private-15", owned, "nf4", "acme-15");
+        QuantizationOutcome pub = QuantEvents.outcomeFor("qreq-public-15");
+        QuantizationOutcome own = QuantEvents.outcomeFor("qreq-private-15");
+        assertThat(pub.status()).isEqualTo(QuantizationOutcome.Status.SUCCEEDED);
+        assertThat(own.status()).isEqualTo(QuantizationOutcome.Status.SUCCEEDED);
+        assertThat(pub.tenantId()).isNull();
+        assertThat(own.tenantId()).isEqualTo("acme-15");
+        // two pairs, two artifacts: the owner's is private to it and derived from its own base model
+        assertThat(own.quantizedModel().id()).isNotEqualTo(pub.quantizedModel().id())
+                .startsWith("qmodel-" + shared.digest().substring(7) + "-nf4-t");
+        JsonNode artifact = StandInArtifactStore.artifact(own.quantizedModel().id());
+        assertThat(artifact.path("tenant_id").asText()).isEqualTo("acme-15");
+        assertThat(artifact.path("parents").get(0).path("id").asText()).isEqualTo(owned.id());
+        assertThat(StandInArtifactStore.artifact(pub.quantizedModel().id()).path("tenant_id").isMissingNode()
+                || StandInArtifactStore.artifact(pub.quantizedModel().id()).path("tenant_id").isNull()).isTrue();
+        given().get("/api/v1/quantizations/{digest}/{scheme}?tenant_id=acme-15", shared.digest(), "nf4").then()
+                .statusCode(200).body("tenant_id", equalTo("acme-15"))
+                .body("quantized_model.id", equalTo(own.quantizedModel().id()));
+        given().get("/api/v1/quantizations/{digest}/{scheme}", shared.digest(), "nf4").then().statusCode(200)
+                .body("tenant_id", equalTo(null)).body("quantized_model.id", equalTo(pub.quantizedModel().id()));
+
+        // a private base model requested as public is not found: the service reads it as nobody's
+        QuantEvents.request("qreq-wrong-15", owned, "int8");
+        QuantizationOutcome wrong = QuantEvents.outcomeFor("qreq-wrong-15");
+        assertThat(wrong.status()).isEqualTo(QuantizationOutcome.Status.FAILED);
+        assertThat(wrong.error().message()).contains(owned.id());
+    }
+
+    @Test
     void anotherSchemeOfTheSameBaseIsItsOwnPair() throws Exception {
         Path baseDir = TinyModels.model(12);
         ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-12", baseDir);

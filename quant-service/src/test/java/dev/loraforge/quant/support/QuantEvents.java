@@ -24,6 +24,12 @@ public final class QuantEvents {
         KAFKA.publish(Topics.QUANT_REQUEST, r.pairKey(), EventCodec.encode(EventCodec.envelope("/loraforge/job-api", r.pairKey(), r)));
     }
 
+    /** Publishes a request for a base model private to {@code tenant}. */
+    public static void requestPrivate(String requestId, ArtifactRef base, String scheme, String tenant) {
+        QuantizationRequested r = new QuantizationRequested(requestId, base, "tiny", scheme, "job:ftjob-" + requestId, tenant);
+        KAFKA.publish(Topics.QUANT_REQUEST, r.pairKey(), EventCodec.encode(EventCodec.envelope("/loraforge/job-api", r.pairKey(), r)));
+    }
+
     /** Publishes a raw value (e.g. a golden sample or a broken event). */
     public static void publishRaw(String key, String value) {
         KAFKA.publish(Topics.QUANT_REQUEST, key, value);

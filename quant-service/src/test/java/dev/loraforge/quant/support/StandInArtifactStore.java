@@ -35,7 +35,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * tests run the real artifact-store): the endpoints quant-service calls, on a temp folder, with the
  * rules of the real one that matter here (content-addressed blobs checked against
  * {@code X-Content-Digest}; registrations idempotent by id, 409 for other content under a taken id;
- * a quantized model needs a scheme and exactly one {@code quantized_from} base model). It counts
+ * a quantized model needs a scheme and exactly one {@code quantized_from} base model, and has its owner; a model
+ * private to a tenant is seen only by reads with that {@code X-Tenant-Id}). It counts
  * uploads per digest and registrations per id, so tests can tell how often a model was quantized.
  */
 public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager {
@@ -81,9 +82,23 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
 
     /** Stores any bytes as a blob and registers them as a base model {@code model-<name>}. */
     public static ArtifactRef registerBaseModelBlob(String name, byte[] blob) throws IOException {
+        return registerBaseModelBlob(name, blob, null);
+    }
+
+    /** As {@link #registerBaseModel}, private to {@code tenant}. */
+    public static ArtifactRef registerPrivateBaseModel(String name, Path modelDir, String tenant) throws IOException {
+        ByteArrayOutputStream tar = new ByteArrayOutputStream();
+        DirectoryArchive.write(modelDir, tar);
+        return registerBaseModelBlob(name, tar.toByteArray(), tenant);
+    }
+
+    private static ArtifactRef registerBaseModelBlob(String name, byte[] blob, String tenant) throws IOException {
         String digest = putBlob(blob);
         ObjectNode a = JSON.createObjectNode().put("id", "model-" + name).put("kind", "base_model").put("name", name)
                 .put("digest", digest);
+        if (tenant != null) {
+            a.put("tenant_id", tenant);
+        }
         a.putObject("metadata");
         a.putArray("parents");
         ARTIFACTS.put(a.get("id").asText(), a);
@@ -154,7 +169,9 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                     held.await(1, TimeUnit.MINUTES);
                 }
                 Path blob = blob(digest);
-                if (!Files.exists(blob)) {
+                String reader = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+                if (!Files.exists(blob) || ARTIFACTS.values().stream().noneMatch(a -> a.path("digest").asText().equals(digest)
+                        && visible(a, reader))) {
                     problem(ex, 404, "no blob");
                     return;
                 }
@@ -166,15 +183,16 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 register(ex);
             } else if (path.startsWith("/api/v1/artifacts/") && method.equals("GET")) {
                 JsonNode a = ARTIFACTS.get(URLDecoder.decode(path.substring("/api/v1/artifacts/".length()), StandardCharsets.UTF_8));
-                if (a == null) {
+                if (a == null || !visible(a, ex.getRequestHeaders().getFirst("X-Tenant-Id"))) {
                     problem(ex, 404, "no artifact");
                 } else {
                     reply(ex, 200, view(a));
                 }
             } else if (path.startsWith("/api/v1/base-models/") && method.equals("GET")) {
                 String name = URLDecoder.decode(path.substring("/api/v1/base-models/".length()), StandardCharsets.UTF_8);
+                String reader = ex.getRequestHeaders().getFirst("X-Tenant-Id");
                 JsonNode a = ARTIFACTS.values().stream().filter(x -> x.path("kind").asText().equals("base_model")
-                        && x.path("name").asText().equals(name)).findFirst().orElse(null);
+                        && x.path("name").asText().equals(name) && visible(x, reader)).findFirst().orElse(null);
                 if (a == null) {
                     problem(ex, 404, "no base model named " + name);
                 } else {
@@ -223,8 +241,9 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
             problem(ex, 400, "digest: no blob " + digest + " is stored");
             return;
         }
-        if (a.hasNonNull("tenant_id")) {
-            problem(ex, 400, "tenant_id: must be absent for a " + kind);
+        String header = ex.getRequestHeaders().getFirst("X-Tenant-Id");
+        if (a.hasNonNull("tenant_id") && header != null && !header.equals(a.path("tenant_id").asText())) {
+            problem(ex, 400, "tenant_id: differs from the X-Tenant-Id header");
             return;
         }
         List<String> violations = ContractSamples.shapeDifferences(ContractSamples.json(ContractSamples.NEW_ARTIFACT), a);
@@ -243,8 +262,13 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
                 return;
             }
             JsonNode base = ARTIFACTS.get(parents.get(0).path("id").asText());
-            if (base == null || !base.path("kind").asText().equals("base_model")) {
+            if (base == null || !base.path("kind").asText().equals("base_model")
+                    || !visible(base, a.path("tenant_id").asText(null))) {
                 problem(ex, 400, "parents[0].id: no base model " + parents.get(0).path("id").asText());
+                return;
+            }
+            if (!base.path("tenant_id").asText("").equals(a.path("tenant_id").asText(""))) {
+                problem(ex, 400, "tenant_id: a quantized model has the owner of its base model");
                 return;
             }
         }
@@ -265,6 +289,12 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
         ARTIFACTS.put(id, a);
         CREATED.computeIfAbsent(id, x -> new AtomicInteger()).incrementAndGet();
         reply(ex, 201, view(a));
+    }
+
+    /** Whether a read as {@code tenant} (null: none) sees the artifact: a public one, or one private to it. */
+    private static boolean visible(JsonNode artifact, String tenant) {
+        String owner = artifact.path("tenant_id").asText(null);
+        return owner == null || owner.equals(tenant);
     }
 
     /**

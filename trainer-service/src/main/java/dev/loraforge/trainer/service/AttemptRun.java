@@ -183,7 +183,7 @@ final class AttemptRun {
 
     private Path model(ArtifactRef ref, String code) {
         try {
-            return services.models().get(ref);
+            return services.models().get(ref, job.tenantId());
         } catch (ArtifactStoreException | UncheckedIOException e) {
             throw new JobFailure(code, "model " + ref.id() + " (" + ref.digest() + ") could not be fetched: "
                     + e.getMessage(), e);

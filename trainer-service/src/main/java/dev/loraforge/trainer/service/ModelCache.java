@@ -36,8 +36,12 @@ public class ModelCache {
         this.root = config.workDir().resolve("models");
     }
 
-    /** The unpacked directory of the model archive {@code ref}, downloaded on first use. */
-    public Path get(ArtifactRef ref) {
+    /**
+     * The unpacked directory of the model archive {@code ref}, downloaded on first use, read as {@code tenant} (the
+     * job's: a public model, or one private to it). A directory here is reused for any later job naming the same
+     * digest: job-api only dispatches a job with a model its tenant may use.
+     */
+    public Path get(ArtifactRef ref, String tenant) {
         String hex = ref.digest().substring("sha256:".length());
         Path dir = root.resolve(hex);
         synchronized (locks.computeIfAbsent(hex, k -> new Object())) {
@@ -48,7 +52,7 @@ public class ModelCache {
             try {
                 Files.createDirectories(root);
                 LOG.infof("downloading model %s (%s) into %s", ref.id(), ref.digest(), dir);
-                store.downloadDirectory(ref.digest(), null, partial); // base and quantized models are shared
+                store.downloadDirectory(ref.digest(), tenant, partial);
                 try {
                     Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
                 } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
