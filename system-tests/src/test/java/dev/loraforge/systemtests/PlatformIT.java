@@ -592,12 +592,12 @@ class PlatformIT {
         alice.get("/v1/models").path("data").forEach(m -> listed.add(m.path("id").asText()));
         assertThat(listed).contains(name, MODEL);
         assertThat(alice.get("/v1/models/" + name).path("owned_by").asText()).isEqualTo(aliceId);
-        ApiClient carol = platform.tenant("carol", 1);
-        List<String> carolSees = new ArrayList<>();
-        carol.get("/v1/models").path("data").forEach(m -> carolSees.add(m.path("id").asText()));
-        assertThat(carolSees).contains(MODEL).doesNotContain(name);
-        assertThat(carol.call("GET", "/v1/models/" + name, null).status()).isEqualTo(404);
-        assertThat(carol.call("POST", "/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
+        ApiClient outsider = platform.tenant("outsider", 1);
+        List<String> outsiderSees = new ArrayList<>();
+        outsider.get("/v1/models").path("data").forEach(m -> outsiderSees.add(m.path("id").asText()));
+        assertThat(outsiderSees).contains(MODEL).doesNotContain(name);
+        assertThat(outsider.call("GET", "/v1/models/" + name, null).status()).isEqualTo(404);
+        assertThat(outsider.call("POST", "/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
                 + "\"user\",\"content\":\"Hello\"}],\"max_tokens\":5}").status()).isEqualTo(404);
         JsonNode chat = alice.post("/v1/chat/completions", "{\"model\":\"" + name + "\",\"messages\":[{\"role\":"
                 + "\"user\",\"content\":\"Hello\"}],\"max_tokens\":5,\"temperature\":0}");
