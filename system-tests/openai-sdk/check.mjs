@@ -117,11 +117,13 @@ const oldest = await client.files.list({ order: 'asc', limit: 1 });
 assert.equal(oldest.data[0].id, file.id);
 ok(`files.list (purpose, order, limit) -> ${trainingFiles.length} training file(s)`);
 
-// a method the platform does not train is refused, never run as supervised
+// a method the platform does not train is refused, never run as supervised; DPO needs preference pairs
+await assert.rejects(client.fineTuning.jobs.create({ model, training_file: file.id, method: { type: 'reinforcement' } }),
+(e) => e instanceof OpenAI.BadRequestError && e.code === 'unsupported_method' && /reinforcement/.test(e.message));
 await assert.rejects(client.fineTuning.jobs.create({ model, training_file: file.id,
   method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.1 } } } }),
-(e) => e instanceof OpenAI.BadRequestError && e.code === 'unsupported_method' && /dpo/.test(e.message));
-ok('jobs.create with method.type dpo -> BadRequestError unsupported_method');
+(e) => e instanceof OpenAI.BadRequestError && e.param === 'training_file' && /preference pairs/.test(e.message));
+ok('jobs.create with method.type reinforcement, or dpo on a supervised file -> BadRequestError saying why');
 
 // list with cursor pagination
 const second = await client.fineTuning.jobs.create({ ...params, hyperparameters: { n_epochs: 50, batch_size: 4 } });
@@ -259,6 +261,30 @@ const kept = await client.chat.completions.create({ model: more.fine_tuned_model
   temperature: 0, max_tokens: 40 });
 assert.equal(kept.choices[0].message.content, taught[3][1]);
 ok(`jobs.create on ${memo.fine_tuned_model} -> ${more.fine_tuned_model}, which still gives the trained answer`);
+
+// DPO on the supervised model (SFT, then DPO): OpenAI's preference lines, method.type dpo with beta
+const pairs = taught.map(([q, a]) => JSON.stringify({ input: { messages: ask(q) },
+  preferred_output: [{ role: 'assistant', content: a }], non_preferred_output: [{ role: 'assistant', content: 'Good day.' }] }));
+const pairFile = await client.files.create({ file: await toFile(Buffer.from(pairs.join('\n') + '\n'), 'prefs.jsonl'),
+  purpose: 'fine-tune' });
+let dpo = await client.fineTuning.jobs.create({ model: memo.fine_tuned_model, training_file: pairFile.id, suffix: 'dpo',
+  seed: 5, method: { type: 'dpo', dpo: { hyperparameters: { beta: 0.2, n_epochs: 2, batch_size: 2,
+    learning_rate_multiplier: 'auto' } } } });
+assert.equal(dpo.method.type, 'dpo');
+assert.equal(dpo.method.dpo.hyperparameters.beta, 0.2);
+for (let i = 0; i < 300 && !['succeeded', 'failed', 'cancelled'].includes(dpo.status); i++) {
+  await sleep(1000);
+  dpo = await client.fineTuning.jobs.retrieve(dpo.id);
+}
+assert.equal(dpo.status, 'succeeded', JSON.stringify(dpo.error));
+assert.match(dpo.fine_tuned_model, new RegExp(`^ft:${model}:[^:]+:dpo:`));
+const dpoEvents = [];
+for await (const e of client.fineTuning.jobs.listEvents(dpo.id, { limit: 50 })) dpoEvents.push(e);
+assert.ok(dpoEvents.some((e) => e.type === 'metrics' && typeof e.data.train_loss === 'number'), 'no metrics event');
+const preferred = await client.chat.completions.create({ model: dpo.fine_tuned_model, messages: ask(taught[0][0]),
+  temperature: 0, max_tokens: 40 });
+assert.equal(preferred.choices[0].message.content, taught[0][1]);
+ok(`DPO job on ${memo.fine_tuned_model} (beta 0.2) -> ${dpo.fine_tuned_model}, which gives the preferred answer`);
 const stream = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[2][0]),
   temperature: 0, max_tokens: 40, stream: true, stream_options: { include_usage: true } });
 let streamed = '';

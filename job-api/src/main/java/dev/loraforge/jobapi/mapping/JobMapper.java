@@ -34,8 +34,9 @@ public class JobMapper {
 
     public JobObject job(JobEntity j) {
         JsonNode adapter = read(j.method);
-        Map<String, Object> h = hyperparameters(read(j.hyperparameters));
-        Map<String, Object> method = method(h);
+        JsonNode stored = read(j.hyperparameters);
+        Map<String, Object> h = hyperparameters(stored);
+        Map<String, Object> method = method(h, stored.path("beta").isNumber() ? stored.path("beta").asDouble() : null);
         JobError error = j.errorCode == null ? null : new JobError(j.errorCode, j.errorMessage, null);
         return new JobObject(j.id, "fine_tuning.job", j.model, j.createdAt.toEpochSecond(),
                 j.finishedAt == null ? null : j.finishedAt.toEpochSecond(), j.fineTunedModel, j.tenantId,
@@ -55,9 +56,18 @@ public class JobMapper {
         return h;
     }
 
-    /** OpenAI's {@code method}: supervised, with the hyperparameters. */
-    public static Map<String, Object> method(Map<String, Object> hyperparameters) {
-        return Map.of("type", "supervised", "supervised", Map.of("hyperparameters", hyperparameters));
+    /**
+     * OpenAI's {@code method}: supervised with the hyperparameters, or (with {@code beta}) dpo with the hyperparameters
+     * and beta.
+     */
+    public static Map<String, Object> method(Map<String, Object> hyperparameters, Double beta) {
+        if (beta == null) {
+            return Map.of("type", "supervised", "supervised", Map.of("hyperparameters", hyperparameters));
+        }
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("beta", beta);
+        h.putAll(hyperparameters);
+        return Map.of("type", "dpo", "dpo", Map.of("hyperparameters", h));
     }
 
     private Map<String, String> metadata(JobEntity j) {

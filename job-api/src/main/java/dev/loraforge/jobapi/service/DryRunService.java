@@ -53,6 +53,11 @@ public class DryRunService {
         JobService.checkPlain(request, null);
         JobService.Checked c = QuarkusTransaction.requiringNew().call(() -> jobs.check(tenantId, request));
         Hyperparameters h = c.hyperparameters();
+        if (h.dpo()) {
+            // inference's dataset statistics count supervised examples; preference pairs are not counted yet
+            throw new ApiException(400, "invalid_request_error", "dry_run is available for supervised jobs; a DPO job's"
+                    + " request passed every check (create it without dry_run to train)", "dry_run", "unsupported_dry_run");
+        }
         @SuppressWarnings("unchecked")
         Map<String, Object> kwargs = c.templateKwargs() == null ? null : json.convertValue(c.templateKwargs(), Map.class);
         DatasetStats stats = inference.datasetStats(new DatasetStatsRequest(c.base().digest(), c.training().digest,
@@ -76,7 +81,7 @@ public class DryRunService {
         }
         Map<String, Object> hyper = mapper.hyperparameters(json.valueToTree(h));
         return new DryRunObject("fine_tuning.job.dry_run", request.model(), c.training().id,
-                c.validation() == null ? null : c.validation().id, hyper, JobMapper.method(hyper), json.valueToTree(c.method()),
+                c.validation() == null ? null : c.validation().id, hyper, JobMapper.method(hyper, h.beta()), json.valueToTree(c.method()),
                 h.seqLen(), train, stats.validation(), perEpoch, totalSteps, train.tokens(), trainedTokens,
                 estimate == null ? null : Math.round(trainedTokens / estimate.tokensPerSecond() * 10) / 10.0, estimate,
                 warnings);

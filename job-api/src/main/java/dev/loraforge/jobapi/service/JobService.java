@@ -153,13 +153,17 @@ public class JobService {
     Checked check(String tenantId, CreateJobRequest request) {
         JobEntity parent = continuedFrom(tenantId, request.model());
         ArtifactStoreClient.BaseModel base = resolveModel(tenantId, parent == null ? request.model() : parent.baseModelName());
-        FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file");
+        boolean dpo = checkMethodType(request.method());
+        FileEntity training = resolveFile(tenantId, request.trainingFile(), "training_file", dpo);
         FileEntity validation = request.validationFile() == null ? null
-                : resolveFile(tenantId, request.validationFile(), "validation_file");
-        checkMethodType(request.method());
-        Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples);
+                : resolveFile(tenantId, request.validationFile(), "validation_file", dpo);
+        Hyperparameters hyper = resolveHyperparameters(request, training.examples == null ? 0 : training.examples, dpo);
         MethodSpec method = parent == null ? resolveAdapter(request.adapter(), base.modelType())
                 : continuedAdapter(request.adapter(), read(parent.method), request.model(), base.modelType());
+        if (dpo && "prefix".equals(method.type())) {
+            throw ApiException.invalid("DPO trains a LoRA or QLoRA adapter; adapter.type 'prefix' (prefix tuning) cannot"
+                    + " be trained with method.type 'dpo'", "adapter.type");
+        }
         JsonNode templateKwargs = ChatTemplateKwargs.check(request.chatTemplateKwargs(), "chat_template_kwargs");
         JsonNode metadata = JobMetadata.check(request.metadata());
         checkIntegrations(request.integrations());
@@ -269,7 +273,8 @@ public class JobService {
                 "model", "model_not_found"));
     }
 
-    private FileEntity resolveFile(String tenantId, String id, String param) {
+    /** A fine-tune file of the tenant's, in a format the job's training method reads (DPO: preference pairs). */
+    private FileEntity resolveFile(String tenantId, String id, String param, boolean dpo) {
         if (id == null || id.isBlank()) {
             throw ApiException.invalid(param + " is required: the id of a file uploaded with purpose 'fine-tune'", param);
         }
@@ -279,11 +284,17 @@ public class JobService {
             throw ApiException.invalid(param + " '" + id + "' is a file with purpose '" + file.purpose + "'; a job trains on"
                     + " files uploaded with purpose 'fine-tune'", param);
         }
-        if (file.format != null && file.format.startsWith("preference")) {
-            // the engine trains DPO on such files; the API does not run DPO jobs yet (method.type "dpo" is refused)
+        boolean preference = file.format != null && file.format.startsWith("preference");
+        if (preference && !dpo) {
             throw ApiException.invalid(param + " '" + id + "' is a preference (DPO) dataset (" + file.format + "): a"
-                    + " supervised job trains on chat, prompt/completion or text lines; DPO jobs are not supported yet",
-                    param);
+                    + " supervised job trains on chat, prompt/completion or text lines; train on it with"
+                    + " method {\"type\": \"dpo\"}", param);
+        }
+        if (!preference && dpo) {
+            throw ApiException.invalid(param + " '" + id + "' is a " + (file.format == null ? "supervised" : file.format)
+                    + " dataset: a DPO job trains on preference pairs, lines of {\"input\": {\"messages\": [...]},"
+                    + " \"preferred_output\": [...], \"non_preferred_output\": [...]} (or {\"prompt\", \"chosen\","
+                    + " \"rejected\"}); for this file use method {\"type\": \"supervised\"}", param);
         }
         return file;
     }
@@ -303,16 +314,18 @@ public class JobService {
         }
     }
 
-    /** The fine-tuning methods of OpenAI's API; only {@code supervised} trains here (for now). */
+    /** The fine-tuning methods of OpenAI's API; {@code supervised} and {@code dpo} train here. */
     static final List<String> METHOD_TYPES = List.of("supervised", "dpo", "reinforcement");
 
     /**
-     * OpenAI's {@code method}: absent, or an object whose {@code type} is {@code supervised}. {@code dpo} and
-     * {@code reinforcement} are refused with a 400 saying so, never trained as supervised.
+     * OpenAI's {@code method}: absent (supervised), or an object whose {@code type} is {@code supervised} or
+     * {@code dpo}, with only its own settings object. {@code reinforcement} is refused with a 400 saying so.
+     *
+     * @return whether the job trains with DPO
      */
-    private static void checkMethodType(JsonNode method) {
+    private static boolean checkMethodType(JsonNode method) {
         if (method == null || method.isNull()) {
-            return;
+            return false;
         }
         if (!method.isObject()) {
             throw ApiException.invalid("method must be an object such as {\"type\": \"supervised\"}", "method");
@@ -325,18 +338,29 @@ public class JobService {
             throw ApiException.invalid("method.type must be one of " + METHOD_TYPES + ", got " + Shown.json(type),
                     "method.type");
         }
-        if (!type.asText().equals("supervised")) {
-            throw new ApiException(400, "invalid_request_error", "method.type '" + type.asText() + "' is not supported by"
-                    + " this platform yet; only 'supervised' fine-tuning is available", "method.type",
+        String chosen = type.asText();
+        if (chosen.equals("reinforcement")) {
+            throw new ApiException(400, "invalid_request_error", "method.type 'reinforcement' is not supported by"
+                    + " this platform yet; 'supervised' and 'dpo' fine-tuning are available", "method.type",
                     "unsupported_method");
         }
-        for (String other : List.of("dpo", "reinforcement")) {
-            if (method.has(other)) {
-                throw ApiException.invalid("method." + other + " goes with method.type '" + other + "'; a supervised"
-                        + " job takes method.supervised", "method." + other);
+        for (String other : METHOD_TYPES) {
+            if (!other.equals(chosen) && method.has(other)) {
+                throw ApiException.invalid("method." + other + " goes with method.type '" + other + "'; a " + chosen
+                        + " job takes method." + chosen, "method." + other);
             }
         }
+        JsonNode settings = method.get(chosen);
+        if (settings != null && !settings.isNull() && !settings.isObject()) {
+            throw ApiException.invalid("method." + chosen + " must be an object such as {\"hyperparameters\": {...}}",
+                    "method." + chosen);
+        }
+        return chosen.equals("dpo");
     }
+
+    /** OpenAI's default DPO beta, and its accepted range (0, 2]. */
+    static final double DEFAULT_BETA = 0.1;
+    static final double MAX_BETA = 2.0;
 
     /** OpenAI's {@code integrations} (Weights and Biases): none are offered, so any given is refused, not dropped. */
     private static void checkIntegrations(JsonNode integrations) {
@@ -357,11 +381,24 @@ public class JobService {
      * The training settings: OpenAI's {@code hyperparameters} (or {@code method.supervised.hyperparameters}), each a
      * number or {@code "auto"}, resolved by {@link JobSettings#training}.
      */
-    private Hyperparameters resolveHyperparameters(CreateJobRequest request, int examples) {
+    private Hyperparameters resolveHyperparameters(CreateJobRequest request, int examples, boolean dpo) {
         JsonNode h = request.hyperparameters();
         JsonNode method = request.method();
-        if (method != null && method.path("supervised").path("hyperparameters").isObject()) {
-            h = method.path("supervised").path("hyperparameters");
+        String kind = dpo ? "dpo" : "supervised";
+        if (method != null && method.path(kind).path("hyperparameters").isObject()) {
+            h = method.path(kind).path("hyperparameters");
+        }
+        Double beta = null;
+        if (dpo) {
+            Double given = number(h, "beta");
+            beta = given == null ? DEFAULT_BETA : given;
+            if (!(beta > 0 && beta <= MAX_BETA)) {
+                throw ApiException.invalid("method.dpo.hyperparameters.beta must be above 0 and at most " + MAX_BETA
+                        + " (or \"auto\": " + DEFAULT_BETA + "), got " + given, "method.dpo.hyperparameters.beta");
+            }
+        } else if (h != null && h.has("beta")) {
+            throw ApiException.invalid("hyperparameters.beta is DPO's; a supervised job has no beta (use method"
+                    + " {\"type\": \"dpo\", \"dpo\": {\"hyperparameters\": {\"beta\": ...}}})", "hyperparameters.beta");
         }
         JobSettings.Training t;
         try {
@@ -371,7 +408,7 @@ public class JobService {
             throw ApiException.invalid(e.getMessage(), e.field());
         }
         return new Hyperparameters(t.nEpochs(), t.batchSize(), t.learningRate(), t.seqLen(), t.warmupRatio(),
-                t.schedule().name().toLowerCase(java.util.Locale.ROOT), t.gradientAccumulation(), t.checkpointEvery());
+                t.schedule().name().toLowerCase(java.util.Locale.ROOT), t.gradientAccumulation(), t.checkpointEvery(), beta);
     }
 
     /** A hyperparameter's value: null for absent, JSON null or {@code "auto"}; anything but a number is a 400. */

@@ -27,6 +27,10 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class JobUpdateService {
 
+    /** A stored job's hyperparameters with a DPO beta (a number; a supervised job's is absent or null). */
+    private static final java.util.regex.Pattern DPO_BETA = java.util.regex.Pattern.compile("\"beta\"\\s*:\\s*[0-9]");
+
+
     private static final Logger LOG = Logger.getLogger(JobUpdateService.class);
 
     private final JobRepository jobs;
@@ -93,9 +97,12 @@ public class JobUpdateService {
                 data.put("step", progress.step());
                 data.put("total_steps", progress.totalSteps());
                 putIfPresent(data, "train_loss", progress.loss());
-                putIfPresent(data, "train_mean_token_accuracy", progress.meanTokenAccuracy());
+                // a DPO job's accuracy is TRL's rewards/accuracies (chosen scored above rejected) and its loss the DPO loss
+                boolean dpo = job.hyperparameters != null && DPO_BETA.matcher(job.hyperparameters).find();
+                putIfPresent(data, dpo ? "rewards/accuracies" : "train_mean_token_accuracy", progress.meanTokenAccuracy());
                 putIfPresent(data, "valid_loss", progress.validationLoss());
-                putIfPresent(data, "valid_mean_token_accuracy", progress.validationMeanTokenAccuracy());
+                putIfPresent(data, dpo ? "valid_rewards/accuracies" : "valid_mean_token_accuracy",
+                        progress.validationMeanTokenAccuracy());
                 putIfPresent(data, "learning_rate", progress.learningRate());
                 putIfPresent(data, "tokens_per_second", progress.tokensPerSecond());
                 putIfPresent(data, "emitted_at_ms", emittedAt == null ? null : emittedAt.toInstant().toEpochMilli());

@@ -20,8 +20,9 @@ export function methodSummary(job) {
   const a = job.adapter || {};
   const type = (a.type || 'lora').toUpperCase().replace('QLORA', 'QLoRA').replace('LORA', 'LoRA');
   const targets = a.target_modules || a.targetModules;
+  const dpo = job.method && job.method.type === 'dpo' ? job.method.dpo?.hyperparameters?.beta : undefined;
   return `${type}${a.r ? ` r=${a.r}` : ''}${a.alpha ? ` α=${a.alpha}` : ''}${a.quantization ? ` ${a.quantization}` : ''}`
-    + (targets ? ` on ${targets.join(', ')}` : '');
+    + (targets ? ` on ${targets.join(', ')}` : '') + (dpo !== undefined ? `, DPO β=${dpo}` : '');
 }
 
 export function jobsView(main) {

@@ -60,29 +60,56 @@ class JobMethodAndMetadataTest {
     }
 
     @Test
-    void onlySupervisedTrainsAndOtherMethodsAreRefusedSayingSo() {
+    void supervisedAndDpoTrainAndOtherMethodsAreRefusedSayingSo() {
         long before = jobCount();
-        create(",\"method\":{\"type\":\"dpo\",\"dpo\":{\"hyperparameters\":{\"beta\":0.1}}}").statusCode(400)
-                .body("error.param", equalTo("method.type"))
-                .body("error.code", equalTo("unsupported_method"))
-                .body("error.message", containsString("'dpo' is not supported"));
-        create(",\"method\":{\"type\":\"reinforcement\"}").statusCode(400).body("error.code", equalTo("unsupported_method"));
+        create(",\"method\":{\"type\":\"reinforcement\"}").statusCode(400).body("error.code", equalTo("unsupported_method"))
+                .body("error.param", equalTo("method.type"));
         create(",\"method\":{\"type\":\"rlhf\"}").statusCode(400).body("error.param", equalTo("method.type"))
                 .body("error.message", containsString("[supervised, dpo, reinforcement]"));
         create(",\"method\":{}").statusCode(400).body("error.param", equalTo("method.type"));
         create(",\"method\":\"supervised\"").statusCode(400).body("error.param", equalTo("method"));
         create(",\"method\":{\"type\":\"supervised\",\"dpo\":{}}").statusCode(400).body("error.param", equalTo("method.dpo"));
-        // a preference file is a valid upload (the engine trains DPO on it) but no supervised job's training data
+        create(",\"method\":{\"type\":\"dpo\",\"supervised\":{}}").statusCode(400)
+                .body("error.param", equalTo("method.supervised"));
+        // a DPO job trains on preference pairs, a supervised one on anything else: each refuses the other's file
+        create(",\"method\":{\"type\":\"dpo\",\"dpo\":{\"hyperparameters\":{\"beta\":0.1}}}").statusCode(400)
+                .body("error.param", equalTo("training_file")).body("error.message", containsString("preference pairs"));
         String preferences = JobFlowTest.upload("{\"prompt\":\"Hi\",\"chosen\":\"Ahoy!\",\"rejected\":\"Hello.\"}\n");
         given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + preferences + "\"}")
                 .post("/v1/fine_tuning/jobs").then().statusCode(400).body("error.param", equalTo("training_file"))
                 .body("error.message", containsString("preference (DPO) dataset"));
+        // beta in (0, 2]; none for supervised; prefix tuning is not trained with DPO
+        for (String beta : List.of("0", "-1", "2.5", "\"high\"")) {
+            dpo(preferences, "{\"hyperparameters\":{\"beta\":" + beta + "}}", "").statusCode(400)
+                    .body("error.param", org.hamcrest.Matchers.endsWith("hyperparameters.beta"));
+        }
+        create(",\"hyperparameters\":{\"beta\":0.1}").statusCode(400).body("error.param", equalTo("hyperparameters.beta"));
+        dpo(preferences, "{}", ",\"adapter\":{\"type\":\"prefix\"}").statusCode(400).body("error.param", equalTo("adapter.type"));
         assertThat(jobCount()).isEqualTo(before);
 
         create(",\"method\":{\"type\":\"supervised\",\"supervised\":{\"hyperparameters\":{\"n_epochs\":2}}}")
                 .statusCode(200)
                 .body("method.type", equalTo("supervised"))
-                .body("method.supervised.hyperparameters.n_epochs", equalTo(2));
+                .body("method.supervised.hyperparameters.n_epochs", equalTo(2))
+                .body("method.supervised.hyperparameters.beta", equalTo(null));
+        // DPO: beta as given, or OpenAI's default 0.1 for "auto", with the other hyperparameters
+        dpo(preferences, "{\"hyperparameters\":{\"beta\":0.25,\"n_epochs\":3,\"batch_size\":1}}", "").statusCode(200)
+                .body("method.type", equalTo("dpo"))
+                .body("method.dpo.hyperparameters.beta", equalTo(0.25f))
+                .body("method.dpo.hyperparameters.n_epochs", equalTo(3))
+                .body("method.dpo.hyperparameters.batch_size", equalTo(1));
+        String id = dpo(preferences, "{\"hyperparameters\":{\"beta\":\"auto\"}}", "").statusCode(200)
+                .body("method.dpo.hyperparameters.beta", equalTo(0.1f)).extract().path("id");
+        given().get("/v1/fine_tuning/jobs/{id}", id).then().statusCode(200).body("method.type", equalTo("dpo"));
+        // a DPO request passes every check in a dry run, which measures supervised data only and says so
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + preferences
+                        + "\",\"dry_run\":true,\"method\":{\"type\":\"dpo\"}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400).body("error.code", equalTo("unsupported_dry_run"));
+    }
+
+    private io.restassured.response.ValidatableResponse dpo(String file, String settings, String extra) {
+        return given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + file
+                + "\",\"method\":{\"type\":\"dpo\",\"dpo\":" + settings + "}" + extra + "}").post("/v1/fine_tuning/jobs").then();
     }
 
     @Test

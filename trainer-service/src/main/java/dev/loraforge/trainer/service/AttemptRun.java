@@ -127,7 +127,8 @@ final class AttemptRun {
                 job.validationFile() == null ? null : job.validationFile().id(), initAdapter);
         TrainingSession session = TrainingSession.open(plan, inputs, services.engine().device());
         try {
-            message(String.format("training %s on %s (%s): %,d trainable parameters, %d updates of %d x %d examples%s",
+            message(String.format("training %s" + (plan.hyperparameters().dpo() ? " with DPO (beta "
+                    + plan.hyperparameters().beta() + ")" : "") + " on %s (%s): %,d trainable parameters, %d updates of %d x %d examples%s",
                     plan.method(), job.model(), DeviceSpec.name(services.engine().device()), session.trainableParameters(), session.config().maxSteps(),
                     session.config().batchSize(), session.config().gradAccumulation(),
                     resumeDir == null ? "" : ", resuming from checkpoint " + resumeRef.id())
@@ -162,7 +163,7 @@ final class AttemptRun {
     private TrainResult train(TrainingSession session, Path resumeDir) {
         resumedFrom = resumeDir == null ? null : resumeRef;
         reporter = new ProgressReporter(this, new ProgressThrottle(services.config().progressInterval()),
-                new TokenCounter(session.examples(), session.config(), session.padId()), this::checkpointWritten);
+                session.tokenCounter(), this::checkpointWritten);
         return session.train(reporter, control.token(), dir.resolve("checkpoints"), resumeDir);
     }
 
@@ -251,10 +252,17 @@ final class AttemptRun {
         Map<String, Double> metrics = new LinkedHashMap<>();
         EventMapper.putFinite(metrics, "train_loss", result.trainLoss());
         EventMapper.putFinite(metrics, "final_loss", result.finalLoss());
-        EventMapper.putFinite(metrics, "train_mean_token_accuracy", result.finalMeanTokenAccuracy());
+        boolean dpo = plan.hyperparameters().dpo();
+        // a DPO run's accuracy is TRL's rewards/accuracies (chosen scored above rejected), its loss the DPO loss
+        EventMapper.putFinite(metrics, dpo ? "rewards_accuracies" : "train_mean_token_accuracy", result.finalMeanTokenAccuracy());
         EventMapper.putFinite(metrics, "valid_loss", result.valLoss());
-        EventMapper.putFinite(metrics, "valid_mean_token_accuracy", result.validMeanTokenAccuracy());
-        EventMapper.putFinite(metrics, "perplexity", result.perplexity());
+        EventMapper.putFinite(metrics, dpo ? "valid_rewards_accuracies" : "valid_mean_token_accuracy",
+                result.validMeanTokenAccuracy());
+        if (!dpo) {
+            EventMapper.putFinite(metrics, "perplexity", result.perplexity());
+        } else {
+            metrics.put("beta", plan.hyperparameters().beta());
+        }
         EventMapper.putFinite(metrics, "tokens_per_second", result.tokensPerSecond());
         metrics.put("steps", (double) result.steps());
         long trainedTokens = reporter.trainedTokens();

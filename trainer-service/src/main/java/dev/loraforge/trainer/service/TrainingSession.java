@@ -3,7 +3,13 @@ package dev.loraforge.trainer.service;
 import dev.loraforge.engine.data.DatasetException;
 import dev.loraforge.engine.data.DatasetValidator;
 import dev.loraforge.engine.data.EncodedExample;
+import dev.loraforge.engine.data.EncodedPreference;
 import dev.loraforge.engine.data.ExampleEncoder;
+import dev.loraforge.engine.data.PreferenceEncoder;
+import dev.loraforge.engine.train.DpoConfig;
+import dev.loraforge.engine.train.DpoLoop;
+import dev.loraforge.engine.train.DpoMetrics;
+import dev.loraforge.engine.train.TrainingMethod;
 import dev.loraforge.engine.data.ValidationError;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.PrefixAdapter;
@@ -28,7 +34,10 @@ import java.util.stream.Collectors;
  * One attempt's training on the tuning engine: the datasets read and checked with the engine's
  * validator, tokenized with the model's tokenizer and chat template, the model loaded (for QLoRA
  * quantized in memory unless the directory already is), the adapter created and a
- * {@link FineTuneLoop} ready to run or resume. Close it to free the native memory.
+ * {@link FineTuneLoop} ready to run or resume, or for a DPO job (the hyperparameters carry {@code beta}) the
+ * preference pairs encoded with the chat template and a {@link DpoLoop} (the reference is the same model with the
+ * adapter off; a DPO run keeps no checkpoints: a retried attempt trains again from step 0, the same run). Close it
+ * to free the native memory.
  */
 final class TrainingSession implements AutoCloseable {
 
@@ -51,6 +60,10 @@ final class TrainingSession implements AutoCloseable {
     private LlamaModel model;
     private Adapter adapter;
     private FineTuneLoop loop;
+    /** A DPO job's pairs, validation pairs and loop; null for supervised fine-tuning. */
+    private List<EncodedPreference> pairs;
+    private List<EncodedPreference> pairValidation;
+    private DpoLoop dpoLoop;
 
     private TrainingSession(TrainingPlan plan, List<EncodedExample> train, TrainConfig config, int padId) {
         this.plan = plan;
@@ -84,6 +97,16 @@ final class TrainingSession implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             throw new JobFailure(in.modelCode(), "the model's tokenizer is not usable: " + e.getMessage(), e);
         }
+        if (plan.hyperparameters().dpo()) {
+            return openDpo(plan, in, device, trainSet, valSet, tokenizer);
+        }
+        for (var set : new DatasetValidator.Result[] {trainSet, valSet}) {
+            if (set != null && TrainingMethod.forFormat(set.format()) == TrainingMethod.DPO) {
+                throw new JobFailure(set == trainSet ? JobFailure.INVALID_TRAINING_FILE : JobFailure.INVALID_VALIDATION_FILE,
+                        (set == trainSet ? in.trainName() : in.validationName()) + " holds preference pairs: a"
+                                + " supervised job trains on chat, prompt/completion or text lines");
+            }
+        }
         TrainingSession session = null;
         try {
             ExampleEncoder encoder = new ExampleEncoder(tokenizer, plan.seqLen(), plan.chatTemplateKwargs());
@@ -116,6 +139,60 @@ final class TrainingSession implements AutoCloseable {
                 tokenizer.close();
             }
             throw e;
+        }
+    }
+
+    /** The DPO half of {@link #open}: preference pairs, a LoRA adapter, a {@link DpoLoop}. */
+    private static TrainingSession openDpo(TrainingPlan plan, Inputs in, ai.djl.Device device, DatasetValidator.Result trainSet,
+                                           DatasetValidator.Result valSet, ModelTokenizer tokenizer) {
+        TrainingSession session = null;
+        try {
+            requirePairs(trainSet, in.trainName(), JobFailure.INVALID_TRAINING_FILE);
+            if (valSet != null) {
+                requirePairs(valSet, in.validationName(), JobFailure.INVALID_VALIDATION_FILE);
+            }
+            if (plan.lora() == null) {
+                throw new JobFailure(JobFailure.INVALID_METHOD, "DPO trains a LoRA or QLoRA adapter, not " + plan.method());
+            }
+            PreferenceEncoder encoder = new PreferenceEncoder(tokenizer, plan.seqLen(), plan.chatTemplateKwargs());
+            PreferenceEncoder.Encoded encoded = encoder.encodeAll(trainSet.preferences());
+            if (encoded.pairs().isEmpty()) {
+                throw new JobFailure(JobFailure.INVALID_TRAINING_FILE, in.trainName() + " has no preference pair whose"
+                        + " responses keep a token within seq_len " + plan.seqLen() + " (the prompts fill it)");
+            }
+            // a DPO run keeps no checkpoints (the engine's DPO loop has none yet): checkpoint_every is not used
+            TrainConfig config = plan.trainConfig(encoded.pairs().size()).toBuilder().checkpointEvery(0).build();
+            session = new TrainingSession(plan, List.of(), config, tokenizer.padId());
+            session.tokenizer = tokenizer;
+            session.pairs = encoded.pairs();
+            session.pairValidation = valSet == null ? List.of() : encoder.encodeAll(valSet.preferences()).pairs();
+            session.model = loadModel(plan, in, device);
+            try {
+                session.adapter = LoraAdapter.create(session.model, plan.lora(), plan.seed());
+            } catch (IllegalArgumentException e) {
+                throw new JobFailure(JobFailure.INVALID_METHOD, "method " + plan.method() + ": " + e.getMessage(), e);
+            }
+            if (in.initAdapter() != null) {
+                startFrom(session.adapter, in.initAdapter()); // the usual recipe: DPO on a supervised fine-tuned model
+            }
+            session.dpoLoop = new DpoLoop(session.model, session.adapter, config,
+                    new DpoConfig(plan.hyperparameters().beta()), encoded.pairs(), tokenizer.padId());
+            return session;
+        } catch (RuntimeException e) {
+            if (session != null) {
+                session.close();
+            } else {
+                tokenizer.close();
+            }
+            throw e;
+        }
+    }
+
+    private static void requirePairs(DatasetValidator.Result set, String name, String code) {
+        if (TrainingMethod.forFormat(set.format()) != TrainingMethod.DPO) {
+            throw new JobFailure(code, name + " is a " + set.format().name().toLowerCase(java.util.Locale.ROOT)
+                    + " dataset: a DPO job trains on preference pairs ({\"input\", \"preferred_output\","
+                    + " \"non_preferred_output\"} or {\"prompt\", \"chosen\", \"rejected\"} lines)");
         }
     }
 
@@ -168,12 +245,42 @@ final class TrainingSession implements AutoCloseable {
 
     /** Trains from step 0, or from {@code resumeFrom} (a checkpoint directory) when not null. */
     TrainResult train(ProgressListener listener, CancellationToken token, Path checkpointRoot, Path resumeFrom) {
+        if (dpoLoop != null) {
+            return trainDpo(listener, token);
+        }
         loop.listener(listener).cancellation(token).checkpointDir(checkpointRoot);
         try {
             return resumeFrom == null ? loop.run() : loop.resume(resumeFrom);
         } catch (dev.loraforge.engine.train.TrainingDivergedException e) {
             throw new JobFailure(JobFailure.TRAINING_DIVERGED, e.getMessage(), e); // the tenant's to fix, not ours
         }
+    }
+
+    /**
+     * A DPO run as the trainer reports any run: per update the loss and {@code rewards/accuracies} (in the accuracy's
+     * place), then, with validation pairs, one validation point whose loss is the DPO loss over them and whose
+     * accuracy is their {@code rewards/accuracies}.
+     */
+    private TrainResult trainDpo(ProgressListener listener, CancellationToken token) {
+        dpoLoop.listener(listener).cancellation(token);
+        DpoLoop.Result r = dpoLoop.run();
+        List<Double> losses = r.history().stream().map(DpoMetrics::loss).toList();
+        List<Double> accuracies = r.history().stream().map(DpoMetrics::rewardsAccuracies).toList();
+        List<dev.loraforge.engine.train.TrainState.ValidationPoint> validations = new java.util.ArrayList<>();
+        if (!pairValidation.isEmpty() && TrainResult.COMPLETED.equals(r.status())) {
+            DpoMetrics v = DpoMetrics.of(DpoLoop.evaluate(model, adapter, pairValidation, config.batchSize(), padId),
+                    plan.hyperparameters().beta());
+            listener.onValidation(r.steps(), v.loss(), Math.exp(v.loss()), v.rewardsAccuracies());
+            validations.add(new dev.loraforge.engine.train.TrainState.ValidationPoint(r.steps(), v.loss(),
+                    v.rewardsAccuracies()));
+        }
+        return new TrainResult(r.status(), r.steps(), r.totalSteps(), losses, accuracies, validations,
+                r.tokensPerSecond(), r.trainTokens(), r.seconds(), null);
+    }
+
+    /** Counts the tokens each update trains on, in the engine's order (examples, or a DPO run's pairs). */
+    TokenCounter tokenCounter() {
+        return pairs != null ? TokenCounter.forPairs(pairs, config) : new TokenCounter(train, config, padId);
     }
 
     /** Saves the PEFT adapter directory, naming the base model as the tenant knows it. */
@@ -215,6 +322,9 @@ final class TrainingSession implements AutoCloseable {
     public void close() {
         if (loop != null) {
             loop.close();
+        }
+        if (dpoLoop != null) {
+            dpoLoop.close();
         }
         if (adapter != null) {
             adapter.close();

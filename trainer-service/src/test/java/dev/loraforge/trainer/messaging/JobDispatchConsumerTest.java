@@ -23,6 +23,7 @@ import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.DirectoryArchive;
 import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
+import dev.loraforge.events.Hyperparameters;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.ResultFile;
 import dev.loraforge.events.Topics;
@@ -281,6 +282,51 @@ class JobDispatchConsumerTest {
         assertThat(misfit.error().code()).isEqualTo(JobFailure.INIT_ADAPTER_UNAVAILABLE);
         assertThat(misfit.error().message()).contains("shape");
         assertThat(StandInArtifactStore.artifacts(misfitId, "adapter")).isEmpty();
+    }
+
+    @Test
+    void aDpoJobTrainsOnPreferencePairsAndReportsTheRewards(@TempDir Path tmp) throws Exception {
+        List<String> pairs = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            pairs.add("{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"Greet me " + i + "\"}]},"
+                    + "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"Ahoy, matey " + i + "!\"}],"
+                    + "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"Good day to you.\"}]}");
+        }
+        ArtifactRef prefs = TrainingFixtures.dataset("prefs.jsonl", pairs);
+        Hyperparameters h = Jobs.hyperparameters(4, 5e-2, 0);
+        Hyperparameters dpo = new Hyperparameters(h.nEpochs(), h.batchSize(), h.learningRate(), h.seqLen(), h.warmupRatio(),
+                h.scheduler(), h.gradientAccumulation(), h.checkpointEvery(), 0.1);
+        String jobId = Jobs.newJobId();
+        JobEvents events = new JobEvents(jobId);
+        events.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.dispatched(jobId, prefs, null, dpo)));
+        JobOutcome outcome = events.awaitOutcome();
+        assertThat(outcome.status()).as("outcome %s", outcome).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        // 6 pairs, batch 2, 4 epochs: 12 updates, each reporting the DPO loss (ln 2 before the first update moves B)
+        List<JobProgress> steps = events.progress(JobProgress.Kind.STEP);
+        assertThat(steps).isNotEmpty();
+        assertThat(steps.get(steps.size() - 1).totalSteps()).isEqualTo(12);
+        assertThat(steps.get(0).loss()).isLessThanOrEqualTo(Math.log(2) + 1e-4);
+        assertThat(outcome.metrics()).containsKeys("train_loss", "rewards_accuracies", "beta")
+                .doesNotContainKeys("train_mean_token_accuracy", "perplexity");
+        assertThat(outcome.metrics().get("train_loss")).isLessThan(Math.log(2));
+        assertThat(outcome.trainedTokens()).isPositive();
+        assertThat(events.progress(JobProgress.Kind.MESSAGE)).extracting(JobProgress::message)
+                .anyMatch(m -> m.contains("with DPO (beta 0.1)"));
+        try (SafeTensorsReader w = SafeTensorsReader.open(unpack(outcome.adapter().digest(), tmp.resolve("dpo"))
+                .resolve("adapter_model.safetensors"))) {
+            assertThat(maxAbs(w.readFloats("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")))
+                    .as("DPO moved the adapter").isGreaterThan(1e-5f);
+        }
+
+        // a supervised file under a DPO job fails the attempt naming the file and what it needs
+        String wrongId = Jobs.newJobId();
+        JobEvents wrong = new JobEvents(wrongId);
+        ArtifactRef chats = TrainingFixtures.dataset("pirate-train.jsonl", TrainingFixtures.PIRATE_CHATS);
+        wrong.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.dispatched(wrongId, chats, null, dpo)));
+        JobOutcome refused = wrong.awaitOutcome();
+        assertThat(refused.status()).isEqualTo(JobOutcome.Status.FAILED);
+        assertThat(refused.error().code()).isEqualTo(JobFailure.INVALID_TRAINING_FILE);
+        assertThat(refused.error().message()).contains("preference pairs");
     }
 
     @jakarta.inject.Inject
