@@ -36,8 +36,8 @@ import java.util.stream.Collectors;
  * quantized in memory unless the directory already is), the adapter created and a
  * {@link FineTuneLoop} ready to run or resume, or for a DPO job (the hyperparameters carry {@code beta}) the
  * preference pairs encoded with the chat template and a {@link DpoLoop} (the reference is the same model with the
- * adapter off; a DPO run keeps no checkpoints: a retried attempt trains again from step 0, the same run). Close it
- * to free the native memory.
+ * adapter off; its checkpoints carry the cached reference log-probabilities and every update's DPO metrics, so a
+ * resumed attempt follows the uninterrupted run). Close it to free the native memory.
  */
 final class TrainingSession implements AutoCloseable {
 
@@ -160,8 +160,7 @@ final class TrainingSession implements AutoCloseable {
                 throw new JobFailure(JobFailure.INVALID_TRAINING_FILE, in.trainName() + " has no preference pair whose"
                         + " responses keep a token within seq_len " + plan.seqLen() + " (the prompts fill it)");
             }
-            // a DPO run keeps no checkpoints (the engine's DPO loop has none yet): checkpoint_every is not used
-            TrainConfig config = plan.trainConfig(encoded.pairs().size()).toBuilder().checkpointEvery(0).build();
+            TrainConfig config = plan.trainConfig(encoded.pairs().size());
             session = new TrainingSession(plan, List.of(), config, tokenizer.padId());
             session.tokenizer = tokenizer;
             session.pairs = encoded.pairs();
@@ -246,7 +245,7 @@ final class TrainingSession implements AutoCloseable {
     /** Trains from step 0, or from {@code resumeFrom} (a checkpoint directory) when not null. */
     TrainResult train(ProgressListener listener, CancellationToken token, Path checkpointRoot, Path resumeFrom) {
         if (dpoLoop != null) {
-            return trainDpo(listener, token);
+            return trainDpo(listener, token, checkpointRoot, resumeFrom);
         }
         loop.listener(listener).cancellation(token).checkpointDir(checkpointRoot);
         try {
@@ -261,9 +260,14 @@ final class TrainingSession implements AutoCloseable {
      * place), then, with validation pairs, one validation point whose loss is the DPO loss over them and whose
      * accuracy is their {@code rewards/accuracies}.
      */
-    private TrainResult trainDpo(ProgressListener listener, CancellationToken token) {
-        dpoLoop.listener(listener).cancellation(token);
-        DpoLoop.Result r = dpoLoop.run();
+    private TrainResult trainDpo(ProgressListener listener, CancellationToken token, Path checkpointRoot, Path resumeFrom) {
+        dpoLoop.listener(listener).cancellation(token).checkpointDir(checkpointRoot);
+        DpoLoop.Result r;
+        try {
+            r = resumeFrom == null ? dpoLoop.run() : dpoLoop.resume(resumeFrom);
+        } catch (dev.loraforge.engine.train.TrainingDivergedException e) {
+            throw new JobFailure(JobFailure.TRAINING_DIVERGED, e.getMessage(), e);
+        }
         List<Double> losses = r.history().stream().map(DpoMetrics::loss).toList();
         List<Double> accuracies = r.history().stream().map(DpoMetrics::rewardsAccuracies).toList();
         List<dev.loraforge.engine.train.TrainState.ValidationPoint> validations = new java.util.ArrayList<>();
@@ -275,7 +279,7 @@ final class TrainingSession implements AutoCloseable {
                     v.rewardsAccuracies()));
         }
         return new TrainResult(r.status(), r.steps(), r.totalSteps(), losses, accuracies, validations,
-                r.tokensPerSecond(), r.trainTokens(), r.seconds(), null);
+                r.tokensPerSecond(), r.trainTokens(), r.seconds(), r.lastCheckpoint());
     }
 
     /** Counts the tokens each update trains on, in the engine's order (examples, or a DPO run's pairs). */

@@ -17,6 +17,7 @@ import dev.loraforge.engine.train.TrainResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -171,9 +172,6 @@ final class TrainCommand implements Callable<Integer> {
         if (beta != null && objective != TrainingMethod.DPO) {
             throw new IllegalArgumentException("--beta is for --training-method dpo");
         }
-        if (objective == TrainingMethod.DPO && resume != null) {
-            throw new IllegalArgumentException("--resume is not supported with --training-method dpo");
-        }
         Path checkpoint = resume == null ? null : resolveCheckpoint(resume);
         AdapterSpec spec = new AdapterSpec(method, r, alpha, dropout, targets, rslora, init, virtualTokens);
         TrainConfig config = TrainConfig.builder().learningRate(lr)
@@ -181,19 +179,12 @@ final class TrainCommand implements Callable<Integer> {
                 .batchSize(batch).gradAccumulation(gradAccum).warmupSteps(warmup).schedule(LrSchedule.Kind.parse(schedule))
                 .weightDecay(weightDecay).maxGradNorm(maxGradNorm).seed(seed).checkpointEvery(checkpointEvery)
                 .evalEvery(evalEvery).gradientCheckpointing(gradientCheckpointing).packing(packing).build();
-        if (objective == TrainingMethod.DPO) {
-            DpoJob dpoJob = new DpoJob(baseDir(), data, validation, spec, seqLen, config,
-                    new DpoConfig(beta == null ? DpoConfig.DEFAULT_BETA : beta), length.epochs != null ? length.epochs : 0, out,
-                    templateKwargs.values(), engine.device());
-            ProgressBar bar = new ProgressBar(System.err, !noProgress && System.console() != null);
-            DpoJob.Outcome outcome = dpoJob.run(bar, null, System.err::println);
-            bar.finish();
-            System.out.println(JSON.writeValueAsString(outcome.metrics()));
-            System.out.flush();
-            return 0;
-        }
-        FineTuneJob job = new FineTuneJob(baseDir(), data, validation, spec, seqLen, config,
-                length.epochs != null ? length.epochs : 0, out, checkpoint, templateKwargs.values(), engine.device());
+        double epochs = length.epochs != null ? length.epochs : 0;
+        DpoJob dpoJob = objective != TrainingMethod.DPO ? null : new DpoJob(baseDir(), data, validation, spec, seqLen, config,
+                new DpoConfig(beta == null ? DpoConfig.DEFAULT_BETA : beta), epochs, out, checkpoint, templateKwargs.values(),
+                engine.device());
+        FineTuneJob job = dpoJob != null ? null : new FineTuneJob(baseDir(), data, validation, spec, seqLen, config, epochs,
+                out, checkpoint, templateKwargs.values(), engine.device());
         CancellationToken token = new CancellationToken();
         CountDownLatch finished = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -207,11 +198,21 @@ final class TrainCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         ProgressBar bar = new ProgressBar(System.err, !noProgress && System.console() != null);
         try {
-            FineTuneJob.Outcome outcome = job.run(bar, token, System.err::println);
+            Map<String, Object> metrics;
+            String status;
+            if (dpoJob != null) {
+                DpoJob.Outcome outcome = dpoJob.run(bar, token, System.err::println);
+                metrics = outcome.metrics();
+                status = outcome.result().status();
+            } else {
+                FineTuneJob.Outcome outcome = job.run(bar, token, System.err::println);
+                metrics = outcome.metrics();
+                status = outcome.result().status();
+            }
             bar.finish();
-            System.out.println(JSON.writeValueAsString(outcome.metrics()));
+            System.out.println(JSON.writeValueAsString(metrics));
             System.out.flush();
-            return TrainResult.COMPLETED.equals(outcome.result().status()) ? 0 : 130;
+            return TrainResult.COMPLETED.equals(status) ? 0 : 130;
         } finally {
             finished.countDown();
             try {

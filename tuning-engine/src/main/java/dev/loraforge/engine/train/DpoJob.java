@@ -21,10 +21,13 @@ import java.util.function.Consumer;
  * preference JSONL, tokenize it ({@link PreferenceEncoder}), load the model (quantized for QLoRA), create the LoRA
  * adapter, run {@link DpoLoop}, save the PEFT adapter, {@code metrics.json} and {@code step_metrics.csv} into
  * {@code outDir}. With validation pairs, the final adapter's DPO metrics on them are reported with an {@code eval_}
- * prefix (TRL's names).
+ * prefix (TRL's names). Checkpoints ({@code config.checkpointEvery()}) go to {@code outDir/checkpoints}.
+ *
+ * @param resumeFrom a DPO {@code checkpoint-N} directory to continue from, or null
  */
 public record DpoJob(Path modelDir, Path trainData, Path validationData, AdapterSpec adapter, int seqLen, TrainConfig config,
-        DpoConfig dpo, double epochs, Path outDir, Map<String, Object> chatTemplateKwargs, ai.djl.Device device) {
+        DpoConfig dpo, double epochs, Path outDir, Path resumeFrom, Map<String, Object> chatTemplateKwargs,
+        ai.djl.Device device) {
 
     /** The per-step CSV's header: TRL's metric names per update. */
     public static final String CSV_HEADER = "step,train_loss,rewards/chosen,rewards/rejected,rewards/accuracies,rewards/margins";
@@ -83,11 +86,14 @@ public record DpoJob(Path modelDir, Path trainData, Path validationData, Adapter
                 long trainable = a.trainableParameters().values().stream().mapToLong(p -> p.getShape().size()).sum();
                 say.accept(String.format("training %s with DPO (beta %s): %,d trainable parameters, %d updates of %d x %d pairs",
                         adapter.method(), dpo.beta(), trainable, cfg.maxSteps(), cfg.batchSize(), cfg.gradAccumulation()));
-                loop.listener(listener);
+                loop.listener(listener).checkpointDir(outDir.resolve("checkpoints"));
                 if (cancel != null) {
                     loop.cancellation(cancel);
                 }
-                DpoLoop.Result result = loop.run();
+                if (resumeFrom != null) {
+                    say.accept("resuming from " + resumeFrom);
+                }
+                DpoLoop.Result result = resumeFrom == null ? loop.run() : loop.resume(resumeFrom);
                 a.save(outDir);
                 Map<String, Object> metrics = new LinkedHashMap<>(result.metrics());
                 if (!val.isEmpty()) {

@@ -15,6 +15,7 @@ import dev.loraforge.engine.model.GradMode;
 import dev.loraforge.engine.model.LayerwiseBackward;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.model.Ops;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,8 +34,12 @@ import java.util.function.Function;
  * <p>A micro-batch of B pairs is one forward of 2B rows, the chosen sequences then the rejected ones (TRL's
  * {@code concatenated_forward}), padded on the right. An update's loss is the mean pair loss over its accumulation
  * window. The optimizer, schedule, clipping and the per-update sub-manager are those of {@link FineTuneLoop}; a
- * quantized base (or {@code gradientCheckpointing}) runs the layer-wise recomputing backward. Not supported: prefix
- * adapters, packing, checkpoints and resuming.
+ * quantized base (or {@code gradientCheckpointing}) runs the layer-wise recomputing backward.
+ *
+ * <p>Checkpoints are {@link FineTuneLoop}'s ({@code checkpoint-N} with the adapter, the optimizer moments and
+ * {@code trainer_state.json}); the state adds a {@link TrainState.DpoState}: beta, every update's metrics and the
+ * reference log-probabilities cached so far, so a resumed run follows the uninterrupted one. A cancelled run with
+ * checkpoints enabled saves one at the step it reached. Not supported: prefix adapters and packing.
  */
 public final class DpoLoop implements AutoCloseable {
 
@@ -50,6 +55,7 @@ public final class DpoLoop implements AutoCloseable {
     private final double[][] reference; // per pair {chosen, rejected}, null until first seen
     private ProgressListener listener = ProgressListener.NONE;
     private CancellationToken cancellation = new CancellationToken();
+    private Path checkpointRoot;
 
     public DpoLoop(LlamaModel model, Adapter adapter, TrainConfig config, DpoConfig dpo, List<EncodedPreference> train,
             int padId) {
@@ -62,10 +68,6 @@ public final class DpoLoop implements AutoCloseable {
         }
         if (config.packing()) {
             throw new IllegalArgumentException("packing is not supported with DPO; train without packing");
-        }
-        if (config.checkpointEvery() > 0) {
-            throw new IllegalArgumentException("checkpoint_every is " + config.checkpointEvery()
-                    + "; checkpoints are not supported with DPO yet, use 0");
         }
         this.model = model;
         this.adapter = adapter;
@@ -94,13 +96,21 @@ public final class DpoLoop implements AutoCloseable {
         return this;
     }
 
+    /** Where {@code checkpoint-N} directories go (needed when {@code checkpointEvery > 0}). */
+    public DpoLoop checkpointDir(Path root) {
+        this.checkpointRoot = root;
+        return this;
+    }
+
     /**
      * A finished (or cancelled) run.
      *
-     * @param history the DPO metrics of each update's pairs (step 1 first)
+     * @param history        the DPO metrics of each update's pairs (step 1 first; a resumed run's include the
+     *                       checkpoint's)
+     * @param lastCheckpoint the newest checkpoint this run wrote, or null
      */
     public record Result(String status, long steps, long totalSteps, List<DpoMetrics> history, double tokensPerSecond,
-            long trainTokens, double seconds) {
+            long trainTokens, double seconds, Path lastCheckpoint) {
 
         public Result {
             history = List.copyOf(history);
@@ -114,7 +124,7 @@ public final class DpoLoop implements AutoCloseable {
         /**
          * {@code status}, {@code steps}, {@code total_steps}, {@code train_loss}, then the last update's metrics under
          * TRL's names ({@code loss}, {@code rewards/chosen}, ...), {@code tokens_per_second}, {@code train_tokens},
-         * {@code time_seconds}.
+         * {@code time_seconds}, {@code checkpoint} (the newest this run wrote, or null).
          */
         public Map<String, Object> metrics() {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -128,28 +138,56 @@ public final class DpoLoop implements AutoCloseable {
             m.put("tokens_per_second", tokensPerSecond);
             m.put("train_tokens", trainTokens);
             m.put("time_seconds", seconds);
+            m.put("checkpoint", lastCheckpoint == null ? null : lastCheckpoint.toString());
             return m;
         }
     }
 
-    /** Trains {@code config.maxSteps()} updates (or until cancelled). */
+    /** Trains {@code config.maxSteps()} updates (or until cancelled) from step 0. */
     public Result run() {
+        return loop(0, 0, 0, new ArrayList<>());
+    }
+
+    /**
+     * Restores a DPO checkpoint (adapter values, optimizer moments, step, data position, cached references, metrics)
+     * and trains on. A supervised checkpoint, or one made with other settings (beta included), is refused.
+     */
+    public Result resume(Path checkpointDir) {
         GradMode.offOnThisThread();
+        TrainState state = Checkpoint.readState(checkpointDir);
+        state.checkCompatible(config, train.size(), dpo);
+        Checkpoint.restoreTensors(checkpointDir, params, optimizer);
+        for (int i = 0; i < reference.length; i++) {
+            double[] r = state.dpo().reference().get(i);
+            reference[i] = r == null ? null : r.clone();
+        }
+        return loop(state.globalStep(), state.dataEpoch(), state.dataOffset(), new ArrayList<>(state.dpo().history()));
+    }
+
+    private Result loop(long startStep, int startEpoch, int startOffset, List<DpoMetrics> history) {
+        GradMode.offOnThisThread();
+        if (config.checkpointEvery() > 0 && checkpointRoot == null) {
+            throw new IllegalStateException("checkpointEvery is set but no checkpoint directory was given");
+        }
         boolean wasTraining = model.isTraining();
         model.setTraining(false); // TRL's disable_dropout=True: policy and reference without dropout
-        List<DpoMetrics> history = new ArrayList<>();
         LrSchedule schedule = config.lrSchedule();
-        int epoch = 0;
-        int offset = 0;
+        int epoch = startEpoch;
+        int offset = startOffset;
         int[] order = DataLoader.order(train.size(), config.seed(), config.shuffle(), epoch);
         long trainNanos = 0;
         long tokens = 0;
-        long step = 0;
+        long step = startStep;
+        Path lastCheckpoint = null;
         String status = TrainResult.COMPLETED;
         try {
             while (step < config.maxSteps()) {
                 if (cancellation.isCancelled()) {
                     status = TrainResult.CANCELLED;
+                    // keep the work done so far: a cancelled run can be resumed from here
+                    if (config.checkpointEvery() > 0 && step > startStep && step % config.checkpointEvery() != 0) {
+                        lastCheckpoint = saveCheckpoint(step, epoch, offset, history);
+                    }
                     break;
                 }
                 List<List<Integer>> micro = new ArrayList<>();
@@ -175,15 +213,34 @@ public final class DpoLoop implements AutoCloseable {
                 step++;
                 history.add(out.metrics);
                 double tps = tokens / (trainNanos / 1e9);
-                Duration eta = Duration.ofNanos((long) ((double) trainNanos / step * (config.maxSteps() - step)));
+                Duration eta = Duration.ofNanos((long) ((double) trainNanos / (step - startStep) * (config.maxSteps() - step)));
                 listener.onStep(new StepProgress(step, config.maxSteps(), out.metrics.loss(), out.metrics.rewardsAccuracies(),
                         lr, out.gradNorm, tps, eta, epoch));
+                if (config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0) {
+                    lastCheckpoint = saveCheckpoint(step, epoch, offset, history);
+                }
             }
         } finally {
             model.setTraining(wasTraining);
         }
         double seconds = trainNanos / 1e9;
-        return new Result(status, step, config.maxSteps(), history, seconds > 0 ? tokens / seconds : 0, tokens, seconds);
+        return new Result(status, step, config.maxSteps(), history, seconds > 0 ? tokens / seconds : 0, tokens, seconds,
+                lastCheckpoint);
+    }
+
+    private Path saveCheckpoint(long step, int epoch, int offset, List<DpoMetrics> history) {
+        List<double[]> cached = new ArrayList<>(reference.length);
+        for (double[] r : reference) {
+            cached.add(r == null ? null : r.clone());
+        }
+        List<Double> losses = history.stream().map(DpoMetrics::loss).toList();
+        List<Double> accuracies = history.stream().map(DpoMetrics::rewardsAccuracies).toList();
+        TrainState state = new TrainState(step, epoch, offset, config.seed(), losses, config.maxSteps(), config.batchSize(),
+                config.gradAccumulation(), train.size(), config.learningRate(), TrainState.RNG_SCHEME, accuracies, List.of(),
+                new TrainState.DpoState(dpo.beta(), history, cached));
+        Path dir = Checkpoint.save(checkpointRoot, adapter, params, optimizer, state);
+        listener.onCheckpoint(step, dir);
+        return dir;
     }
 
     private record StepOutcome(DpoMetrics metrics, double gradNorm, long tokens) {

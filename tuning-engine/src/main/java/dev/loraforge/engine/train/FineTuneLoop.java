@@ -106,7 +106,7 @@ public final class FineTuneLoop implements AutoCloseable {
     public TrainResult resume(Path checkpointDir) {
         GradMode.offOnThisThread();
         TrainState state = Checkpoint.readState(checkpointDir);
-        state.checkCompatible(config, train.size());
+        state.checkCompatible(config, train.size(), null);
         Checkpoint.restoreTensors(checkpointDir, params, optimizer);
         return loop(state.globalStep(), state.position(), new History(state));
     }

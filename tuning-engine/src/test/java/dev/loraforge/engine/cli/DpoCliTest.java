@@ -38,6 +38,25 @@ class DpoCliTest {
         assertTrue(Files.isRegularFile(out.resolve("adapter_config.json")));
         assertTrue(Files.readString(out.resolve("step_metrics.csv")).startsWith("step,train_loss,rewards/chosen"));
 
+        // --checkpoint-every, then --resume from the output directory: the same run, steps 3-4 trained again
+        Path ckpt = tmp.resolve("ckpt");
+        String[] common = {"train", "--model", model.toString(), "--data", data.toString(), "--training-method", "dpo",
+            "--r", "4", "--alpha", "8", "--lr", "5e-3", "--steps", "4", "--batch", "3", "--seq-len", "128",
+            "--checkpoint-every", "2", "--out"};
+        TuneRun full = tune(concat(common, ckpt.toString()));
+        assertEquals(0, full.code(), full.err());
+        assertTrue(Files.isRegularFile(ckpt.resolve("checkpoints/checkpoint-2/trainer_state.json")));
+        assertTrue(full.lastJson().path("checkpoint").asText().endsWith("checkpoint-4"), full.lastJson().toString());
+        Files.walk(ckpt.resolve("checkpoints/checkpoint-4")).sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        TuneRun resumed = tune(concat(common, ckpt.toString(), "--resume", ckpt.toString()));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("resuming from " + ckpt.resolve("checkpoints/checkpoint-2")), resumed.err());
+        assertEquals(full.lastJson().path("train_loss").asDouble(), resumed.lastJson().path("train_loss").asDouble(), 1e-5);
+        assertEquals(full.lastJson().path("rewards/margins").asDouble(), resumed.lastJson().path("rewards/margins").asDouble(), 1e-5);
+        TuneRun otherBeta = tune(concat(common, tmp.resolve("other").toString(), "--beta", "0.5", "--resume", ckpt.toString()));
+        assertEquals(2, otherBeta.code(), otherBeta.err());
+        assertTrue(otherBeta.err().contains("beta 0.1 vs 0.5"), otherBeta.err());
+
         Path qlora = tmp.resolve("qlora");
         TuneRun q = tune("train", "--model", model.toString(), "--data", data.toString(), "--training-method", "dpo",
                 "--method", "qlora", "--r", "4", "--alpha", "8", "--steps", "1", "--batch", "2", "--seq-len", "128",
@@ -45,6 +64,12 @@ class DpoCliTest {
         assertEquals(0, q.code(), q.err());
         assertEquals(Math.log(2), q.lastJson().path("loss").asDouble(), 1e-6, "QLoRA: policy = reference at step 1");
         assertEquals("nf4-dq", q.lastJson().path("base_quantization").asText());
+    }
+
+    private static String[] concat(String[] head, String... tail) {
+        String[] all = java.util.Arrays.copyOf(head, head.length + tail.length);
+        System.arraycopy(tail, 0, all, head.length, tail.length);
+        return all;
     }
 
     @Test
