@@ -4,6 +4,7 @@ import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.trainer.OperatorToken;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasSize;
@@ -295,7 +296,7 @@ class JobDispatchConsumerTest {
         ArtifactRef prefs = TrainingFixtures.dataset("prefs.jsonl", pairs);
         Hyperparameters h = Jobs.hyperparameters(4, 5e-2, 0);
         Hyperparameters dpo = new Hyperparameters(h.nEpochs(), h.batchSize(), h.learningRate(), h.seqLen(), h.warmupRatio(),
-                h.scheduler(), h.gradientAccumulation(), h.checkpointEvery(), 0.1);
+                h.scheduler(), h.gradientAccumulation(), 4, 0.1);
         String jobId = Jobs.newJobId();
         JobEvents events = new JobEvents(jobId);
         events.publish(Topics.JOB_DISPATCH, Jobs.json(Jobs.dispatched(jobId, prefs, null, dpo)));
@@ -317,6 +318,23 @@ class JobDispatchConsumerTest {
             assertThat(maxAbs(w.readFloats("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight")))
                     .as("DPO moved the adapter").isGreaterThan(1e-5f);
         }
+
+        // checkpoints every 4 updates; a second attempt resumed from step 8 trains steps 9-12 only, the same run
+        assertThat(events.checkpoints()).extracting(CheckpointSaved::step).contains(4, 8);
+        CheckpointSaved at8 = events.checkpoints().stream().filter(c -> c.step() == 8).findFirst().orElseThrow();
+        JobDispatched first = Jobs.dispatched(jobId, prefs, null, dpo);
+        JobDispatched second = new JobDispatched(jobId, first.tenantId(), 2, first.model(), first.baseModel(),
+                first.quantizedModel(), first.trainingFile(), null, first.method(), dpo, first.seed(), first.suffix(),
+                at8.checkpoint());
+        events.publish(Topics.JOB_DISPATCH, Jobs.json(second));
+        JobOutcome resumed = events.awaitOutcome(2);
+        assertThat(resumed.status()).as("outcome %s", resumed).isEqualTo(JobOutcome.Status.SUCCEEDED);
+        assertThat(events.progress(JobProgress.Kind.MESSAGE)).extracting(JobProgress::message)
+                .anyMatch(m -> m.contains("resuming from checkpoint " + at8.checkpoint().id()));
+        assertThat(events.progress(JobProgress.Kind.STEP)).filteredOn(p -> p.attempt() == 2).extracting(JobProgress::step)
+                .isNotEmpty().allMatch(s -> s > 8);
+        assertThat(resumed.metrics().get("train_loss")).isCloseTo(outcome.metrics().get("train_loss"), within(1e-5));
+        assertThat(resumed.metrics().get("rewards_accuracies")).isEqualTo(outcome.metrics().get("rewards_accuracies"));
 
         // a supervised file under a DPO job fails the attempt naming the file and what it needs
         String wrongId = Jobs.newJobId();

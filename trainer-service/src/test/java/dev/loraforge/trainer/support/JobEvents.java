@@ -48,6 +48,17 @@ public final class JobEvents {
         return EventCodec.decode(found.get(0), JobOutcome.class).data();
     }
 
+    /** Waits for the outcome of the job's attempt {@code attempt}. */
+    public JobOutcome awaitOutcome(int attempt) {
+        List<String> found = probe.await(Topics.JOB_OUTCOME,
+                v -> ofThisJob(v) && EventCodec.decode(v, JobOutcome.class).data().attempt() == attempt, 1, TRAINING);
+        if (found.isEmpty()) {
+            throw new AssertionError("no outcome of " + jobId + " attempt " + attempt + " within " + TRAINING
+                    + "; progress so far: " + progress());
+        }
+        return EventCodec.decode(found.get(0), JobOutcome.class).data();
+    }
+
     /** Waits for a progress event of the job that matches. */
     public JobProgress awaitProgress(Predicate<JobProgress> match) {
         List<String> found = probe.await(Topics.JOB_PROGRESS,
