@@ -18,7 +18,9 @@ public record DatasetStats(Part training, Part validation) {
     public static final String PATH = "/internal/v1/dataset-stats";
 
     /**
-     * One dataset, encoded at the job's sequence length.
+     * One dataset, encoded at the job's sequence length. For a preference (DPO) file an example is a pair: {@code
+     * tokens} counts both of its sequences (prompt + chosen, prompt + rejected), {@code targetTokens} their response
+     * tokens, {@code truncated} the pairs with a response cut, {@code dropped} those whose prompt fills the length.
      *
      * @param lines        examples in the file
      * @param examples     examples training uses (those with a trained token within the sequence length)

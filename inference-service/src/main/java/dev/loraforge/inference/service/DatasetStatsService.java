@@ -5,7 +5,9 @@ import dev.loraforge.contracts.inference.DatasetStats;
 import dev.loraforge.engine.data.DatasetException;
 import dev.loraforge.engine.data.DatasetValidator;
 import dev.loraforge.engine.data.EncodedExample;
+import dev.loraforge.engine.data.EncodedPreference;
 import dev.loraforge.engine.data.ExampleEncoder;
+import dev.loraforge.engine.data.PreferenceEncoder;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import dev.loraforge.inference.client.ArtifactStoreClient;
@@ -19,7 +21,7 @@ import java.util.Map;
 /**
  * A job's datasets as training will see them, without training: read with the engine's validator, rendered with the
  * base model's chat template and tokenized with its tokenizer at the job's sequence length, exactly as the trainer's
- * encoder does (job-api's dry run). The base's files come from the {@link ModelStore}'s download (shared with
+ * encoder does (job-api's dry run); a preference (DPO) file as the DPO loop encodes its pairs. The base's files come from the {@link ModelStore}'s download (shared with
  * serving); the model's weights are not loaded.
  */
 @ApplicationScoped
@@ -54,14 +56,43 @@ public class DatasetStatsService {
                     + " has no usable tokenizer: " + e.getMessage(), e);
         }
         try (tokenizer) {
-            ExampleEncoder encoder = new ExampleEncoder(tokenizer, seqLen, chatTemplateKwargs);
-            DatasetStats.Part training = part(encoder, trainingDigest, "training_digest", tenant);
-            DatasetStats.Part validation = validationDigest == null ? null : part(encoder, validationDigest, "validation_digest", tenant);
+            Encoders encoders = new Encoders(tokenizer, seqLen, chatTemplateKwargs == null ? Map.of() : chatTemplateKwargs);
+            DatasetStats.Part training = part(encoders, trainingDigest, "training_digest", tenant);
+            DatasetStats.Part validation = validationDigest == null ? null : part(encoders, validationDigest, "validation_digest", tenant);
             return new DatasetStats(training, validation);
         }
     }
 
-    private DatasetStats.Part part(ExampleEncoder encoder, String digest, String param, String tenant) {
+    /** The trainer's two encoders over one tokenizer, each made when a file needs it. */
+    private static final class Encoders {
+        private final ModelTokenizer tokenizer;
+        private final int seqLen;
+        private final Map<String, Object> kwargs;
+        private ExampleEncoder examples;
+        private PreferenceEncoder pairs;
+
+        Encoders(ModelTokenizer tokenizer, int seqLen, Map<String, Object> kwargs) {
+            this.tokenizer = tokenizer;
+            this.seqLen = seqLen;
+            this.kwargs = kwargs;
+        }
+
+        ExampleEncoder examples() {
+            if (examples == null) {
+                examples = new ExampleEncoder(tokenizer, seqLen, kwargs);
+            }
+            return examples;
+        }
+
+        PreferenceEncoder pairs() {
+            if (pairs == null) {
+                pairs = new PreferenceEncoder(tokenizer, seqLen, kwargs);
+            }
+            return pairs;
+        }
+    }
+
+    private DatasetStats.Part part(Encoders encoders, String digest, String param, String tenant) {
         Path file = null;
         try {
             file = Files.createTempFile("dataset-", ".jsonl");
@@ -80,6 +111,10 @@ public class DatasetStatsService {
             } catch (DatasetException e) {
                 throw InferenceException.invalid(param, "dataset " + digest + " is not valid: " + e.getMessage());
             }
+            if (read.format() != null && read.format().isPreference()) {
+                return pairs(encoders.pairs(), read, param);
+            }
+            ExampleEncoder encoder = encoders.examples();
             int examples = 0;
             int truncated = 0;
             int dropped = 0;
@@ -118,5 +153,43 @@ public class DatasetStatsService {
                 }
             }
         }
+    }
+
+    /**
+     * A preference (DPO) file as the trainer's DPO loop sees it: {@code examples} the pairs kept, {@code tokens} the
+     * tokens of both sequences of each (prompt + chosen, prompt + rejected: what an epoch forwards), {@code target_tokens}
+     * their response tokens, {@code truncated} the pairs with a response cut, {@code dropped} those whose prompt fills
+     * the sequence length, {@code longest} the longest sequence before truncation.
+     */
+    private static DatasetStats.Part pairs(PreferenceEncoder encoder, DatasetValidator.Result read, String param) {
+        var pairs = read.preferences();
+        int kept = 0;
+        int truncated = 0;
+        int dropped = 0;
+        int longest = 0;
+        long tokens = 0;
+        long targets = 0;
+        for (int i = 0; i < pairs.size(); i++) {
+            PreferenceEncoder.Encoding full;
+            try {
+                full = encoder.encodeFull(pairs.get(i));
+            } catch (RuntimeException e) {
+                long line = i < read.lines().size() ? read.lines().get(i) : i + 1;
+                throw InferenceException.invalid(param, "line " + line + " cannot be rendered with the model's chat"
+                        + " template: " + e.getMessage());
+            }
+            longest = Math.max(longest, full.promptIds().length + Math.max(full.chosenIds().length, full.rejectedIds().length));
+            EncodedPreference pair = encoder.truncate(full);
+            if (pair == null) {
+                dropped++;
+                continue;
+            }
+            kept++;
+            truncated += pair.chosenIds().length < full.chosenIds().length
+                    || pair.rejectedIds().length < full.rejectedIds().length ? 1 : 0;
+            tokens += pair.tokens();
+            targets += pair.chosenIds().length + pair.rejectedIds().length;
+        }
+        return new DatasetStats.Part(pairs.size(), kept, tokens, targets, truncated, dropped, longest);
     }
 }

@@ -13,7 +13,9 @@ import dev.loraforge.contracts.ContractSamples;
 import dev.loraforge.contracts.inference.DatasetStats;
 import dev.loraforge.engine.data.DatasetValidator;
 import dev.loraforge.engine.data.EncodedExample;
+import dev.loraforge.engine.data.EncodedPreference;
 import dev.loraforge.engine.data.ExampleEncoder;
+import dev.loraforge.engine.data.PreferenceEncoder;
 import dev.loraforge.engine.fixtures.DemoDatasets;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
 import dev.loraforge.inference.OperatorToken;
@@ -82,6 +84,47 @@ class DatasetStatsResourceTest {
                 }
             }
             assertThat(answer.path("validation").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void aPreferenceFileIsMeasuredAsTheDpoLoopEncodesItsPairs() throws Exception {
+        java.util.List<String> chat = new java.util.ArrayList<>();
+        java.util.List<String> plain = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String question = "Greet me, sailor number " + i + "!".repeat(i * 3);
+            chat.add("{\"input\":{\"messages\":[{\"role\":\"user\",\"content\":\"" + question + "\"}]},"
+                    + "\"preferred_output\":[{\"role\":\"assistant\",\"content\":\"Ahoy, matey " + i + "!\"}],"
+                    + "\"non_preferred_output\":[{\"role\":\"assistant\",\"content\":\"Good day to you.\"}]}");
+            plain.add("{\"prompt\":\"" + question + "\",\"chosen\":\"Arr, " + i + " doubloons\",\"rejected\":\"No.\"}");
+        }
+        for (java.util.List<String> lines : java.util.List.of(chat, plain)) {
+            String text = String.join("\n", lines) + "\n";
+            var parsed = DatasetValidator.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), 10).preferences();
+            String training = StandInArtifactStore.putBytes(text.getBytes(StandardCharsets.UTF_8));
+            int max = dev.loraforge.engine.model.LlamaConfig.load(Fixtures.baseDir).maxPositionEmbeddings();
+            try (ModelTokenizer tokenizer = ModelTokenizer.load(Fixtures.baseDir)) {
+                PreferenceEncoder encoder = new PreferenceEncoder(tokenizer, max);
+                var full = parsed.stream().map(encoder::encodeFull).toList();
+                int promptAndResponse = full.stream().mapToInt(e -> e.promptIds().length + e.chosenIds().length).max().orElseThrow();
+                int shortest = full.stream().mapToInt(e -> e.promptIds().length).min().orElseThrow();
+                for (int seqLen : new int[] {max, shortest + 1}) {
+                    JsonNode t = stats(request(training, null, seqLen)).path("training");
+                    PreferenceEncoder.Encoded reference = new PreferenceEncoder(tokenizer, seqLen).encodeAll(parsed);
+                    assertThat(t.path("lines").asInt()).isEqualTo(lines.size());
+                    assertThat(t.path("examples").asInt()).isEqualTo(reference.pairs().size()).isPositive();
+                    assertThat(t.path("dropped").asInt()).isEqualTo(reference.dropped());
+                    assertThat(t.path("truncated").asInt()).isEqualTo(reference.truncated());
+                    assertThat(t.path("tokens").asLong())
+                            .isEqualTo(reference.pairs().stream().mapToLong(EncodedPreference::tokens).sum());
+                    assertThat(t.path("target_tokens").asLong()).isEqualTo(reference.pairs().stream()
+                            .mapToLong(p -> p.chosenIds().length + p.rejectedIds().length).sum());
+                    assertThat(t.path("longest").asInt()).isGreaterThanOrEqualTo(promptAndResponse);
+                    if (seqLen != max) {
+                        assertThat(t.path("truncated").asInt()).as("one response token left each").isPositive();
+                    }
+                }
+            }
         }
     }
 

@@ -53,31 +53,29 @@ public class DryRunService {
         JobService.checkPlain(request, null);
         JobService.Checked c = QuarkusTransaction.requiringNew().call(() -> jobs.check(tenantId, request));
         Hyperparameters h = c.hyperparameters();
-        if (h.dpo()) {
-            // inference's dataset statistics count supervised examples; preference pairs are not counted yet
-            throw new ApiException(400, "invalid_request_error", "dry_run is available for supervised jobs; a DPO job's"
-                    + " request passed every check (create it without dry_run to train)", "dry_run", "unsupported_dry_run");
-        }
+        String unit = h.dpo() ? "pair" : "example";
         @SuppressWarnings("unchecked")
         Map<String, Object> kwargs = c.templateKwargs() == null ? null : json.convertValue(c.templateKwargs(), Map.class);
         DatasetStats stats = inference.datasetStats(new DatasetStatsRequest(c.base().digest(), c.training().digest,
                 c.validation() == null ? null : c.validation().digest, h.seqLen(), kwargs), tenantId);
         DatasetStats.Part train = stats.training();
         if (train.examples() == 0) {
-            throw ApiException.invalid("No example of " + c.training().id + " has a trained token (assistant turn or"
-                    + " completion) within the job's " + h.seqLen() + " tokens: the job would fail. Shorten the prompts.",
-                    "training_file");
+            throw ApiException.invalid(h.dpo()
+                    ? "No preference pair of " + c.training().id + " keeps a response token within the job's " + h.seqLen()
+                            + " tokens (the prompts fill them): the job would fail. Shorten the prompts."
+                    : "No example of " + c.training().id + " has a trained token (assistant turn or completion) within the"
+                            + " job's " + h.seqLen() + " tokens: the job would fail. Shorten the prompts.", "training_file");
         }
         JobSettings.Training t = new JobSettings.Training(h.nEpochs(), h.batchSize(), h.learningRate(), h.seqLen(),
                 h.warmupRatio(), LrSchedule.Kind.parse(h.scheduler()), h.gradientAccumulation(), h.checkpointEvery());
         long totalSteps = t.steps(train.examples());
         long perEpoch = TrainConfig.stepsForEpochs(1, train.examples(), h.batchSize(), h.gradientAccumulation());
         long trainedTokens = train.tokens() * h.nEpochs();
-        Estimate estimate = estimate(c.base().digest(), c.method());
+        Estimate estimate = estimate(c.base().digest(), c.method(), h.dpo());
         List<String> warnings = new ArrayList<>();
-        warn(warnings, train, c.training().id, h.seqLen());
+        warn(warnings, train, c.training().id, h.seqLen(), unit);
         if (stats.validation() != null) {
-            warn(warnings, stats.validation(), c.validation().id, h.seqLen());
+            warn(warnings, stats.validation(), c.validation().id, h.seqLen(), unit);
         }
         Map<String, Object> hyper = mapper.hyperparameters(json.valueToTree(h));
         return new DryRunObject("fine_tuning.job.dry_run", request.model(), c.training().id,
@@ -87,27 +85,28 @@ public class DryRunService {
                 warnings);
     }
 
-    private static void warn(List<String> warnings, DatasetStats.Part part, String fileId, int seqLen) {
+    private static void warn(List<String> warnings, DatasetStats.Part part, String fileId, int seqLen, String unit) {
         if (part.truncated() > 0) {
-            warnings.add(part.truncated() + " example(s) of " + fileId + " are longer than " + seqLen
+            warnings.add(part.truncated() + " " + unit + "(s) of " + fileId + " are longer than " + seqLen
                     + " tokens and will be cut (the longest has " + part.longest() + ")");
         }
         if (part.dropped() > 0) {
-            warnings.add(part.dropped() + " example(s) of " + fileId + " have no trained token within " + seqLen
+            warnings.add(part.dropped() + " " + unit + "(s) of " + fileId + " have no trained token within " + seqLen
                     + " tokens and will be left out");
         }
     }
 
     /**
      * The median throughput of the latest {@value #ESTIMATE_JOBS} succeeded jobs on this base with the same method
-     * type (LoRA, QLoRA, prefix), or of any method when none has that type; null when no job on the base has finished.
+     * type (LoRA, QLoRA, prefix) and training method (supervised or DPO), or of any when none is alike; null when no
+     * job on the base has finished.
      */
-    Estimate estimate(String baseDigest, MethodSpec method) {
+    Estimate estimate(String baseDigest, MethodSpec method, boolean dpo) {
         List<JobEntity> recent = QuarkusTransaction.requiringNew().call(() -> repository.find(
                 "baseModelDigest = ?1 and status = 'succeeded' and tokensPerSecond is not null order by finishedAt desc",
                 baseDigest).page(0, ESTIMATE_JOBS * 3).list());
-        List<Double> same = recent.stream().filter(j -> method.type().equals(type(j))).map(j -> j.tokensPerSecond)
-                .limit(ESTIMATE_JOBS).toList();
+        List<Double> same = recent.stream().filter(j -> method.type().equals(type(j)) && JobUpdateService.isDpo(j) == dpo)
+                .map(j -> j.tokensPerSecond).limit(ESTIMATE_JOBS).toList();
         List<Double> any = recent.stream().map(j -> j.tokensPerSecond).limit(ESTIMATE_JOBS).toList();
         List<Double> used = same.isEmpty() ? any : same;
         if (used.isEmpty()) {
@@ -117,7 +116,7 @@ public class DryRunService {
         double median = sorted.length % 2 == 1 ? sorted[sorted.length / 2]
                 : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
         return new Estimate(median, used.size(), "median tokens/s of the latest " + used.size() + " succeeded "
-                + (same.isEmpty() ? "" : method.type() + " ") + "job(s) on this base model; training time only"
+                + (same.isEmpty() ? "" : method.type() + (dpo ? " DPO " : " ")) + "job(s) on this base model; training time only"
                 + " (queueing, model download, validation and checkpoints not included)");
     }
 

@@ -27,9 +27,19 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class JobUpdateService {
 
-    /** A stored job's hyperparameters with a DPO beta (a number; a supervised job's is absent or null). */
-    private static final java.util.regex.Pattern DPO_BETA = java.util.regex.Pattern.compile("\"beta\"\\s*:\\s*[0-9]");
+    private static final com.fasterxml.jackson.databind.ObjectMapper HYPERPARAMETERS = new com.fasterxml.jackson.databind.ObjectMapper();
 
+    /** Whether a stored job trains with DPO: its hyperparameters carry a numeric {@code beta} (a supervised job's is absent or null). */
+    public static boolean isDpo(JobEntity job) {
+        if (job.hyperparameters == null) {
+            return false;
+        }
+        try {
+            return HYPERPARAMETERS.readTree(job.hyperparameters).path("beta").isNumber();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 
     private static final Logger LOG = Logger.getLogger(JobUpdateService.class);
 
@@ -98,7 +108,7 @@ public class JobUpdateService {
                 data.put("total_steps", progress.totalSteps());
                 putIfPresent(data, "train_loss", progress.loss());
                 // a DPO job's accuracy is TRL's rewards/accuracies (chosen scored above rejected) and its loss the DPO loss
-                boolean dpo = job.hyperparameters != null && DPO_BETA.matcher(job.hyperparameters).find();
+                boolean dpo = isDpo(job);
                 putIfPresent(data, dpo ? "rewards/accuracies" : "train_mean_token_accuracy", progress.meanTokenAccuracy());
                 putIfPresent(data, "valid_loss", progress.validationLoss());
                 putIfPresent(data, dpo ? "valid_rewards/accuracies" : "valid_mean_token_accuracy",

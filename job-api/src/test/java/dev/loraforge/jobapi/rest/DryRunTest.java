@@ -51,6 +51,35 @@ class DryRunTest {
     }
 
     @Test
+    void aDpoDryRunCountsPreferencePairs() {
+        TestTenants.actAs(TestTenants.create("dry-dpo"));
+        long before = QuarkusTransaction.requiringNew().call(() -> jobs.count());
+        String pairs = JobFlowTest.upload("{\"prompt\":\"Hi\",\"chosen\":\"Ahoy!\",\"rejected\":\"Hello.\"}\n".repeat(2)
+                + "{\"prompt\":\"NOTHING fits\",\"chosen\":\"Ahoy!\",\"rejected\":\"Hello.\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + pairs
+                        + "\",\"dry_run\":true,\"method\":{\"type\":\"dpo\",\"dpo\":{\"hyperparameters\":{\"n_epochs\":3,"
+                        + "\"batch_size\":1,\"beta\":0.3}}}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(200)
+                .body("object", equalTo("fine_tuning.job.dry_run"))
+                .body("method.type", equalTo("dpo"))
+                .body("method.dpo.hyperparameters.beta", equalTo(0.3f))
+                // the stand-in drops the NOTHING line: 2 pairs of 3, batch 1, 3 epochs
+                .body("training.lines", equalTo(3))
+                .body("training.examples", equalTo(2))
+                .body("steps_per_epoch", equalTo(2))
+                .body("total_steps", equalTo(6))
+                .body("warnings", org.hamcrest.Matchers.hasItem(containsString("1 pair(s) of " + pairs)));
+        // no pair keeps a response token: the job would fail, so the dry run says so on training_file
+        String none = JobFlowTest.upload("{\"prompt\":\"NOTHING fits\",\"chosen\":\"Ahoy!\",\"rejected\":\"Hello.\"}\n");
+        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + none
+                        + "\",\"dry_run\":true,\"method\":{\"type\":\"dpo\"}}")
+                .post("/v1/fine_tuning/jobs").then().statusCode(400)
+                .body("error.param", equalTo("training_file"))
+                .body("error.message", containsString("No preference pair of " + none));
+        assertThat(QuarkusTransaction.requiringNew().call(() -> jobs.count())).isEqualTo(before);
+    }
+
+    @Test
     void aDryRunMeasuresTheJobAndCreatesNothing() {
         TestTenants.actAs(TestTenants.create("dry"));
         String training = JobFlowTest.upload(lines(9, "{\"text\":\"a LONG one\"}\n{\"text\":\"NOTHING to learn\"}\n"));

@@ -101,10 +101,6 @@ class JobMethodAndMetadataTest {
         String id = dpo(preferences, "{\"hyperparameters\":{\"beta\":\"auto\"}}", "").statusCode(200)
                 .body("method.dpo.hyperparameters.beta", equalTo(0.1f)).extract().path("id");
         given().get("/v1/fine_tuning/jobs/{id}", id).then().statusCode(200).body("method.type", equalTo("dpo"));
-        // a DPO request passes every check in a dry run, which measures supervised data only and says so
-        given().contentType(ContentType.JSON).body("{\"model\":\"tiny-llama\",\"training_file\":\"" + preferences
-                        + "\",\"dry_run\":true,\"method\":{\"type\":\"dpo\"}}")
-                .post("/v1/fine_tuning/jobs").then().statusCode(400).body("error.code", equalTo("unsupported_dry_run"));
     }
 
     private io.restassured.response.ValidatableResponse dpo(String file, String settings, String extra) {
