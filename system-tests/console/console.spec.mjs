@@ -2,7 +2,8 @@
 // playwright-core. Against a running platform (run.sh starts one, registers the base model and
 // creates a tenant with a key) it goes the user's whole path: sign in, upload (a refused file
 // first, then drag and drop), submit, watch the loss curve grow, see the job succeed, download the
-// adapter, look at its lineage, use the playground; then cancel a second job while it runs. Screenshots go to ./screenshots/.
+// adapter, look at its lineage, use the playground; tune the fine-tuned model further with DPO and see its
+// rewards/accuracies curve; then cancel another job while it runs. Screenshots go to ./screenshots/.
 //
 // Env: CONSOLE_URL (job-api's origin), CONSOLE_API_KEY, CONSOLE_BASE_MODEL, CONSOLE_DATASET (a
 // JSONL file), CONSOLE_EPOCHS [4], CONSOLE_METHOD [lora; or qlora], CONSOLE_TIMEOUT_S [1500], CHROMIUM [/usr/bin/chromium].
@@ -158,6 +159,9 @@ try {
   const events = await page.locator('#events li').count();
   log(`succeeded: ${train} training and ${valid} validation loss points, ${checkpoints} checkpoints, ${events} events`);
   assert.ok(valid > 0, 'validation loss points');
+  const accuracy = page.locator('#accuracy-chart svg.chart');
+  assert.equal(await accuracy.getAttribute('data-metric'), 'token accuracy');
+  assert.ok(Number(await accuracy.getAttribute('data-train-points')) > 0, 'token accuracy points');
   assert.ok(checkpoints > 0, 'checkpoints listed');
   assert.ok(await page.locator('#events li', { hasText: 'successfully completed' }).count() === 1);
   const model = (await page.textContent('#fine-tuned-model')).trim();
@@ -209,6 +213,38 @@ try {
   assert.ok(outputs.every((o) => !o.failed), 'every generation answered');
   assert.deepEqual(outputs.map((o) => o.model).sort(), [MODEL, model].sort());
   await shot(page, 'playground');
+
+  // --- DPO on the fine-tuned model (SFT, then DPO) ---------------------------------------------
+  await page.click('nav a[data-route=new]');
+  const pairs = Array.from({ length: 8 }, (_, i) => JSON.stringify({
+    input: { messages: [{ role: 'user', content: `Tell me about the sea, part ${i + 1}.` }] },
+    preferred_output: [{ role: 'assistant', content: `Arr, the sea be wide, matey ${i + 1}!` }],
+    non_preferred_output: [{ role: 'assistant', content: 'The sea is a large body of salt water.' }],
+  })).join('\n') + '\n';
+  await page.setInputFiles('#training-input', { name: 'prefs.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(pairs) });
+  await page.locator('#training-status code.file-id').waitFor({ timeout: 60000 });
+  await page.locator(`#model option[value="${model}"]`).waitFor({ state: 'attached' });
+  await page.selectOption('#model', model);
+  assert.ok(await page.isDisabled('#r'), 'a continued model keeps its rank');
+  await page.selectOption('#training-method', 'dpo');
+  await page.fill('#beta', '0.2');
+  await page.fill('#epochs', '2');
+  await page.fill('#lr-multiplier', '10');
+  await page.click('#dry-run-job');
+  await dry.waitFor({ timeout: 60000 });
+  assert.match(await dry.textContent(), /8 of 8 preference pairs/);
+  await page.click('#submit-job');
+  await page.waitForURL(/#\/jobs\/ftjob-/);
+  const dpoJob = decodeURIComponent(page.url().split('#/jobs/')[1]);
+  await page.locator('#job-status [data-status=succeeded], #job-status [data-status=failed]').waitFor({ timeout: TIMEOUT_MS });
+  assert.equal(await page.getAttribute('#job-status .badge', 'data-status'), 'succeeded', `${dpoJob} succeeded`);
+  const rewards = page.locator('#accuracy-chart svg.chart');
+  await page.waitForFunction(() => document.querySelector('#accuracy-chart svg.chart')?.dataset.metric === 'rewards/accuracies',
+    null, { timeout: 30000 });
+  assert.ok(Number(await rewards.getAttribute('data-train-points')) > 0, 'rewards/accuracies points');
+  assert.match(await page.textContent('.facts'), /DPO β=0\.2/);
+  log(`${dpoJob}: DPO (beta 0.2) on ${model} succeeded; ${await rewards.getAttribute('data-train-points')} rewards/accuracies points`);
+  await shot(page, 'dpo-job');
 
   // --- cancel --------------------------------------------------------------------------------
   await page.click('nav a[data-route=new]');

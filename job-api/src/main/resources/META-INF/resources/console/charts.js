@@ -1,4 +1,4 @@
-// The two drawings of the console, as inline SVG: the loss curve and the lineage graph.
+// The drawings of the console, as inline SVG: a run's curves (loss, accuracy) and the lineage graph.
 import { s } from './dom.js';
 
 /** Round tick values spanning [lo, hi]. */
@@ -18,25 +18,48 @@ function ticks(lo, hi, count) {
  * @param totalSteps the x axis ends here (or at the last step seen, if later)
  */
 export function lossChart(series, totalSteps) {
+  return metricChart(series, totalSteps, { name: 'loss', label: 'Training and validation loss by step' });
+}
+
+/**
+ * A share in [0, 1] against the step (the y axis from 0 to 1): token accuracy, or a DPO job's rewards/accuracies.
+ * @param name the y axis' title
+ */
+export function accuracyChart(series, totalSteps, name) {
+  return metricChart(series, totalSteps, { name, label: `Training and validation ${name} by step`, range: [0, 1],
+    waiting: `No ${name} yet…` });
+}
+
+/**
+ * One metric of a run, training and validation, against the step.
+ * @param opts {name (the y axis' title), label (for screen readers), range ([lo, hi], else fitted to the points),
+ *   waiting (the text before the first point)}
+ */
+function metricChart(series, totalSteps, opts) {
   const W = 640, H = 300, L = 56, R = 16, T = 16, B = 40;
   const all = [...series.train, ...series.valid];
   const svg = s('svg', {
     class: 'chart', viewBox: `0 0 ${W} ${H}`, role: 'img',
-    'aria-label': 'Training and validation loss by step',
+    'aria-label': opts.label, 'data-metric': opts.name,
     'data-train-points': series.train.length, 'data-valid-points': series.valid.length,
   });
   if (!all.length) {
-    svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'muted' }, ['Waiting for the first step…']));
+    svg.append(s('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'muted' }, [opts.waiting || 'Waiting for the first step…']));
     return svg;
   }
   const maxStep = Math.max(totalSteps || 0, ...all.map((p) => p[0]), 1);
-  let lo = Math.min(...all.map((p) => p[1]));
-  let hi = Math.max(...all.map((p) => p[1]));
-  const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 0.1;
-  lo = Math.max(0, lo - pad);
-  hi += pad;
+  let lo, hi;
+  if (opts.range) {
+    [lo, hi] = opts.range;
+  } else {
+    lo = Math.min(...all.map((p) => p[1]));
+    hi = Math.max(...all.map((p) => p[1]));
+    const pad = (hi - lo) * 0.08 || Math.abs(hi) * 0.1 || 0.1;
+    lo = Math.max(0, lo - pad);
+    hi += pad;
+  }
   const x = (step) => L + (step / maxStep) * (W - L - R);
-  const y = (loss) => T + (1 - (loss - lo) / (hi - lo)) * (H - T - B);
+  const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
 
   const grid = s('g', { class: 'grid' });
   for (const v of ticks(lo, hi, 5)) {
@@ -51,7 +74,7 @@ export function lossChart(series, totalSteps) {
   }
   grid.append(s('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-title' }, ['step']),
     s('text', { x: 14, y: (T + H - B) / 2, 'text-anchor': 'middle', class: 'axis-title',
-      transform: `rotate(-90 14 ${(T + H - B) / 2})` }, ['loss']));
+      transform: `rotate(-90 14 ${(T + H - B) / 2})` }, [opts.name]));
   svg.append(grid);
 
   const line = (points, cls) => {
@@ -61,7 +84,7 @@ export function lossChart(series, totalSteps) {
     }
     for (const p of points) {
       g.append(s('circle', { cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: points.length > 60 ? 1.5 : 3 },
-        [s('title', {}, [`step ${p[0]}: ${p[1].toFixed(4)}`])]));
+        [s('title', {}, [`step ${p[0]}: ${opts.name} ${p[1].toFixed(4)}`])]));
     }
     return g;
   };

@@ -1,6 +1,6 @@
 // The jobs list (polled) and the job page (live from the event stream).
 import { download, followStream, get, post } from '../api.js';
-import { lossChart } from '../charts.js';
+import { accuracyChart, lossChart } from '../charts.js';
 import { fmtDuration, fmtTime, h, mount, saveBlob, statusBadge } from '../dom.js';
 
 export const TERMINAL = ['succeeded', 'failed', 'cancelled'];
@@ -63,6 +63,8 @@ export function jobsView(main) {
 export function jobDetailView(main, jobId) {
   const path = `/fine_tuning/jobs/${encodeURIComponent(jobId)}`;
   const series = { train: [], valid: [] };
+  // token accuracy of a supervised job; rewards/accuracies (chosen scored above rejected) of a DPO job
+  const accuracy = { train: [], valid: [] };
   const seen = new Set();
   let job = null;
   const downloadFormat = formatPicker();
@@ -76,6 +78,7 @@ export function jobDetailView(main, jobId) {
   const progressBar = h('progress', { id: 'progress', max: 1, value: 0 });
   const progressText = h('span', { id: 'progress-text', class: 'muted' });
   const chartBox = h('div', { id: 'loss-chart', class: 'chart-box' });
+  const accuracyBox = h('div', { id: 'accuracy-chart', class: 'chart-box' });
   const streamState = h('span', { id: 'stream-state', class: 'muted small' });
   const eventsList = h('ol', { id: 'events', class: 'events', reversed: true });
   const checkpointsBody = h('tbody', { id: 'checkpoints-body' });
@@ -85,7 +88,7 @@ export function jobDetailView(main, jobId) {
   mount(main, h('p', {}, [h('a', { href: '#/jobs' }, ['← all jobs'])]), header, message,
     h('section', { class: 'card' }, [facts]),
     h('section', { class: 'card' }, [h('h2', {}, ['Progress ', streamState]), h('div', { class: 'progress-row' },
-      [progressBar, progressText]), chartBox]),
+      [progressBar, progressText]), h('div', { class: 'two' }, [chartBox, accuracyBox])]),
     h('div', { class: 'two' }, [
       h('section', { class: 'card' }, [h('h2', {}, ['Events']), eventsList]),
       h('section', { class: 'card' }, [h('h2', {}, ['Checkpoints']), h('table', { id: 'checkpoints' }, [
@@ -100,9 +103,13 @@ export function jobDetailView(main, jobId) {
     requestAnimationFrame(() => {
       drawQueued = false;
       mount(chartBox, lossChart(series, totalSteps));
+      mount(accuracyBox, accuracyChart(accuracy, totalSteps, isDpo() ? 'rewards/accuracies' : 'token accuracy'));
       renderProgress();
     });
   }
+
+  const isDpo = () => (job && job.method && job.method.type === 'dpo')
+    || (latest !== null && latest['rewards/accuracies'] !== undefined);
 
   function renderProgress() {
     const step = latest ? latest.step : 0;
@@ -157,7 +164,7 @@ export function jobDetailView(main, jobId) {
     }
     mount(actions, ...buttons);
     header.append(actions);
-    renderProgress();
+    draw(); // the accuracy chart's title depends on the job's method
   }
 
   async function cancel() {
@@ -216,6 +223,10 @@ export function jobDetailView(main, jobId) {
       if (d.total_steps) totalSteps = d.total_steps;
       if (d.train_loss !== undefined && d.train_loss !== null) series.train.push([d.step, d.train_loss]);
       if (d.valid_loss !== undefined && d.valid_loss !== null) series.valid.push([d.step, d.valid_loss]);
+      const trainAcc = d['rewards/accuracies'] ?? d.train_mean_token_accuracy;
+      const validAcc = d['valid_rewards/accuracies'] ?? d.valid_mean_token_accuracy;
+      if (typeof trainAcc === 'number') accuracy.train.push([d.step, trainAcc]);
+      if (typeof validAcc === 'number') accuracy.valid.push([d.step, validAcc]);
       if (!latest || d.step >= latest.step) latest = { ...latest, ...d };
       draw();
     } else {

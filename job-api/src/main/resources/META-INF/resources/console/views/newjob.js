@@ -119,8 +119,25 @@ export function newJobView(main) {
   const estimate = h('div', { id: 'dry-run', 'aria-live': 'polite' });
   const result = h('div', { 'aria-live': 'polite' });
 
+  // OpenAI's method.type: supervised fine-tuning, or DPO on preference pairs (beta in (0, 2])
+  const objective = h('select', { id: 'training-method', name: 'training-method' }, [
+    h('option', { value: 'supervised' }, ['Supervised (chat, prompt/completion or text)']),
+    h('option', { value: 'dpo' }, ['DPO (preference pairs)'])]);
+  const beta = number('beta', 0.1, { min: 0.001, max: 2, step: 'any' });
+  const betaField = field('Beta', beta, 'DPO: how far from the reference the adapter may move (0.1 is TRL\'s and OpenAI\'s default)');
+  betaField.hidden = true;
+  objective.addEventListener('change', () => { betaField.hidden = objective.value !== 'dpo'; });
+  const shapeHint = h('p', { class: 'muted small', id: 'continue-hint', hidden: true },
+    ['This job continues a fine-tuned model: training starts from its adapter, whose rank, alpha and target modules it keeps.']);
+  const continuing = () => model.value.startsWith('ft:');
+
   method.addEventListener('change', () => { quantField.hidden = method.value !== 'qlora'; });
-  const ready = () => { submit.disabled = !(training && model.value); check.disabled = submit.disabled; };
+  const ready = () => {
+    submit.disabled = !(training && model.value);
+    check.disabled = submit.disabled;
+    shapeHint.hidden = !continuing();
+    [r, alpha, ...targets.querySelectorAll('input')].forEach((c) => { c.disabled = continuing(); });
+  };
   model.addEventListener('change', ready);
 
   const form = h('form', { class: 'card', id: 'new-job-form', novalidate: false }, [
@@ -130,10 +147,13 @@ export function newJobView(main) {
       uploader('validation', 'Validation file', true, (f) => { validation = f; }),
     ]),
     h('h2', {}, ['2. Model and method']),
-    h('div', { class: 'grid3' }, [field('Base model', model), field('Method', method), quantField]),
+    h('div', { class: 'grid3' }, [field('Model', model, 'a base model, or a fine-tuned one to train further'),
+      field('Method', method), quantField]),
+    h('div', { class: 'grid3' }, [field('Training method', objective), betaField]),
     h('div', { class: 'grid3' }, [field('Rank r', r, '1-256; the size of A and B'),
       field('Alpha', alpha, 'scaling = alpha / r (default 2r)'),
       field('Target modules', targets)]),
+    shapeHint,
     h('h2', {}, ['3. Training']),
     h('div', { class: 'grid3' }, [field('Epochs', epochs), field('Batch size', batch),
       field('Learning rate multiplier', lr, 'times the base rate 2e-4'),
@@ -142,24 +162,31 @@ export function newJobView(main) {
     estimate,
     result,
   ]);
-  [r, alpha, epochs, batch, lr, suffix, seed, method, quantization, targets].forEach((c) =>
+  [r, alpha, epochs, batch, lr, suffix, seed, method, quantization, targets, objective, beta, model].forEach((c) =>
     c.addEventListener('change', () => { key = idempotencyKey(); }));
 
   // the job's body from the form, or null (with the reason shown) when the form is not complete
   const jobBody = () => {
     if (!form.reportValidity()) return null;
     const targetModules = [...targets.querySelectorAll('input:checked')].map((i) => i.value);
-    if (!targetModules.length) {
+    if (!targetModules.length && !continuing()) {
       mount(result, h('p', { class: 'error', role: 'alert' }, ['Choose at least one target module.']));
       return null;
     }
+    const hyperparameters = { n_epochs: Number(epochs.value), batch_size: Number(batch.value),
+      learning_rate_multiplier: Number(lr.value) };
     const body = {
       model: model.value,
       training_file: training.id,
-      hyperparameters: { n_epochs: Number(epochs.value), batch_size: Number(batch.value),
-        learning_rate_multiplier: Number(lr.value) },
-      adapter: { type: method.value, r: Number(r.value), alpha: Number(alpha.value), target_modules: targetModules },
+      // a continued model's adapter keeps its shape: only the kind (LoRA or QLoRA) is sent
+      adapter: continuing() ? { type: method.value }
+        : { type: method.value, r: Number(r.value), alpha: Number(alpha.value), target_modules: targetModules },
     };
+    if (objective.value === 'dpo') {
+      body.method = { type: 'dpo', dpo: { hyperparameters: { ...hyperparameters, beta: Number(beta.value) } } };
+    } else {
+      body.method = { type: 'supervised', supervised: { hyperparameters } };
+    }
     if (method.value === 'qlora') body.adapter.quantization = quantization.value;
     if (validation) body.validation_file = validation.id;
     if (suffix.value) body.suffix = suffix.value;
@@ -176,11 +203,12 @@ export function newJobView(main) {
     try {
       const d = await post('/fine_tuning/jobs', { ...body, dry_run: true });
       const t = d.training;
+      const unit = d.method && d.method.type === 'dpo' ? 'preference pairs' : 'examples';
       const duration = d.estimated_duration_seconds == null ? 'no estimate yet (no job on this base has finished)'
         : `about ${formatDuration(d.estimated_duration_seconds)} of training (${Math.round(d.estimate.tokens_per_second)} tokens/s)`;
       mount(estimate, h('div', { class: 'card dry-run' }, [
         h('h3', {}, ['Dry run']),
-        h('p', {}, [`${t.examples} of ${t.lines} examples, ${t.tokens.toLocaleString()} tokens an epoch `
+        h('p', {}, [`${t.examples} of ${t.lines} ${unit}, ${t.tokens.toLocaleString()} tokens an epoch `
           + `(${t.target_tokens.toLocaleString()} trained), at most ${d.seq_len} tokens each.`]),
         h('p', {}, [`${d.total_steps} steps (${d.steps_per_epoch} an epoch), ${d.trained_tokens.toLocaleString()} tokens in all; ${duration}.`]),
         ...d.warnings.map((w) => h('p', { class: 'warning' }, [w])),
@@ -210,8 +238,11 @@ export function newJobView(main) {
 
   get('/models').then((list) => {
     const bases = list.data.filter((m) => !m.id.startsWith('ft:'));
-    mount(model, ...(bases.length ? bases.map((m) => h('option', { value: m.id }, [m.id]))
-      : [h('option', { value: '' }, ['no base model registered'])]));
+    const tuned = list.data.filter((m) => m.id.startsWith('ft:'));
+    const option = (m) => h('option', { value: m.id }, [m.id]);
+    mount(model, ...(bases.length ? [h('optgroup', { label: 'Base models' }, bases.map(option))]
+      : [h('option', { value: '' }, ['no base model registered'])]),
+    ...(tuned.length ? [h('optgroup', { label: 'Fine-tuned models (train further)' }, tuned.map(option))] : []));
     ready();
   }).catch((err) => mount(model, h('option', { value: '' }, [`error: ${err.message}`])));
   return null;
