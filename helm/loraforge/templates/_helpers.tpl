@@ -171,6 +171,20 @@ affinity:
 {{ include "loraforge.serviceKeyEnv" .root }}
 {{- end -}}
 
+{{/* OpenTelemetry settings of the traced services (job-api, trainer-service). */}}
+{{- define "loraforge.tracingEnv" -}}
+- name: LORAFORGE_TRACES_SAMPLE_RATIO
+  value: {{ .Values.tracing.sampleRatio | quote }}
+{{- with .Values.tracing.otlpEndpoint }}
+- name: QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+{{- with .Values.tracing.otlpProtocol }}
+- name: QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL
+  value: {{ . | quote }}
+{{- end }}
+{{- end -}}
+
 {{/* The port and JVM flags of a service without database or Kafka (inference-service). */}}
 {{- define "loraforge.httpEnv" -}}
 - name: QUARKUS_HTTP_PORT

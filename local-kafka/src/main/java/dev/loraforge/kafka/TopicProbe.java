@@ -35,6 +35,11 @@ public final class TopicProbe {
      * {@code content-type} header, so that consumers are tested on what they really receive.
      */
     public void publish(String topic, String key, String value) {
+        publish(topic, key, value, Map.of());
+    }
+
+    /** As {@link #publish(String, String, String)}, with more headers (e.g. a W3C {@code traceparent}). */
+    public void publish(String topic, String key, String value, Map<String, String> headers) {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(
                 Map.of("bootstrap.servers", bootstrapServers, "acks", "all"),
                 new StringSerializer(), new StringSerializer())) {
@@ -42,6 +47,7 @@ public final class TopicProbe {
             if (value != null && value.contains("\"specversion\"")) {
                 record.headers().add("content-type", CLOUDEVENTS_JSON.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
+            headers.forEach((name, text) -> record.headers().add(name, text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             producer.send(record).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

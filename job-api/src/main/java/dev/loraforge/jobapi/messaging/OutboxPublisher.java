@@ -1,6 +1,7 @@
 package dev.loraforge.jobapi.messaging;
 
 import dev.loraforge.events.EventHeaders;
+import dev.loraforge.events.platform.TraceContext;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.concurrent.CompletableFuture;
@@ -25,12 +26,16 @@ public class OutboxPublisher {
         this.emitter = emitter;
     }
 
-    /** @throws IllegalStateException when Kafka did not acknowledge the record */
-    public void publish(String topic, String key, String payload) {
+    /**
+     * @param traceparent the trace the record is part of (its {@code traceparent} header names a publish span under
+     *                    it), or null
+     * @throws IllegalStateException when Kafka did not acknowledge the record
+     */
+    public void publish(String topic, String key, String payload, String traceparent) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        emitter.send(Message.of(payload)
+        emitter.send(TraceContext.continuing(Message.of(payload)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(EventHeaders.structured())
-                        .withTopic(topic).withKey(key).build())
+                        .withTopic(topic).withKey(key).build()), traceparent)
                 .withAck(() -> {
                     acked.complete(null);
                     return CompletableFuture.completedFuture(null);

@@ -105,6 +105,8 @@ public class JobEntity {
     /** When the tenant deleted the fine-tuned model: no longer listed nor served. */
     @Column(name = "model_deleted_at")
     public OffsetDateTime modelDeletedAt;
+    /** The W3C traceparent of the request that created the job: its dispatches continue that trace. */
+    public String traceparent;
 
     /** A QLoRA job whose quantized base does not exist yet. */
     public boolean waitsForQuantization() {

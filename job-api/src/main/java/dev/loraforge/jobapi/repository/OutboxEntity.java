@@ -26,4 +26,6 @@ public class OutboxEntity {
     public int attempts;
     @Column(name = "last_error")
     public String lastError;
+    /** The W3C traceparent the record is published under (its job's trace), or null. */
+    public String traceparent;
 }

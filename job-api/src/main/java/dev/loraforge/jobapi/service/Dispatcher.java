@@ -126,7 +126,8 @@ public class Dispatcher {
                 job.suffix, resume == null ? null : new ArtifactRef(resume.artifactId, resume.digest),
                 job.chatTemplateKwargs == null ? null : readMap(job.chatTemplateKwargs),
                 job.initAdapterDigest == null ? null : new ArtifactRef(job.initAdapterId, job.initAdapterDigest));
-        outbox.add(Topics.JOB_DISPATCH, job.id, event);
+        // every attempt continues the trace the job was created under (the dispatcher's own thread has none)
+        outbox.add(Topics.JOB_DISPATCH, job.id, event, job.traceparent);
         job.dispatchedAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.statusDetail = DISPATCHED;
     }

@@ -127,6 +127,7 @@ public class JobService {
         job.suffix = request.suffix();
         job.attempt = 1;
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        job.traceparent = dev.loraforge.events.platform.TraceContext.current(); // the create request's trace
         jobs.persist(job);
         events.add(job.id, "info", "message", "Created fine-tuning job: " + job.id, null);
         if (parent != null) {

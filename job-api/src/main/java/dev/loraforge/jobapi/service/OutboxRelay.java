@@ -51,7 +51,7 @@ public class OutboxRelay {
         int published = 0;
         for (OutboxEntity row : rows) {
             try {
-                publisher.publish(row.topic, row.recordKey, row.payload);
+                publisher.publish(row.topic, row.recordKey, row.payload, row.traceparent);
             } catch (RuntimeException e) {
                 row.attempts++;
                 row.lastError = e.getMessage();

@@ -29,7 +29,7 @@ public class DeliveryLedger {
     /** What a worker needs to make one attempt, read in the claiming transaction. */
     public record Claim(String deliveryId, String token, int attempt, String eventId, String eventType, String jobId,
                         String payload, String endpointId, URI url, String secret, String previousSecret,
-                        OffsetDateTime previousSecretExpiresAt) {
+                        OffsetDateTime previousSecretExpiresAt, String traceparent) {
         /** Signing secrets of an attempt made at {@code at}. */
         List<String> secrets(OffsetDateTime at) {
             List<String> secrets = new ArrayList<>(2);
@@ -94,7 +94,7 @@ public class DeliveryLedger {
             d.claimedUntil = now.plus(config.claimTimeout());
             claims.add(new Claim(d.id, d.claimToken, d.attempts, d.eventId, d.eventType, d.jobId, d.payload,
                     endpoint.id, URI.create(endpoint.url), endpoint.secret, endpoint.previousSecret,
-                    endpoint.previousSecretExpiresAt));
+                    endpoint.previousSecretExpiresAt, d.traceparent));
         }
         return claims;
     }

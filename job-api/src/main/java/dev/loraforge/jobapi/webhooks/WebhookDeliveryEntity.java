@@ -47,4 +47,6 @@ public class WebhookDeliveryEntity {
     public OffsetDateTime createdAt;
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
+    /** The W3C traceparent of the job's ending: each attempt is sent as part of that trace. */
+    public String traceparent;
 }

@@ -2,6 +2,12 @@ package dev.loraforge.jobapi.webhooks;
 
 import dev.loraforge.jobapi.webhooks.DeliveryLedger.Claim;
 import dev.loraforge.jobapi.webhooks.DeliveryLedger.Outcome;
+import dev.loraforge.events.platform.TraceContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Scope;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -34,10 +40,12 @@ public class WebhookDispatcher {
     private ExecutorService workers;
 
     private final dev.loraforge.jobapi.metrics.OperatorMetrics metrics;
+    private final Tracer tracer;
 
     public WebhookDispatcher(DeliveryLedger ledger, WebhookSender sender, WebhookConfig config,
-                             dev.loraforge.jobapi.metrics.OperatorMetrics metrics) {
+                             dev.loraforge.jobapi.metrics.OperatorMetrics metrics, Tracer tracer) {
         this.metrics = metrics;
+        this.tracer = tracer;
         this.ledger = ledger;
         this.sender = sender;
         this.config = config;
@@ -99,7 +107,24 @@ public class WebhookDispatcher {
     }
 
     private void attempt(Claim claim) {
-        Outcome outcome = sender.send(claim);
+        // one span per attempt, a child of the job's ending: the receiver gets its traceparent
+        Span span = tracer.spanBuilder("webhook " + claim.eventType()).setSpanKind(SpanKind.CLIENT)
+                .setParent(TraceContext.parse(claim.traceparent()))
+                .setAttribute("loraforge.job_id", claim.jobId())
+                .setAttribute("loraforge.webhook.attempt", claim.attempt())
+                .setAttribute("server.address", claim.url().getHost()).startSpan();
+        Outcome outcome;
+        try (Scope ignored = span.makeCurrent()) {
+            outcome = sender.send(claim);
+            if (outcome.statusCode() != null) {
+                span.setAttribute("http.response.status_code", outcome.statusCode());
+            }
+            if (!outcome.delivered()) {
+                span.setStatus(StatusCode.ERROR, outcome.error() != null ? outcome.error() : "HTTP " + outcome.statusCode());
+            }
+        } finally {
+            span.end();
+        }
         metrics.webhookAttempt(outcome.delivered());
         try {
             ledger.record(claim, outcome);

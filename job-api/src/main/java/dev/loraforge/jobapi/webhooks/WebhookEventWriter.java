@@ -2,6 +2,7 @@ package dev.loraforge.jobapi.webhooks;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.events.platform.TraceContext;
 import dev.loraforge.jobapi.mapping.JobMapper;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.service.JobEnded;
@@ -63,6 +64,9 @@ public class WebhookEventWriter {
             d.status = WebhookDeliveryEntity.PENDING;
             d.nextAttemptAt = now;
             d.createdAt = now;
+            // the ending's trace (the outcome event being applied), else the job's own
+            String current = TraceContext.current();
+            d.traceparent = current != null ? current : job.traceparent;
             deliveries.persist(d);
         }
         LOG.infof("%s %s of %s queued for %d webhook endpoint(s)", type, eventId, job.id, targets.size());

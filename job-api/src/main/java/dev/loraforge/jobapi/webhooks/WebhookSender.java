@@ -1,5 +1,6 @@
 package dev.loraforge.jobapi.webhooks;
 
+import dev.loraforge.events.platform.TraceContext;
 import dev.loraforge.jobapi.webhooks.DeliveryLedger.Claim;
 import dev.loraforge.jobapi.webhooks.DeliveryLedger.Outcome;
 import io.netty.channel.ConnectTimeoutException;
@@ -137,6 +138,12 @@ public class WebhookSender {
                 .putHeader("webhook-id", claim.eventId())
                 .putHeader("webhook-timestamp", Long.toString(timestamp))
                 .putHeader("webhook-signature", WebhookSigner.header(claim.secrets(started), claim.eventId(), timestamp, body));
+        // W3C trace context: the attempt's span (the dispatcher's), else the trace the delivery was written in
+        String traceparent = TraceContext.current();
+        traceparent = traceparent != null ? traceparent : claim.traceparent();
+        if (traceparent != null) {
+            options.putHeader(TraceContext.HEADER, traceparent);
+        }
         InFlight inFlight = new InFlight();
         CompletableFuture<Answer> exchange = client.request(options)
                 .compose(request -> inFlight.start(request) ? request.send(Buffer.buffer(body))

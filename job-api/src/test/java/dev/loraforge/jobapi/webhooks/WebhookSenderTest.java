@@ -85,9 +85,11 @@ class WebhookSenderTest {
         }
     }
 
+    static final String TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
     private static Claim claim(String url) {
         return new Claim("whd_" + UUID.randomUUID(), "token", 1, "evt_" + UUID.randomUUID(), "fine_tuning.job.succeeded",
-                "ftjob-1", "{\"id\":\"evt\"}", "wh_1", URI.create(url), WebhookSigner.newSecret(), null, null);
+                "ftjob-1", "{\"id\":\"evt\"}", "wh_1", URI.create(url), WebhookSigner.newSecret(), null, null, TRACEPARENT);
     }
 
     private static String pathOn(int port, String host) {
@@ -144,6 +146,7 @@ class WebhookSenderTest {
         assertThat(got).hasSize(1);
         assertThat(got.get(0).header("host")).isEqualTo("hooks.customer.test:" + port);
         assertThat(got.get(0).header("webhook-signature")).startsWith("v1,");
+        assertThat(got.get(0).header("traceparent")).as("the delivery's trace context").isEqualTo(TRACEPARENT);
         sender.close();
     }
 

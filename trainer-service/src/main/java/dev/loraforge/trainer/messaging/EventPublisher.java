@@ -7,6 +7,7 @@ import dev.loraforge.events.EventType;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.Topics;
+import dev.loraforge.events.platform.TraceContext;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -70,16 +71,24 @@ public class EventPublisher {
     public void progressInBackground(JobProgress event) {
         String json = encode(event.workerId(), event.jobId(), event);
         try {
-            progress.send(message(event.jobId(), json, null));
+            progress.send(message(event.jobId(), json, null, TraceContext.current()));
         } catch (RuntimeException e) { // e.g. the emitter's buffer is full while Kafka is away
             LOG.warnf("progress of %s not sent: %s", event.jobId(), e.getMessage());
         }
     }
 
-    /** Publishes an encoded event on {@code topic} and waits for the broker's ack. */
+    /** Publishes an encoded event on {@code topic} under the current trace and waits for the broker's ack. */
     public void send(String topic, String key, String json) {
+        send(topic, key, json, TraceContext.current());
+    }
+
+    /**
+     * Publishes an encoded event on {@code topic} as part of the trace {@code traceparent} names (null: none) and
+     * waits for the broker's ack.
+     */
+    public void send(String topic, String key, String json, String traceparent) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
-        emitter(topic).send(message(key, json, acked));
+        emitter(topic).send(message(key, json, acked, traceparent));
         try {
             acked.get(ACK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -99,10 +108,11 @@ public class EventPublisher {
         };
     }
 
-    private static Message<String> message(String key, String json, CompletableFuture<Void> acked) {
-        return Message.of(json)
+    /** The record; its {@code traceparent} header names a publish span under {@code traceparent}'s trace. */
+    private static Message<String> message(String key, String json, CompletableFuture<Void> acked, String traceparent) {
+        return TraceContext.continuing(Message.of(json)
                 .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withHeaders(EventHeaders.structured())
-                        .withKey(key).build())
+                        .withKey(key).build()), traceparent)
                 .withAck(() -> {
                     if (acked != null) {
                         acked.complete(null);

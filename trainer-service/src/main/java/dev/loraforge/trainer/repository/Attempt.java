@@ -72,6 +72,8 @@ public class Attempt {
     public String finalEvent;
     @Column(name = "final_sent_at")
     public OffsetDateTime finalSentAt;
+    /** The W3C traceparent of the dispatch (the job's trace): training and the attempt's events continue it. */
+    public String traceparent;
 
     /** (job id, attempt). */
     @Embeddable

@@ -163,7 +163,7 @@ final class AttemptRun {
     private TrainResult train(TrainingSession session, Path resumeDir) {
         resumedFrom = resumeDir == null ? null : resumeRef;
         reporter = new ProgressReporter(this, new ProgressThrottle(services.config().progressInterval()),
-                session.tokenCounter(), this::checkpointWritten);
+                session.tokenCounter(), this::checkpointWritten, plan.hyperparameters().dpo());
         return session.train(reporter, control.token(), dir.resolve("checkpoints"), resumeDir);
     }
 

@@ -1,5 +1,10 @@
 package dev.loraforge.trainer.service;
 
+import dev.loraforge.events.platform.TraceContext;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import dev.loraforge.events.platform.DatabaseOutage;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.events.ArtifactRef;
@@ -50,11 +55,13 @@ public class AttemptRunner {
     private final EngineSetup engine;
     private final ScheduledExecutorService heartbeats;
     private final TrainerMetrics metrics;
+    private final Tracer tracer;
 
     public AttemptRunner(AttemptService attempts, EventPublisher publisher, ArtifactStoreClient store, ModelCache models,
                          ArtifactMapper artifacts, RunningAttempts running, FinalEventRelay relay, WorkerIdentity worker,
-                         TrainerConfig config, EngineSetup engine, TrainerMetrics metrics) {
+                         TrainerConfig config, EngineSetup engine, TrainerMetrics metrics, Tracer tracer) {
         this.metrics = metrics;
+        this.tracer = tracer;
         this.attempts = attempts;
         this.publisher = publisher;
         this.store = store;
@@ -72,8 +79,23 @@ public class AttemptRunner {
         });
     }
 
-    /** Runs {@code claim} to its end. Never throws: every failure ends the attempt FAILED. */
+    /**
+     * Runs {@code claim} to its end in a span of the job's trace (the dispatch's, kept with the attempt): its events,
+     * heartbeats and artifact-store calls carry it. Never throws: every failure ends the attempt FAILED.
+     */
     public void run(AttemptService.Claim claim) {
+        Span span = tracer.spanBuilder("train " + claim.key()).setParent(TraceContext.parse(claim.traceparent()))
+                .setAttribute("loraforge.job_id", claim.key().jobId())
+                .setAttribute("loraforge.attempt", claim.key().attempt())
+                .setAttribute("loraforge.worker_id", worker.id()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            runTraced(claim, Context.current());
+        } finally {
+            span.end();
+        }
+    }
+
+    private void runTraced(AttemptService.Claim claim, Context trace) {
         Attempt.Key key = claim.key();
         JobDispatched job;
         try {
@@ -105,7 +127,11 @@ public class AttemptRunner {
                 }
             }
             long every = config.heartbeatInterval().toMillis();
-            beat = heartbeats.scheduleAtFixedRate(() -> heartbeat(run), every, every, TimeUnit.MILLISECONDS);
+            beat = heartbeats.scheduleAtFixedRate(() -> {
+                try (Scope ignored = trace.makeCurrent()) {
+                    heartbeat(run);
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
             AttemptRun.Result result = run.execute();
             end(run, result);
         } catch (Throwable e) {

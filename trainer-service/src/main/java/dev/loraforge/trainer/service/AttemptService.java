@@ -27,7 +27,7 @@ public class AttemptService {
 
     /** A claimed attempt: its key, payload and the newest checkpoint it stored before (if handed back). */
     public record Claim(Attempt.Key key, String payload, boolean cancelRequested, boolean pauseRequested,
-                        ArtifactRef checkpoint, Integer checkpointStep) {
+                        ArtifactRef checkpoint, Integer checkpointStep, String traceparent) {
     }
 
     /** The control flags of a running attempt as its heartbeat finds them; {@code held} false when it is no longer ours. */
@@ -57,6 +57,7 @@ public class AttemptService {
         Attempt a = new Attempt();
         a.key = key;
         a.payload = payload;
+        a.traceparent = dev.loraforge.events.platform.TraceContext.current(); // the dispatch record's trace
         a.recordedAt = now();
         a.queuedAt = attempts.firstQueuedAt(job.jobId()).orElse(a.recordedAt);
         a.state = latest > job.attempt() ? Attempt.SUPERSEDED : Attempt.PENDING;
@@ -84,7 +85,8 @@ public class AttemptService {
             a.claimedAt = now();
             a.heartbeatAt = a.claimedAt;
             ArtifactRef checkpoint = a.checkpointId == null ? null : new ArtifactRef(a.checkpointId, a.checkpointDigest);
-            return new Claim(a.key, a.payload, a.cancelRequested, a.pauseRequested, checkpoint, a.checkpointStep);
+            return new Claim(a.key, a.payload, a.cancelRequested, a.pauseRequested, checkpoint, a.checkpointStep,
+                    a.traceparent);
         });
     }
 

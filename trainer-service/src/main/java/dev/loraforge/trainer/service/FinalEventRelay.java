@@ -88,7 +88,7 @@ public class FinalEventRelay {
                 return false;
             }
             Attempt a = unsent.get(0);
-            publisher.send(a.finalTopic, a.key.jobId(), a.finalEvent);
+            publisher.send(a.finalTopic, a.key.jobId(), a.finalEvent, a.traceparent);
             a.finalSentAt = OffsetDateTime.now(ZoneOffset.UTC);
             return true;
         });

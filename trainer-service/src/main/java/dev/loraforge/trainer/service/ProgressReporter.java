@@ -23,6 +23,8 @@ final class ProgressReporter implements ProgressListener {
     private final ProgressThrottle throttle;
     private final TokenCounter tokens;
     private final CheckpointSink checkpoints;
+    /** A DPO run: its accuracy is TRL's rewards/accuracies, named so in a checkpoint's metrics. */
+    private final boolean dpo;
     private long stepsReported;
     private long totalSteps;
     private long trainedTokens;
@@ -32,11 +34,12 @@ final class ProgressReporter implements ProgressListener {
     private double lastValidationAccuracy = Double.NaN;
     private long lastValidationStep = -1;
 
-    ProgressReporter(AttemptRun run, ProgressThrottle throttle, TokenCounter tokens, CheckpointSink checkpoints) {
+    ProgressReporter(AttemptRun run, ProgressThrottle throttle, TokenCounter tokens, CheckpointSink checkpoints, boolean dpo) {
         this.run = run;
         this.throttle = throttle;
         this.tokens = tokens;
         this.checkpoints = checkpoints;
+        this.dpo = dpo;
     }
 
     @Override
@@ -68,10 +71,10 @@ final class ProgressReporter implements ProgressListener {
     public void onCheckpoint(long step, Path directory) {
         Map<String, Double> metrics = new LinkedHashMap<>();
         EventMapper.putFinite(metrics, "train_loss", lastLoss);
-        EventMapper.putFinite(metrics, "train_mean_token_accuracy", lastAccuracy);
+        EventMapper.putFinite(metrics, dpo ? "rewards_accuracies" : "train_mean_token_accuracy", lastAccuracy);
         if (lastValidationStep == step) {
             EventMapper.putFinite(metrics, "valid_loss", lastValidationLoss);
-            EventMapper.putFinite(metrics, "valid_mean_token_accuracy", lastValidationAccuracy);
+            EventMapper.putFinite(metrics, dpo ? "valid_rewards_accuracies" : "valid_mean_token_accuracy", lastValidationAccuracy);
         }
         checkpoints.written(step, directory, metrics);
     }

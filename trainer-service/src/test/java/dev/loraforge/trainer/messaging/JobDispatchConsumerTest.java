@@ -322,6 +322,8 @@ class JobDispatchConsumerTest {
         // checkpoints every 4 updates; a second attempt resumed from step 8 trains steps 9-12 only, the same run
         assertThat(events.checkpoints()).extracting(CheckpointSaved::step).contains(4, 8);
         CheckpointSaved at8 = events.checkpoints().stream().filter(c -> c.step() == 8).findFirst().orElseThrow();
+        assertThat(StandInArtifactStore.artifact(at8.checkpoint().id()).path("metadata").path("metrics").has("rewards_accuracies"))
+                .as("a DPO checkpoint names its accuracy as TRL does").isTrue();
         JobDispatched first = Jobs.dispatched(jobId, prefs, null, dpo);
         JobDispatched second = new JobDispatched(jobId, first.tenantId(), 2, first.model(), first.baseModel(),
                 first.quantizedModel(), first.trainingFile(), null, first.method(), dpo, first.seed(), first.suffix(),
