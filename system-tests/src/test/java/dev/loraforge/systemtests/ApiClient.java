@@ -48,6 +48,15 @@ final class ApiClient {
         return answer.body();
     }
 
+    /** A POST that must succeed, with more request headers (e.g. a W3C {@code traceparent}). */
+    JsonNode post(String path, String json, java.util.Map<String, String> headers) {
+        HttpRequest.Builder request = request(path).header("Content-Type", "application/json");
+        headers.forEach(request::header);
+        Answer answer = send(request.POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        assertThat(answer.status()).as("POST " + path + ": " + answer.body()).isIn(200, 201);
+        return answer.body();
+    }
+
     Answer call(String method, String path, String json) {
         HttpRequest.Builder request = request(path).header("Content-Type", "application/json");
         request.method(method, json == null ? HttpRequest.BodyPublishers.noBody()

@@ -30,7 +30,7 @@ final class Platform implements AutoCloseable {
     final Map<String, ServiceProcess> services = new LinkedHashMap<>();
     private final TestDatabase db;
     private final DatabaseLink dbLink;
-    private final KafkaProcess kafka;
+    final KafkaProcess kafka;
 
     private Platform(Path root, TestDatabase db) throws java.io.IOException {
         this.root = root;

@@ -138,7 +138,11 @@ class PlatformIT {
     @Order(2)
     void aJobTrainsForRealAndEndsWithASignedWebhookAndALoadableAdapter() throws Exception {
         String file = upload(alice, DemoDatasets.read(DemoDatasets.PIRATE));
-        String jobId = create(alice, file, 3);
+        // the caller's trace (not sampled: ids travel, nothing is exported) is followed to the webhook
+        String traceId = java.util.HexFormat.of().formatHex(java.security.SecureRandom.getSeed(16));
+        String jobId = alice.post("/v1/fine_tuning/jobs", "{\"model\":\"" + MODEL + "\",\"training_file\":\"" + file
+                + "\",\"hyperparameters\":{\"n_epochs\":3,\"batch_size\":4},\"suffix\":\"it\",\"seed\":7}",
+                java.util.Map.of("traceparent", "00-" + traceId + "-" + "0123456789abcdef" + "-00")).path("id").asText();
 
         JsonNode done = awaitStatus(alice, jobId, "succeeded", 240);
         String model = done.path("fine_tuned_model").asText();
@@ -169,6 +173,16 @@ class PlatformIT {
         WebhookReceiver.Delivery hook = hooks.about(jobId).get(0);
         assertThat(ApiClient.JSON.readTree(hook.body()).path("type").asText()).isEqualTo("fine_tuning.job.succeeded");
         assertThat(validSignature(hook, hookSecret)).as("signature " + hook.signature()).isTrue();
+        // one trace from the create to the webhook, through the dispatch record, the trainer and its outcome record
+        assertThat(hook.traceparent()).as("the webhook's traceparent").startsWith("00-" + traceId + "-");
+        var probe = new dev.loraforge.kafka.TopicProbe(platform.kafka.bootstrapServers());
+        for (String topic : List.of(dev.loraforge.events.Topics.JOB_DISPATCH, dev.loraforge.events.Topics.JOB_OUTCOME)) {
+            var records = probe.awaitRecords(topic, v -> v.contains(jobId), 1, Duration.ofSeconds(30));
+            assertThat(records).as(topic).hasSize(1);
+            var header = records.get(0).headers().lastHeader("traceparent");
+            assertThat(header).as("traceparent of the %s record", topic).isNotNull();
+            assertThat(new String(header.value(), StandardCharsets.UTF_8)).as(topic).startsWith("00-" + traceId + "-");
+        }
 
         Path adapterDir = platform.work.resolve("downloaded/" + jobId);
         try (InputStream tar = alice.download("/v1/fine_tuning/jobs/" + jobId + "/adapter")) {

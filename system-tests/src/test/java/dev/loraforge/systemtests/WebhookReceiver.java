@@ -13,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class WebhookReceiver implements AutoCloseable {
 
     /** One delivery: the headers that matter and the raw body. */
-    record Delivery(String id, String timestamp, String signature, String body) {
+    record Delivery(String id, String timestamp, String signature, String body, String traceparent) {
     }
 
     final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
@@ -31,7 +31,8 @@ final class WebhookReceiver implements AutoCloseable {
                 deliveries.add(new Delivery(h.getOrDefault("webhook-id", List.of("")).get(0),
                         h.getOrDefault("webhook-timestamp", List.of("")).get(0),
                         h.getOrDefault("webhook-signature", List.of("")).get(0),
-                        new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+                        new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8),
+                        h.getOrDefault("traceparent", java.util.Collections.singletonList(null)).get(0)));
                 ex.sendResponseHeaders(204, -1);
             }
         });
