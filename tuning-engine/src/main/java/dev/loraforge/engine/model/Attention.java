@@ -105,6 +105,10 @@ final class Attention {
             NDList all = ctx.cache().append(layer, keysT, values);
             keysT = all.get(0);                     // (B, kvh, d, S)
             values = all.get(1);                    // (B, kvh, S, d)
+        } else if (ctx.batch() != null) {
+            NDList all = ctx.batch().append(layer, keysT, values);
+            keysT = all.get(0);                     // (B, kvh, d, S) each row's keys, left-padded
+            values = all.get(1);                    // (B, kvh, S, d)
         }
         long s = keysT.getShape().get(3);
 

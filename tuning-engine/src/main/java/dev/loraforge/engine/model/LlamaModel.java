@@ -307,6 +307,63 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
+     * One decoding step of several sequences at once (continuous batching): row i's next token {@code ids[i]} follows
+     * the tokens already in {@code caches.get(i)} (each sequence's own cache, filled by its own prefill through
+     * {@link #forward(NDArray, NDArray, KvCache, Adapter)} with the same adapter), decoded with {@code rowAdapters[i]}
+     * (null: the base alone). Sequences may have any lengths and join or leave between steps; each row sees exactly
+     * what it would see decoded alone (its own positions, keys and adapter). The caches each grow by one token.
+     *
+     * @param ids (B, 1) token ids
+     * @return logits (B, 1, V) in the ids' manager
+     */
+    public NDArray decodeStep(NDArray ids, List<KvCache> caches, Adapter[] rowAdapters) {
+        long[] shape = ids.getShape().getShape();
+        if (shape.length != 2 || shape[1] != 1 || shape[0] != caches.size() || rowAdapters.length != caches.size()) {
+            throw new IllegalArgumentException("decodeStep takes (B, 1) ids with one cache and one adapter slot per row;"
+                    + " got ids " + ids.getShape() + ", " + caches.size() + " caches, " + rowAdapters.length + " adapters");
+        }
+        if (training) {
+            throw new IllegalStateException("decoding is for inference; call setTraining(false) first");
+        }
+        NDManager m = ids.getManager();
+        NDArray tokens = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
+        checkIds(tokens);
+        for (int i = 0; i < caches.size(); i++) {
+            KvCache c = caches.get(i);
+            if (c.isEmpty()) {
+                throw new IllegalArgumentException("row " + i + "'s cache is empty: prefill its prompt first");
+            }
+            c.bind(rowAdapters[i], 0); // the adapter it was prefilled with (a prefix adapter is refused below)
+        }
+        BatchKv batch = new BatchKv(caches, m);
+        int[] lengths = batch.lengths();
+        long[] positions = new long[lengths.length];
+        int end = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            positions[i] = lengths[i];
+            end = Math.max(end, lengths[i] + 1);
+        }
+        checkLength(end);
+        NDArray pos = m.create(positions, new ai.djl.ndarray.types.Shape(lengths.length, 1));
+        RowAdapters rows = new RowAdapters(rowAdapters, m, DataType.FLOAT32);
+        Adapter adapter = rows.none() ? null : rows.single() != null ? rows.single() : rows;
+        NDArray padding = batch.padding();
+        int past = batch.width() - 1;
+        NDList fullRope = rope.tablesAt(pos, end, m);
+        NDList slidingRope = localRope == null ? null : localRope.tablesAt(pos, end, m);
+        NDArray fullMask = masks.build(0, past, 1, padding, m);
+        NDArray slidingMask = config.hasSlidingLayers() ? masks.build(0, past, 1, padding, m, config.slidingWindow()) : null;
+        ForwardContext ctx = new ForwardContext(adapter, false, null, fullRope, slidingRope, fullMask, slidingMask, 0,
+                false, m, batch);
+        NDArray x = embed(tokens);                                                          // (B, 1, H)
+        for (DecoderLayer layer : layers) {
+            x = layer.forward(x, ctx);                                                      // (B, 1, H)
+        }
+        batch.advance();
+        return lmHead(finalNorm(x));                                                        // (B, 1, V)
+    }
+
+    /**
      * Final-norm hidden states (B, T, H) of packed rows (training): several examples per row,
      * {@code positions} (B, T) restarting at 0 for each and {@code segments} (B, T) numbering them (1, 2, ...;
      * 0 = padding), so that RoPE and attention see each example as if it were alone (see {@code data.Batch.packed}).
