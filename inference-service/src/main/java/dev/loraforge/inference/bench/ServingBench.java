@@ -1,5 +1,6 @@
 package dev.loraforge.inference.bench;
 
+import dev.loraforge.engine.generate.BatchingGenerator;
 import ai.djl.ndarray.NDArray;
 import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.engine.generate.GenerationOptions;
@@ -45,7 +46,7 @@ public final class ServingBench {
         TinyModelGenerator.write(preset, modelDir, 1);
         try (LlamaModel model = LlamaModel.load(modelDir)) {
             List<Path> adapterDirs = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < 16; i++) {
                 try (LoraAdapter a = LoraAdapter.create(model, LoraConfig.of(16, 32, 0, List.of(LoraConfig.ALL_LINEAR)), 10 + i)) {
                     randomB(a, 100 + i); // a trained-looking adapter: B != 0
                     Path dir = work.resolve("adapter-" + i);
@@ -54,15 +55,17 @@ public final class ServingBench {
                 }
             }
             // cold load: read + check the directory against the base (what a cache miss costs, download aside)
-            List<Adapter> adapters = new ArrayList<>();
+            List<Adapter> loaded = new ArrayList<>();
             double[] loadMs = new double[adapterDirs.size()];
             for (int i = 0; i < adapterDirs.size(); i++) {
                 long t0 = System.nanoTime();
                 Adapter a = PeftAdapters.load(model, adapterDirs.get(i));
                 a.trainableParameters().values().forEach(p -> p.setRequiresGradient(false));
                 loadMs[i] = (System.nanoTime() - t0) / 1e6;
-                adapters.add(a);
+                loaded.add(a);
             }
+            List<Adapter> sixteen = List.copyOf(loaded);
+            List<Adapter> adapters = List.copyOf(sixteen.subList(0, 4));
             Generator generator = new Generator(model);
             GenerationOptions options = GenerationOptions.greedy(tokens).withEos(List.of(-1)); // never stops early
             generator.generate(PROMPT, adapters.get(0), options); // warm-up
@@ -91,15 +94,123 @@ public final class ServingBench {
             System.out.printf(Locale.ROOT, "  short request, same adapter:           %8.2f ms%n", same);
             System.out.printf(Locale.ROOT, "  short request, adapter switched:       %8.2f ms (switch cost %.2f ms; base alone %.2f ms)%n",
                     alternating, alternating - same, baseShort);
+
+            // continuous batching (BatchingGenerator, what inference-service serves LoRA requests with) against the
+            // per-request path: N streams at once, all on the base, or each on its own adapter (16 adapters, cycled)
+            StringBuilder json = new StringBuilder();
+            System.out.printf(Locale.ROOT, "  %-8s %-34s %10s %14s %14s%n", "streams", "path", "tokens/s", "TTFT p50 ms", "TTFT p99 ms");
+            try (BatchingGenerator batcher = new BatchingGenerator(model, new BatchingGenerator.Limits(64, 1 << 20, 256), "bench")) {
+                for (int streams : new int[] {1, 4, 16, 64}) {
+                    List<Adapter> onBase = new ArrayList<>();
+                    List<Adapter> each = new ArrayList<>();
+                    for (int i = 0; i < streams; i++) {
+                        onBase.add(null);
+                        each.add(sixteen.get(i % sixteen.size()));
+                    }
+                    double[] b = best(runs, () -> batched(batcher, onBase, options));
+                    double[] e = best(runs, () -> batched(batcher, each, options));
+                    double[] p = best(streams >= 64 ? 1 : runs, () -> perRequest(generator, each, options));
+                    row(streams, "batched, all on the base", b);
+                    row(streams, "batched, each its own adapter", e);
+                    row(streams, "per request, each its own adapter", p);
+                    json.append(String.format(Locale.ROOT, ",\"s%d_base_tps\":%.1f,\"s%d_adapters_tps\":%.1f,\"s%d_per_request_tps\":%.1f,"
+                            + "\"s%d_ttft_p99_ms\":%.1f", streams, b[0], streams, e[0], streams, p[0], streams, e[2]));
+                }
+            }
+            Runtime rt = Runtime.getRuntime();
+            System.out.printf(Locale.ROOT, "  JVM heap in use after the runs: %.0f MiB (the model and caches are native memory)%n",
+                    (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
             System.out.printf(Locale.ROOT, "{\"preset\":\"%s\",\"tokens\":%d,\"base_tps\":%.1f,\"lora_tps\":%.1f,\"base4_tps\":%.1f,"
-                            + "\"lora4_tps\":%.1f,\"adapter_load_ms\":%.1f,\"switch_ms\":%.2f}%n",
-                    preset.name().toLowerCase(Locale.ROOT), tokens, base1, lora1, base4, lora4, medianOf(loadMs), alternating - same);
-            adapters.forEach(Adapter::close);
+                            + "\"lora4_tps\":%.1f,\"adapter_load_ms\":%.1f,\"switch_ms\":%.2f%s}%n",
+                    preset.name().toLowerCase(Locale.ROOT), tokens, base1, lora1, base4, lora4, medianOf(loadMs), alternating - same, json);
+            sixteen.forEach(Adapter::close);
         }
     }
 
     private interface Measure {
         double run() throws Exception;
+    }
+
+    private interface Figures {
+        double[] run() throws Exception;
+    }
+
+    /** The run with the best throughput of {@code runs}: {tokens/s, TTFT p50 ms, TTFT p99 ms}. */
+    private static double[] best(int runs, Figures f) throws Exception {
+        double[] best = null;
+        for (int i = 0; i < runs; i++) {
+            double[] r = f.run();
+            if (best == null || r[0] > best[0]) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
+    private static void row(int streams, String path, double[] r) {
+        System.out.printf(Locale.ROOT, "  %-8d %-34s %10.1f %14.1f %14.1f%n", streams, path, r[0], r[1], r[2]);
+    }
+
+    /** All streams submitted at once to the batcher, each read on its own thread. */
+    private static double[] batched(BatchingGenerator batcher, List<Adapter> perStream, GenerationOptions o) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(perStream.size());
+        try {
+            long t0 = System.nanoTime();
+            List<Future<long[]>> done = new ArrayList<>();
+            for (Adapter a : perStream) {
+                BatchingGenerator.Request r = batcher.submit(PROMPT, a, o);
+                done.add(pool.submit(() -> {
+                    long first = -1;
+                    int n = 0;
+                    while (r.next(java.time.Duration.ofMinutes(5)) >= 0) {
+                        if (first < 0) {
+                            first = System.nanoTime() - t0;
+                        }
+                        n++;
+                    }
+                    return new long[] {n, first};
+                }));
+            }
+            return figures(done, t0);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Each stream on its own thread through the per-request Generator (the path before batching). */
+    private static double[] perRequest(Generator g, List<Adapter> perStream, GenerationOptions o) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(perStream.size());
+        try {
+            long t0 = System.nanoTime();
+            List<Future<long[]>> done = new ArrayList<>();
+            for (Adapter a : perStream) {
+                done.add(pool.submit(() -> {
+                    long[] first = {-1};
+                    int n = g.generate(PROMPT, a, o, id -> {
+                        if (first[0] < 0) {
+                            first[0] = System.nanoTime() - t0;
+                        }
+                    }).tokens().length;
+                    return new long[] {n, first[0]};
+                }));
+            }
+            return figures(done, t0);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static double[] figures(List<Future<long[]>> done, long t0) throws Exception {
+        long tokens = 0;
+        double[] ttft = new double[done.size()];
+        for (int i = 0; i < done.size(); i++) {
+            long[] r = done.get(i).get();
+            tokens += r[0];
+            ttft[i] = r[1] / 1e6;
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        Arrays.sort(ttft);
+        return new double[] {tokens / seconds, ttft[ttft.length / 2], ttft[(int) Math.ceil(0.99 * ttft.length) - 1]};
     }
 
     private static double median(int runs, Measure m) throws Exception {

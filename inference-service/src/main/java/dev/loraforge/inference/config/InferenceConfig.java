@@ -28,9 +28,34 @@ public interface InferenceConfig {
     @WithDefault("16")
     int maxAdapters();
 
-    /** Generations running at the same time. */
+    /**
+     * Generations running at the same time on the per-request path (prefix-tuning adapters, or every request when
+     * {@code batching} is off).
+     */
     @WithDefault("4")
     int maxConcurrent();
+
+    /**
+     * Continuous batching: the requests on one base (LoRA adapters or none) decode together, one token each per
+     * shared step (engine {@code BatchingGenerator}); off, each request decodes on its own thread.
+     */
+    @WithDefault("true")
+    boolean batching();
+
+    /** Most requests decoding together on one base. */
+    @WithDefault("16")
+    int maxBatch();
+
+    /**
+     * KV-cache budget per base, in positions: a request reserves its prompt + max_tokens while it runs; requests wait
+     * while the running ones' reservations fill it.
+     */
+    @WithDefault("65536")
+    long kvBudget();
+
+    /** Requests waiting for admission per base; beyond it a request is answered 429 with Retry-After. */
+    @WithDefault("64")
+    int maxQueued();
 
     /** How long a request waits for a generation slot before it is answered 503. */
     @WithDefault("60s")

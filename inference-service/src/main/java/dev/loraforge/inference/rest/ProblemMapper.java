@@ -34,7 +34,12 @@ public class ProblemMapper {
         if (e.status() >= 500) {
             LOG.warnf("generation refused: %s", e.getMessage());
         }
-        return problem(e.status(), e.code(), e.param(), e.getMessage(), uri);
+        Response r = problem(e.status(), e.code(), e.param(), e.getMessage(), uri);
+        if (e.status() == 429 || e.status() == 503) {
+            // the batch is full or the engine busy: the same request works shortly
+            return Response.fromResponse(r).header("Retry-After", "1").build();
+        }
+        return r;
     }
 
     @ServerExceptionMapper

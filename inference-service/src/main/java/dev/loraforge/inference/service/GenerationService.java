@@ -1,5 +1,6 @@
 package dev.loraforge.inference.service;
 
+import dev.loraforge.engine.generate.BatchingGenerator;
 import dev.loraforge.engine.generate.GenerationOptions;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.inference.config.InferenceConfig;
@@ -44,21 +45,18 @@ public class GenerationService {
      */
     public Generation prepare(GenerationRequest request) {
         validate(request);
-        try {
-            if (!slots.tryAcquire(config.queueTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new InferenceException(503, "busy", null, config.maxConcurrent() + " generations are running and "
-                        + "none ended within " + config.queueTimeout().toSeconds() + " s; retry shortly");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InferenceException(503, "busy", null, "interrupted while waiting for a generation slot");
-        }
         LeasedCache.Lease<LoadedBase> base = null;
         LeasedCache.Lease<Adapter> adapter = null;
+        boolean slot = false;
         try {
             base = models.base(request.baseDigest(), request.tenantId());
             if (request.adapterDigest() != null) {
                 adapter = models.adapter(base.get(), request.adapterDigest(), request.baseName(), request.tenantId());
+            }
+            boolean batched = base.get().batcher() != null && (adapter == null || adapter.get().prefixLength() == 0);
+            if (!batched) { // the per-request path: at most max-concurrent at once
+                takeSlot();
+                slot = true;
             }
             int[] ids = Prompts.ids(base.get(), request);
             int room = base.get().model().config().maxPositionEmbeddings()
@@ -68,8 +66,12 @@ public class GenerationService {
                         "the prompt is " + ids.length + " tokens; this model's context is "
                                 + base.get().model().config().maxPositionEmbeddings() + " tokens");
             }
-            return new Generation(base, adapter, ids, options(request, base.get(), Math.min(room, request.maxTokens())),
-                    request.stop());
+            Generation generation = new Generation(base, adapter, ids,
+                    options(request, base.get(), Math.min(room, request.maxTokens())), request.stop(), slot);
+            if (!slot) {
+                generation.submit(); // a full batch answers 429 here, before any answer has started
+            }
+            return generation;
         } catch (RuntimeException | Error e) {
             if (adapter != null) {
                 adapter.close();
@@ -77,8 +79,22 @@ public class GenerationService {
             if (base != null) {
                 base.close();
             }
-            slots.release();
+            if (slot) {
+                slots.release();
+            }
             throw e;
+        }
+    }
+
+    private void takeSlot() {
+        try {
+            if (!slots.tryAcquire(config.queueTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new InferenceException(503, "busy", null, config.maxConcurrent() + " generations are running and "
+                        + "none ended within " + config.queueTimeout().toSeconds() + " s; retry shortly");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InferenceException(503, "busy", null, "interrupted while waiting for a generation slot");
         }
     }
 
@@ -123,20 +139,27 @@ public class GenerationService {
         private final int[] promptIds;
         private final GenerationOptions options;
         private final List<String> stop;
+        private final boolean slot;
+        private BatchingGenerator.Request request; // the batched path's request, once submitted
+        private volatile boolean ended;
         private boolean closed;
 
         Generation(LeasedCache.Lease<LoadedBase> base, LeasedCache.Lease<Adapter> adapter, int[] promptIds,
-                   GenerationOptions options, List<String> stop) {
+                   GenerationOptions options, List<String> stop, boolean slot) {
             this.base = base;
             this.adapter = adapter;
             this.promptIds = promptIds;
             this.options = options;
             this.stop = stop;
+            this.slot = slot;
         }
 
         /** Decodes, handing each final piece of text to {@code pieces} as it is known. */
         public GenerationResult run(Consumer<String> pieces) {
             LoadedBase b = base.get();
+            if (!slot) {
+                return runBatched(b, pieces);
+            }
             TextStream text = new TextStream(b.tokenizer(), stop);
             String finish;
             Timer.Sample sample = Timer.start();
@@ -163,19 +186,85 @@ public class GenerationService {
             return new GenerationResult(text.text(), finish, promptIds.length, text.tokens());
         }
 
+        /**
+         * Decodes in the base's shared batch: the request joins at the next step and its tokens are read here, on the
+         * request's own thread. A stop string, a client gone (a failing {@code pieces}) or a request that waited too
+         * long ends it at once, freeing its place in the batch.
+         */
+        /** Joins the base's batch queue (the batched path). */
+        private void submit() {
+            try {
+                request = base.get().batcher().submit(promptIds, adapter == null ? null : adapter.get(), options);
+            } catch (BatchingGenerator.Overloaded e) {
+                throw new InferenceException(429, e.everFits() ? "overloaded" : "kv_budget_exceeded",
+                        e.everFits() ? null : "max_tokens", e.getMessage());
+            }
+        }
+
+        private GenerationResult runBatched(LoadedBase b, Consumer<String> pieces) {
+            TextStream text = new TextStream(b.tokenizer(), stop);
+            String finish = null;
+            Timer.Sample sample = Timer.start();
+            try {
+                boolean first = true;
+                while (finish == null) {
+                    int id = request.next(first ? config.queueTimeout() : java.time.Duration.ofSeconds(1));
+                    if (id == -2) {
+                        if (first) {
+                            throw new InferenceException(503, "busy", null, "this request was not admitted within "
+                                    + config.queueTimeout().toSeconds() + " s; retry shortly");
+                        }
+                        continue;
+                    }
+                    first = false;
+                    if (id == -1) {
+                        ended = true;
+                        finish = request.result().finishReason();
+                        break;
+                    }
+                    tokens.increment();
+                    String piece = text.push(id);
+                    if (!piece.isEmpty()) {
+                        pieces.accept(piece);
+                    }
+                    if (text.stopped()) {
+                        finish = "stop";
+                    }
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InferenceException(503, "busy", null, "interrupted while generating");
+            } finally {
+                if (!ended) {
+                    request.cancel(); // a stop string, a failed write or an error: free the batch slot now
+                }
+                sample.stop(timer);
+            }
+            String rest = text.finish();
+            if (!rest.isEmpty()) {
+                pieces.accept(rest);
+            }
+            return new GenerationResult(text.text(), finish, promptIds.length, text.tokens());
+        }
+
         @Override
         public void close() {
             if (closed) {
                 return;
             }
             closed = true;
+            if (request != null && !ended) {
+                request.cancel(); // never run, or left early: its place in the batch is freed now
+            }
             try {
                 if (adapter != null) {
                     adapter.close();
                 }
                 base.close();
             } finally {
-                slots.release();
+                if (slot) {
+                    slots.release();
+                }
             }
         }
     }

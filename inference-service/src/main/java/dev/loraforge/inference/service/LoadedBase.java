@@ -23,8 +23,17 @@ public final class LoadedBase implements AutoCloseable {
     private final List<Integer> eosIds;
     private final String instance;
     private final Runnable onClose;
+    private final dev.loraforge.engine.generate.BatchingGenerator.Limits batchLimits;
+    private dev.loraforge.engine.generate.BatchingGenerator batcher;
 
     LoadedBase(String digest, String instance, LlamaModel model, ModelTokenizer tokenizer, Runnable onClose) {
+        this(digest, instance, model, tokenizer, onClose, null);
+    }
+
+    /** @param batchLimits the continuous batching limits of this base, null without batching */
+    LoadedBase(String digest, String instance, LlamaModel model, ModelTokenizer tokenizer, Runnable onClose,
+               dev.loraforge.engine.generate.BatchingGenerator.Limits batchLimits) {
+        this.batchLimits = batchLimits;
         this.digest = digest;
         this.instance = instance;
         this.model = model;
@@ -63,6 +72,19 @@ public final class LoadedBase implements AutoCloseable {
         return generator;
     }
 
+    /**
+     * The continuous batcher of this base (its decoding thread starts on first use), or null when batching is off.
+     */
+    public synchronized dev.loraforge.engine.generate.BatchingGenerator batcher() {
+        if (batchLimits == null) {
+            return null;
+        }
+        if (batcher == null) {
+            batcher = new dev.loraforge.engine.generate.BatchingGenerator(model, batchLimits, "batch-" + instance);
+        }
+        return batcher;
+    }
+
     /** The ids generation stops on: EOS ids and the chat template's end-of-turn token ({@link StopTokens}). */
     public List<Integer> eosIds() {
         return eosIds;
@@ -78,6 +100,11 @@ public final class LoadedBase implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            if (batcher != null) {
+                batcher.close(); // its requests end (the base is only closed when no lease holds it)
+            }
+        }
         try {
             onClose.run();
         } finally {

@@ -44,12 +44,15 @@ public class ModelStore {
     private final Map<String, java.util.Set<String>> readers = new ConcurrentHashMap<>();
     private final AtomicLong instances = new AtomicLong();
     private final dev.loraforge.inference.config.EngineSetup engine;
+    private final dev.loraforge.engine.generate.BatchingGenerator.Limits batchLimits;
 
     public ModelStore(InferenceConfig config, ArtifactStoreClient store, MeterRegistry metrics,
                       dev.loraforge.inference.config.EngineSetup engine) {
         this.store = store;
         this.engine = engine;
         this.blobs = Path.of(config.workDir()).resolve("archives");
+        this.batchLimits = config.batching() ? new dev.loraforge.engine.generate.BatchingGenerator.Limits(config.maxBatch(),
+                config.kvBudget(), config.maxQueued()) : null;
         this.bases = new LeasedCache<>("base model", config.maxBaseModels());
         this.adapters = new LeasedCache<>("adapter", config.maxAdapters());
         metrics.gauge("inference.base_models.loaded", bases, c -> c.keys().size());
@@ -123,7 +126,8 @@ public class ModelStore {
                     + " has no usable tokenizer (tokenizer.json): " + e.getMessage(), e);
         }
         String instance = digest + "#" + instances.incrementAndGet();
-        LoadedBase base = new LoadedBase(digest, instance, model, tokenizer, () -> adapters.dropIf(k -> k.startsWith(instance + "/")));
+        LoadedBase base = new LoadedBase(digest, instance, model, tokenizer, () -> adapters.dropIf(k -> k.startsWith(instance + "/")),
+                batchLimits);
         LOG.infof("loaded base model %s (%s) in %.0f ms", digest, base.describe(), (System.nanoTime() - start) / 1e6);
         return base;
     }

@@ -217,6 +217,10 @@ public class InferenceClient {
             case 404 -> new ApiException(404, "invalid_request_error", "The model's files are not in the artifact store: "
                     + detail, "model", "model_not_found");
             case 422 -> new ApiException(500, "server_error", "The model cannot be served: " + detail, "model", code);
+            case 429 -> "kv_budget_exceeded".equals(code)
+                    ? new ApiException(400, "invalid_request_error", detail, "max_tokens", "context_length_exceeded")
+                    : new ApiException(429, "requests", "The model's serving batch is full (" + detail + "). Retry shortly.",
+                            null, "rate_limit_exceeded").retryAfter(1);
             case 503 -> new ApiException(503, "server_error", "The inference service cannot serve this now (" + detail
                     + "). Retry shortly.", null, "busy".equals(code) ? "engine_overloaded" : code);
             default -> unavailable("HTTP " + status + ": " + (detail.length() > 300 ? detail.substring(0, 300) + "..." : detail));

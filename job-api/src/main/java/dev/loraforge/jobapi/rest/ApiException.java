@@ -10,6 +10,7 @@ public class ApiException extends RuntimeException {
     private final String type;
     private final String param;
     private final String code;
+    private Integer retryAfterSeconds;
 
     public ApiException(int status, String type, String message, String param, String code) {
         super(message);
@@ -17,6 +18,17 @@ public class ApiException extends RuntimeException {
         this.type = type;
         this.param = param;
         this.code = code;
+    }
+
+    /** Adds a {@code Retry-After} of {@code seconds} to the answer (a 429 or 503 that clears by itself). */
+    public ApiException retryAfter(int seconds) {
+        this.retryAfterSeconds = seconds;
+        return this;
+    }
+
+    /** The {@code Retry-After} seconds, or null. */
+    public Integer retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     /** 400: the request is malformed or names something invalid. */

@@ -47,7 +47,8 @@ public class OpenAiErrorMapper {
 
     @ServerExceptionMapper
     public Response api(ApiException e, UriInfo uri) {
-        return response(uri, e.status(), e.type(), e.getMessage(), e.param(), e.code());
+        Response r = response(uri, e.status(), e.type(), e.getMessage(), e.param(), e.code());
+        return e.retryAfterSeconds() == null ? r : Response.fromResponse(r).header("Retry-After", e.retryAfterSeconds()).build();
     }
 
     @ServerExceptionMapper

@@ -192,6 +192,14 @@ class CompletionsTest {
                 .body("error.param", equalTo("messages"))
                 .body("error.code", equalTo("context_length_exceeded"))
                 .body("error.message", containsString("512 tokens"));
+        // a full serving batch: OpenAI's 429 with Retry-After, which the SDKs retry
+        given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"messages\":[{\"role\":\"user\",\"content\":\"" + FakeInferenceService.OVERLOADED + "\"}]}")
+                .post("/v1/chat/completions").then().statusCode(429)
+                .header("Retry-After", "1")
+                .body("error.type", equalTo("requests"))
+                .body("error.code", equalTo("rate_limit_exceeded"))
+                .body("error.message", containsString("batch is full"));
     }
 
     @Test

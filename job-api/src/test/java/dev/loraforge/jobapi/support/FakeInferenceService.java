@@ -25,6 +25,8 @@ import java.util.concurrent.Executors;
 public class FakeInferenceService implements QuarkusTestResourceLifecycleManager {
 
     public static final String TOO_LONG = "TOO LONG";
+    /** A message or prompt containing it is refused as a full serving batch is: 429 {@code overloaded}. */
+    public static final String OVERLOADED = "BATCH FULL";
     public static final String[] PIECES = {"Arr, ", "the sea ", "be calm."};
     public static final int PROMPT_TOKENS = 11;
 
@@ -201,6 +203,15 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
                         .put("param", request.hasNonNull("messages") ? "messages" : "prompt")
                         .put("detail", "the prompt is 9000 tokens; this model's context is 512 tokens");
                 reply(ex, 400, "application/problem+json", checked(ContractSamples.INFERENCE_PROBLEM, problem).toString());
+                return;
+            }
+            if (request.toString().contains(OVERLOADED)) {
+                ObjectNode problem = JSON.createObjectNode().put("type", "urn:loraforge:problem:overloaded")
+                        .put("title", "Too Many Requests").put("status", 429).put("instance", "/internal/v1/generate")
+                        .put("code", "overloaded").putNull("param")
+                        .put("detail", "64 requests are waiting for this model (at most 64); retry shortly");
+                ex.getResponseHeaders().add("Retry-After", "1");
+                reply(ex, 429, "application/problem+json", checked(ContractSamples.INFERENCE_PROBLEM, problem).toString());
                 return;
             }
             if (!request.path("stream").asBoolean()) {

@@ -139,6 +139,17 @@ public final class LoraAdapter implements Adapter {
     }
 
     @Override
+    public LowRank lowRank(int layer, String module) {
+        Pair p = pairs[layer][WeightLayout.ALL_PROJECTIONS.indexOf(module)];
+        return p == null ? null : new LowRank(p.a(), p.b(), p.scaling());
+    }
+
+    @Override
+    public boolean servesLowRank() {
+        return true;
+    }
+
+    @Override
     public NDArray adaptLinear(int layer, String module, NDArray x, NDArray y, boolean training) {
         Pair p = pairs[layer][WeightLayout.ALL_PROJECTIONS.indexOf(module)];
         if (p == null) {

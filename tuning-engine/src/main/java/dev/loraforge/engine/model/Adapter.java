@@ -32,6 +32,27 @@ public interface Adapter extends AutoCloseable {
         return y;
     }
 
+    /**
+     * A LoRA term's factors, as {@link #adaptLinear} applies them: {@code y + scaling * B (A x)} with {@code a} (r, in)
+     * and {@code b} (out, r).
+     */
+    record LowRank(NDArray a, NDArray b, double scaling) {
+    }
+
+    /**
+     * The factors of {@code module}'s term in {@code layer} (null where the adapter has none there), so that a batch
+     * of rows with different adapters can apply them all in one batched matmul; {@link #servesLowRank()} says whether
+     * an adapter's whole effect is such terms.
+     */
+    default LowRank lowRank(int layer, String module) {
+        return null;
+    }
+
+    /** True when {@link #adaptLinear} is exactly the {@link #lowRank} terms (LoRA at inference), false otherwise. */
+    default boolean servesLowRank() {
+        return false;
+    }
+
     /** Number of learned key/value positions prepended in every layer (prefix tuning). */
     default int prefixLength() {
         return 0;

@@ -20,6 +20,9 @@ import java.util.Map;
  */
 public final class LlamaModel implements AutoCloseable {
 
+    /** The batch's stacked LoRA factors (decodeStep, one decoding thread per model). */
+    private LowRankStacks stacks;
+
     private static final String EMBED = "model.embed_tokens.weight";
     private static final String LM_HEAD = "lm_head.weight";
 
@@ -345,8 +348,11 @@ public final class LlamaModel implements AutoCloseable {
         }
         checkLength(end);
         NDArray pos = m.create(positions, new ai.djl.ndarray.types.Shape(lengths.length, 1));
-        RowAdapters rows = new RowAdapters(rowAdapters, m, DataType.FLOAT32);
+        RowAdapters rows = new RowAdapters(rowAdapters, m);
         Adapter adapter = rows.none() ? null : rows.single() != null ? rows.single() : rows;
+        if (adapter == rows && !rows.lowRankAdapters().isEmpty()) {
+            rows.use(lowRankStacks(rows.lowRankAdapters()), rowAdapters);
+        }
         NDArray padding = batch.padding();
         int past = batch.width() - 1;
         NDList fullRope = rope.tablesAt(pos, end, m);
@@ -361,6 +367,19 @@ public final class LlamaModel implements AutoCloseable {
         }
         batch.advance();
         return lmHead(finalNorm(x));                                                        // (B, 1, V)
+    }
+
+    /** The stacked factors of exactly these adapters: kept while the batch's adapters stay the same. */
+    private synchronized LowRankStacks lowRankStacks(List<Adapter> adapters) {
+        java.util.Set<Adapter> set = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        set.addAll(adapters);
+        if (stacks == null || !stacks.holds(set)) {
+            if (stacks != null) {
+                stacks.close();
+            }
+            stacks = new LowRankStacks(adapters, manager);
+        }
+        return stacks;
     }
 
     /**

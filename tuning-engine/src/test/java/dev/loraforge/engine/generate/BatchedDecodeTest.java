@@ -49,10 +49,13 @@ class BatchedDecodeTest {
         return b.build();
     }
 
-    @ParameterizedTest(name = "sliding layers: {0}")
-    @ValueSource(booleans = {false, true})
-    void everyRowDecodesAsItWouldAlone(boolean sliding) {
-        LlamaConfig c = config(sliding);
+    /** How the batch is made: plain layers, sliding layers, or one adapter that only offers adaptLinear. */
+    enum Mode { PLAIN, SLIDING, NOT_LOW_RANK }
+
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.EnumSource(Mode.class)
+    void everyRowDecodesAsItWouldAlone(Mode mode) {
+        LlamaConfig c = config(mode == Mode.SLIDING);
         GradMode.offOnThisThread();
         try (LlamaModel model = TestModels.load(dir, c, TestModels.randomWeights(c, 7));
              LoraAdapter wide = LoraAdapter.create(model, LoraConfig.of(8, 16, 0, List.of("all-linear")), 1);
@@ -61,7 +64,9 @@ class BatchedDecodeTest {
             randomizeB(wide, 10);
             randomizeB(attention, 11);
             randomizeB(mlp, 12);
-            Adapter[] adapters = {wide, null, attention, mlp};
+            // BGMV-style stacked factors for LoRA; an adapter that is not plain low-rank terms is applied on its rows
+            Adapter fourth = mode == Mode.NOT_LOW_RANK ? opaque(mlp) : mlp;
+            Adapter[] adapters = {wide, null, attention, fourth};
             model.setTraining(false);
 
             List<int[]> aloneTokens = new ArrayList<>();
@@ -166,6 +171,35 @@ class BatchedDecodeTest {
                         .hasMessageContaining("prefix-tuning adapter");
             }
         }
+    }
+
+    /** The adapter's effect without its factors: batches holding it take the per-adapter path. */
+    private static Adapter opaque(LoraAdapter inner) {
+        return new Adapter() {
+            @Override
+            public String peftType() {
+                return inner.peftType();
+            }
+
+            @Override
+            public Map<String, NDArray> trainableParameters() {
+                return inner.trainableParameters();
+            }
+
+            @Override
+            public void save(Path adapterDir) {
+                inner.save(adapterDir);
+            }
+
+            @Override
+            public NDArray adaptLinear(int layer, String module, NDArray x, NDArray y, boolean training) {
+                return inner.adaptLinear(layer, module, x, y, training);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** Greedy decoding of one sequence on its own (B = 1, its own cache), recording each step's logits. */

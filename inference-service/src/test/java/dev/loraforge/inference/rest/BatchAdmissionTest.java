@@ -1,0 +1,93 @@
+package dev.loraforge.inference.rest;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import dev.loraforge.inference.OperatorToken;
+import dev.loraforge.inference.support.Fixtures;
+import dev.loraforge.inference.support.StandInArtifactStore;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Continuous batching's admission on the real engine, with a batch of one, no queue and a cache budget of 300
+ * positions: a request that can never fit is a 429 naming max_tokens; a burst beyond the batch gets 200s and 429s with
+ * Retry-After, never an error or a timeout; the batch serves again once the burst is over.
+ */
+@QuarkusTest
+@TestProfile(BatchAdmissionTest.SmallBatch.class)
+@WithTestResource(StandInArtifactStore.class)
+class BatchAdmissionTest {
+
+    public static class SmallBatch implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("inference.max-batch", "1", "inference.kv-budget", "300", "inference.max-queued", "0");
+        }
+    }
+
+    @BeforeEach
+    void operatorToken() {
+        OperatorToken.use();
+    }
+
+    private static String body(String adapter, int maxTokens) {
+        return GenerateResourceTest.chat(adapter, Fixtures.pirate.questions().get(0)).put("max_tokens", maxTokens).toString();
+    }
+
+    @Test
+    void overBudgetAndOverfullRequestsAre429sWithRetryAfter() throws Exception {
+        given().contentType(ContentType.JSON).body(body(Fixtures.pirate.digest(), 400)).post("/internal/v1/generate")
+                .then().statusCode(429).contentType("application/problem+json").header("Retry-After", "1")
+                .body("code", equalTo("kv_budget_exceeded")).body("param", equalTo("max_tokens"))
+                .body("detail", containsString("budget of 300"));
+
+        int clients = 8;
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        List<Future<Response>> answers = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                String adapter = i % 2 == 0 ? Fixtures.pirate.digest() : Fixtures.butler.digest();
+                answers.add(pool.submit(() -> {
+                    go.await();
+                    return given().contentType(ContentType.JSON).body(body(adapter, 200)).post("/internal/v1/generate");
+                }));
+            }
+            go.countDown();
+            int ok = 0;
+            for (Future<Response> f : answers) {
+                Response r = f.get(120, TimeUnit.SECONDS);
+                assertThat(r.statusCode()).as(r.asString()).isIn(200, 429);
+                if (r.statusCode() == 429) {
+                    assertThat(r.header("Retry-After")).isEqualTo("1");
+                    assertThat(r.jsonPath().getString("code")).isEqualTo("overloaded");
+                } else {
+                    ok++;
+                }
+            }
+            assertThat(ok).as("the batch served someone").isPositive();
+        } finally {
+            pool.shutdownNow();
+        }
+        // the burst is over: its places were freed, the next request is served
+        given().contentType(ContentType.JSON).body(body(Fixtures.butler.digest(), 200)).post("/internal/v1/generate")
+                .then().statusCode(200).body("text", equalTo(Fixtures.butler.answers().get(0)));
+    }
+}
