@@ -30,6 +30,7 @@ final class RowAdapters implements Adapter {
     private final boolean everyRowAdapted;
     private LowRankStacks stacks;
     private NDArray rowEntry;                              // (B) int64: each row's stack entry (0 = none)
+    private boolean inStackOrder;                          // row i uses entry i + 1: the stacks are read without a gather
     private final NDManager step;
 
     /** @param rowAdapters per row, null for the base alone; the step's arrays live in {@code step} */
@@ -79,10 +80,13 @@ final class RowAdapters implements Adapter {
     void use(LowRankStacks stacks, Adapter[] rowAdapters) {
         this.stacks = stacks;
         long[] entries = new long[batch];
+        boolean ordered = true;
         for (int i = 0; i < batch; i++) {
             entries[i] = stacks.entry(rowAdapters[i]);
+            ordered &= entries[i] == i + 1;
         }
         this.rowEntry = step.create(entries);
+        this.inStackOrder = ordered && stacks.adapters().size() == batch;
     }
 
     /** The one adapter every row uses, or null when rows differ (or some use the base). */
@@ -117,8 +121,9 @@ final class RowAdapters implements Adapter {
             if (s == null) {
                 return y;
             }
-            NDArray aT = Ops.into(s.aT().get(rowEntry), x.getManager());   // (B, in, r) each row's adapter (zeros: none)
-            NDArray bT = Ops.into(s.bT().get(rowEntry), x.getManager());   // (B, r, out)
+            // each row's adapter (entry 0: zeros, no adapter); every row its own adapter in stack order: a slice, no copy
+            NDArray aT = Ops.into(inStackOrder ? s.aT().get("1:") : s.aT().get(rowEntry), x.getManager()); // (B, in, r)
+            NDArray bT = Ops.into(inStackOrder ? s.bT().get("1:") : s.bT().get(rowEntry), x.getManager()); // (B, r, out)
             return y.add(x.matMul(aT).matMul(bT));                          // (B, T, out)
         }
         long[] xs = x.getShape().getShape();

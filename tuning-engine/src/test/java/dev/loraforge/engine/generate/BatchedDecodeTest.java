@@ -15,14 +15,11 @@ import dev.loraforge.engine.model.KvCache;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.reference.TestModels;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -61,9 +58,9 @@ class BatchedDecodeTest {
              LoraAdapter wide = LoraAdapter.create(model, LoraConfig.of(8, 16, 0, List.of("all-linear")), 1);
              LoraAdapter attention = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")), 2);
              LoraAdapter mlp = LoraAdapter.create(model, LoraConfig.of(2, 4, 0, List.of("gate_proj", "up_proj", "down_proj")), 3)) {
-            randomizeB(wide, 10);
-            randomizeB(attention, 11);
-            randomizeB(mlp, 12);
+            TestModels.randomizeLoraB(wide, 10);
+            TestModels.randomizeLoraB(attention, 11);
+            TestModels.randomizeLoraB(mlp, 12);
             // BGMV-style stacked factors for LoRA; an adapter that is not plain low-rank terms is applied on its rows
             Adapter fourth = mode == Mode.NOT_LOW_RANK ? opaque(mlp) : mlp;
             Adapter[] adapters = {wide, null, attention, fourth};
@@ -242,18 +239,4 @@ class BatchedDecodeTest {
         return d;
     }
 
-    private static void randomizeB(LoraAdapter adapter, long seed) {
-        Random r = new Random(seed);
-        for (Map.Entry<String, NDArray> e : adapter.trainableParameters().entrySet()) {
-            if (e.getKey().contains("lora_B")) {
-                float[] v = new float[(int) e.getValue().size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (r.nextGaussian() * 0.3);
-                }
-                ByteBuffer buf = ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.nativeOrder());
-                buf.asFloatBuffer().put(v);
-                e.getValue().set(buf);
-            }
-        }
-    }
 }

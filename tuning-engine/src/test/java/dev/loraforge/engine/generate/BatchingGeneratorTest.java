@@ -3,21 +3,16 @@ package dev.loraforge.engine.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import ai.djl.ndarray.NDArray;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraConfig;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.reference.TestModels;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,9 +39,9 @@ class BatchingGeneratorTest {
              LoraAdapter attention = LoraAdapter.create(model, LoraConfig.of(4, 8, 0, List.of("q_proj", "v_proj")), 2);
              LoraAdapter mlp = LoraAdapter.create(model, LoraConfig.of(2, 4, 0, List.of("down_proj")), 3);
              BatchingGenerator batcher = new BatchingGenerator(model, new BatchingGenerator.Limits(8, 10_000, 16), "batch-test")) {
-            randomizeB(wide, 10);
-            randomizeB(attention, 11);
-            randomizeB(mlp, 12);
+            TestModels.randomizeLoraB(wide, 10);
+            TestModels.randomizeLoraB(attention, 11);
+            TestModels.randomizeLoraB(mlp, 12);
             model.setTraining(false);
             GenerationOptions greedy = GenerationOptions.greedy(12);
             List<Job> jobs = List.of(
@@ -126,18 +121,4 @@ class BatchingGeneratorTest {
         }
     }
 
-    private static void randomizeB(LoraAdapter adapter, long seed) {
-        Random r = new Random(seed);
-        for (Map.Entry<String, NDArray> e : adapter.trainableParameters().entrySet()) {
-            if (e.getKey().contains("lora_B")) {
-                float[] v = new float[(int) e.getValue().size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (r.nextGaussian() * 0.3);
-                }
-                ByteBuffer buf = ByteBuffer.allocateDirect(v.length * 4).order(ByteOrder.nativeOrder());
-                buf.asFloatBuffer().put(v);
-                e.getValue().set(buf);
-            }
-        }
-    }
 }

@@ -73,8 +73,8 @@ class GeneratorTest {
              LoraAdapter pirate = LoraAdapter.create(model, LoraConfig.of(4, 16, 0, List.of("all-linear")), 1);
              LoraAdapter poet = LoraAdapter.create(model, LoraConfig.of(4, 16, 0, List.of("all-linear")), 2);
              PrefixAdapter prefix = PrefixAdapter.create(model, 2, 3)) {
-            randomizeB(pirate, 10);
-            randomizeB(poet, 11);
+            TestModels.randomizeLoraB(pirate, 10);
+            TestModels.randomizeLoraB(poet, 11);
             Generator g = new Generator(model);
             GenerationOptions opts = GenerationOptions.greedy(8).withEos(List.of(63));
             int[] base = g.generate(PROMPT, null, opts).tokens();
@@ -132,18 +132,4 @@ class GeneratorTest {
         throw new AssertionError("no suitable EOS candidate in " + Arrays.toString(tokens));
     }
 
-    private static void randomizeB(LoraAdapter adapter, long seed) {
-        java.util.Random r = new java.util.Random(seed);
-        for (Map.Entry<String, ai.djl.ndarray.NDArray> e : adapter.trainableParameters().entrySet()) {
-            if (e.getKey().contains("lora_B")) {
-                float[] v = new float[(int) e.getValue().size()];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = (float) (r.nextGaussian() * 0.3);
-                }
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(v.length * 4).order(java.nio.ByteOrder.nativeOrder());
-                buf.asFloatBuffer().put(v);
-                e.getValue().set(buf);
-            }
-        }
-    }
 }

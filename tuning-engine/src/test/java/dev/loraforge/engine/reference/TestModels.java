@@ -115,4 +115,23 @@ public final class TestModels {
         }
         return max;
     }
+
+    /**
+     * Gives a LoRA adapter's B matrices random values (N(0, 0.3^2), seeded), as if trained: a fresh adapter's B is zero
+     * and would change nothing.
+     */
+    public static void randomizeLoraB(dev.loraforge.engine.lora.LoraAdapter adapter, long seed) {
+        Random r = new Random(seed);
+        for (Map.Entry<String, NDArray> e : adapter.trainableParameters().entrySet()) {
+            if (e.getKey().contains("lora_B")) {
+                float[] v = new float[(int) e.getValue().size()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = (float) (r.nextGaussian() * 0.3);
+                }
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocateDirect(v.length * 4).order(java.nio.ByteOrder.nativeOrder());
+                buf.asFloatBuffer().put(v);
+                e.getValue().set(buf);
+            }
+        }
+    }
 }
