@@ -10,13 +10,10 @@ import dev.loraforge.inference.support.Fixtures;
 import dev.loraforge.inference.support.StandInArtifactStore;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
-import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,21 +23,13 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Continuous batching's admission on the real engine, with a batch of one, no queue and a cache budget of 300
- * positions: a request that can never fit is a 429 naming max_tokens; a burst beyond the batch gets 200s and 429s with
+ * Continuous batching's admission on the real engine, with the test profile's batch of 4, queue of 8 and cache budget
+ * of 400 positions (the tiny model has 512): a request that can never fit is a 429 naming max_tokens; a burst of 24 gets 200s and 429s with
  * Retry-After, never an error or a timeout; the batch serves again once the burst is over.
  */
 @QuarkusTest
-@TestProfile(BatchAdmissionTest.SmallBatch.class)
 @WithTestResource(StandInArtifactStore.class)
 class BatchAdmissionTest {
-
-    public static class SmallBatch implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("inference.max-batch", "1", "inference.kv-budget", "300", "inference.max-queued", "0");
-        }
-    }
 
     @BeforeEach
     void operatorToken() {
@@ -53,12 +42,12 @@ class BatchAdmissionTest {
 
     @Test
     void overBudgetAndOverfullRequestsAre429sWithRetryAfter() throws Exception {
-        given().contentType(ContentType.JSON).body(body(Fixtures.pirate.digest(), 400)).post("/internal/v1/generate")
+        given().contentType(ContentType.JSON).body(body(Fixtures.pirate.digest(), 1500)).post("/internal/v1/generate")
                 .then().statusCode(429).contentType("application/problem+json").header("Retry-After", "1")
                 .body("code", equalTo("kv_budget_exceeded")).body("param", equalTo("max_tokens"))
-                .body("detail", containsString("budget of 300"));
+                .body("detail", containsString("budget of 400"));
 
-        int clients = 8;
+        int clients = 24;
         CountDownLatch go = new CountDownLatch(1);
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         List<Future<Response>> answers = new ArrayList<>();
@@ -67,7 +56,7 @@ class BatchAdmissionTest {
                 String adapter = i % 2 == 0 ? Fixtures.pirate.digest() : Fixtures.butler.digest();
                 answers.add(pool.submit(() -> {
                     go.await();
-                    return given().contentType(ContentType.JSON).body(body(adapter, 200)).post("/internal/v1/generate");
+                    return given().contentType(ContentType.JSON).body(body(adapter, 100)).post("/internal/v1/generate");
                 }));
             }
             go.countDown();
@@ -87,7 +76,7 @@ class BatchAdmissionTest {
             pool.shutdownNow();
         }
         // the burst is over: its places were freed, the next request is served
-        given().contentType(ContentType.JSON).body(body(Fixtures.butler.digest(), 200)).post("/internal/v1/generate")
+        given().contentType(ContentType.JSON).body(body(Fixtures.butler.digest(), 100)).post("/internal/v1/generate")
                 .then().statusCode(200).body("text", equalTo(Fixtures.butler.answers().get(0)));
     }
 }

@@ -21,8 +21,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Continuous batching on one base model (as S-LoRA, Punica and LoRAX serve many adapters): one decoding thread runs
  * every active request's next token in one {@link LlamaModel#decodeStep} per step, each request with its own KV cache,
- * sampler and adapter (or none). Requests join between steps (their prompt prefilled on its own, then they decode with
- * the others) and leave as soon as they end or are cancelled, freeing their cache at once. A request decodes exactly
+ * sampler and adapter (or none). Requests join between steps (the prompts of those joining prefilled together in one
+ * forward, {@link LlamaModel#prefillRows}, then they decode with the others) and leave as soon as they end or are cancelled, freeing their cache at once. A request decodes exactly
  * as {@link Generator} decodes it alone: same sampler, same stop rules, the same logits up to float rounding.
  *
  * <p>Admission: a request needs {@code prompt + max_new_tokens} cache positions; requests are admitted in arrival
@@ -257,9 +257,7 @@ public final class BatchingGenerator implements AutoCloseable {
             } finally {
                 lock.unlock();
             }
-            for (Request r : joining) {
-                prefill(r);
-            }
+            prefill(joining);
             step();
         }
         lock.lock();
@@ -288,25 +286,61 @@ public final class BatchingGenerator implements AutoCloseable {
         });
     }
 
-    /** The prompt alone through the model into the request's own cache, then its first token. */
-    private void prefill(Request r) {
-        if (r.cancelled) {
-            release(r, "cancelled");
+    /**
+     * The joining requests' prompts in one forward (left-padded to the longest), each into its own cache, then each
+     * one's first token.
+     */
+    private void prefill(List<Request> joining) {
+        List<Request> rows = new ArrayList<>();
+        for (Request r : joining) {
+            if (r.cancelled) {
+                release(r, "cancelled");
+            } else {
+                rows.add(r);
+            }
+        }
+        if (rows.isEmpty()) {
             return;
         }
+        float[][] logits = new float[rows.size()][];
         try {
-            r.sampler = new TokenSampler(r.options);
-            r.cache = new KvCache(model.config(), model.manager());
-            float[] logits;
-            try (NDManager step = model.manager().newSubManager()) {
-                long[] ids = new long[r.prompt.length];
-                for (int i = 0; i < ids.length; i++) {
-                    ids[i] = r.prompt[i];
+            int width = rows.stream().mapToInt(r -> r.prompt.length).max().orElseThrow();
+            long[] ids = new long[rows.size() * width];            // padding: id 0, masked out
+            int[] lengths = new int[rows.size()];
+            List<KvCache> caches = new ArrayList<>(rows.size());
+            Adapter[] adapters = new Adapter[rows.size()];
+            for (int i = 0; i < rows.size(); i++) {
+                Request r = rows.get(i);
+                lengths[i] = r.prompt.length;
+                for (int j = 0; j < r.prompt.length; j++) {
+                    ids[i * width + width - r.prompt.length + j] = r.prompt[j];
                 }
-                NDArray out = model.forward(step.create(ids, new Shape(1, ids.length)), null, r.cache, r.adapter);
-                logits = out.get(0, ids.length - 1).toFloatArray();
+                r.sampler = new TokenSampler(r.options);
+                r.cache = new KvCache(model.config(), model.manager());
+                caches.add(r.cache);
+                adapters[i] = r.adapter;
             }
-            if (accept(r, logits)) {
+            try (NDManager step = model.manager().newSubManager()) {
+                NDArray out = model.prefillRows(step.create(ids, new Shape(rows.size(), width)), lengths, caches, adapters);
+                for (int i = 0; i < logits.length; i++) {
+                    logits[i] = out.get(i, 0).toFloatArray();
+                }
+            }
+        } catch (RuntimeException e) {
+            lock.lock();
+            try {
+                for (Request r : rows) {
+                    end(r, null);
+                    r.fail(e);
+                }
+            } finally {
+                lock.unlock();
+            }
+            return;
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            Request r = rows.get(i);
+            if (accept(r, logits[i])) {
                 lock.lock();
                 try {
                     active.add(r);
@@ -314,14 +348,6 @@ public final class BatchingGenerator implements AutoCloseable {
                     lock.unlock();
                 }
             }
-        } catch (RuntimeException e) {
-            lock.lock();
-            try {
-                end(r, null);
-            } finally {
-                lock.unlock();
-            }
-            r.fail(e);
         }
     }
 

@@ -325,48 +325,95 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("decodeStep takes (B, 1) ids with one cache and one adapter slot per row;"
                     + " got ids " + ids.getShape() + ", " + caches.size() + " caches, " + rowAdapters.length + " adapters");
         }
+        for (int i = 0; i < caches.size(); i++) {
+            if (caches.get(i).isEmpty()) {
+                throw new IllegalArgumentException("row " + i + "'s cache is empty: prefill its prompt first");
+            }
+        }
+        int[] one = new int[caches.size()];
+        java.util.Arrays.fill(one, 1);
+        return stepRows(ids, one, caches, rowAdapters);
+    }
+
+    /**
+     * Several prompts prefilled in one forward (the joining requests of a batch): row i's prompt is the last
+     * {@code lengths[i]} ids of its row of {@code ids} (left-padded to the longest with any valid id), its keys and
+     * values go into {@code caches.get(i)} (empty, then bound to {@code rowAdapters[i]}), exactly as a forward of that
+     * prompt alone would put them.
+     *
+     * @param ids (B, T) left-padded prompts
+     * @return the logits (B, 1, V) of each prompt's last token
+     */
+    public NDArray prefillRows(NDArray ids, int[] lengths, List<KvCache> caches, Adapter[] rowAdapters) {
+        long[] shape = ids.getShape().getShape();
+        if (shape.length != 2 || shape[0] != caches.size() || lengths.length != caches.size()
+                || rowAdapters.length != caches.size()) {
+            throw new IllegalArgumentException("prefillRows takes (B, T) ids with one length, cache and adapter slot per"
+                    + " row; got ids " + ids.getShape() + ", " + lengths.length + " lengths, " + caches.size()
+                    + " caches, " + rowAdapters.length + " adapters");
+        }
+        for (int i = 0; i < caches.size(); i++) {
+            if (!caches.get(i).isEmpty()) {
+                throw new IllegalArgumentException("row " + i + "'s cache already holds tokens: prefill starts empty");
+            }
+            if (lengths[i] < 1 || lengths[i] > shape[1]) {
+                throw new IllegalArgumentException("row " + i + "'s prompt length " + lengths[i] + " is not in [1, "
+                        + shape[1] + "]");
+            }
+        }
+        return stepRows(ids, lengths, caches, rowAdapters);
+    }
+
+    /**
+     * One forward of several sequences, each with its own cache and adapter: row i adds its last {@code newTokens[i]}
+     * ids of the (B, T) left-padded {@code ids} after the {@code caches.get(i).length()} tokens it holds. Keys are
+     * left-padded to the longest row (padding masked), RoPE runs at each row's own positions; the logits of each
+     * row's last token come back (B, 1, V).
+     */
+    private NDArray stepRows(NDArray ids, int[] newTokens, List<KvCache> caches, Adapter[] rowAdapters) {
         if (training) {
             throw new IllegalStateException("decoding is for inference; call setTraining(false) first");
         }
         NDManager m = ids.getManager();
         NDArray tokens = ids.getDataType() == DataType.INT64 ? ids : ids.toType(DataType.INT64, false);
         checkIds(tokens);
-        for (int i = 0; i < caches.size(); i++) {
-            KvCache c = caches.get(i);
-            if (c.isEmpty()) {
-                throw new IllegalArgumentException("row " + i + "'s cache is empty: prefill its prompt first");
-            }
-            c.bind(rowAdapters[i], 0); // the adapter it was prefilled with (a prefix adapter is refused below)
+        int b = caches.size();
+        int t = Math.toIntExact(tokens.getShape().get(1));
+        for (int i = 0; i < b; i++) {
+            caches.get(i).bind(rowAdapters[i], 0); // the adapter it was filled with (a prefix adapter is refused below)
         }
-        BatchKv batch = new BatchKv(caches, m);
+        BatchKv batch = new BatchKv(caches, newTokens, t, m);
         int[] lengths = batch.lengths();
-        long[] positions = new long[lengths.length];
+        long[] positions = new long[b * t];
         int end = 0;
-        for (int i = 0; i < lengths.length; i++) {
-            positions[i] = lengths[i];
-            end = Math.max(end, lengths[i] + 1);
+        for (int i = 0; i < b; i++) {
+            for (int j = t - newTokens[i]; j < t; j++) {
+                positions[i * t + j] = lengths[i] + (j - (t - newTokens[i]));
+            }
+            end = Math.max(end, lengths[i] + newTokens[i]);
         }
         checkLength(end);
-        NDArray pos = m.create(positions, new ai.djl.ndarray.types.Shape(lengths.length, 1));
+        NDArray pos = m.create(positions, new ai.djl.ndarray.types.Shape(b, t));
         RowAdapters rows = new RowAdapters(rowAdapters, m);
         Adapter adapter = rows.none() ? null : rows.single() != null ? rows.single() : rows;
         if (adapter == rows && !rows.lowRankAdapters().isEmpty()) {
             rows.use(lowRankStacks(rows.lowRankAdapters()), rowAdapters);
         }
         NDArray padding = batch.padding();
-        int past = batch.width() - 1;
+        int past = batch.width() - t;
         NDList fullRope = rope.tablesAt(pos, end, m);
         NDList slidingRope = localRope == null ? null : localRope.tablesAt(pos, end, m);
-        NDArray fullMask = masks.build(0, past, 1, padding, m);
-        NDArray slidingMask = config.hasSlidingLayers() ? masks.build(0, past, 1, padding, m, config.slidingWindow()) : null;
+        NDArray fullMask = masks.build(0, past, t, padding, m);
+        NDArray slidingMask = config.hasSlidingLayers() ? masks.build(0, past, t, padding, m, config.slidingWindow()) : null;
         ForwardContext ctx = new ForwardContext(adapter, false, null, fullRope, slidingRope, fullMask, slidingMask, 0,
                 false, m, batch);
-        NDArray x = embed(tokens);                                                          // (B, 1, H)
+        NDArray x = embed(tokens);                                                          // (B, T, H)
         for (DecoderLayer layer : layers) {
-            x = layer.forward(x, ctx);                                                      // (B, 1, H)
+            x = layer.forward(x, ctx);                                                      // (B, T, H)
         }
         batch.advance();
-        return lmHead(finalNorm(x));                                                        // (B, 1, V)
+        NDArray last = t == 1 ? x : x.get(new ai.djl.ndarray.index.NDIndex(":, {}:", t - 1));   // (B, 1, H)
+        return lmHead(finalNorm(last));                                                     // (B, 1, V)
     }
 
     /** The stacked factors of exactly these adapters: kept while the batch's adapters stay the same. */

@@ -36,7 +36,7 @@ class BatchedDecodeTest {
 
     private static final int[][] PROMPTS = {{5, 17, 33, 2}, {7, 8}, {9, 10, 11, 12, 13, 14, 15}, {3}};
     private static final int[] NEW_TOKENS = {9, 4, 7, 8};   // row 1 leaves early
-    private static final int[] JOINS_AT = {0, 0, 2, 3};     // rows 2 and 3 join a running batch
+    private static final int[] JOINS_AT = {0, 0, 2, 2};     // rows 0 and 1 start together, 2 and 3 join a running batch
 
     private static LlamaConfig config(boolean sliding) {
         var b = LlamaConfig.builder().numKeyValueHeads(2);
@@ -85,13 +85,34 @@ class BatchedDecodeTest {
                 }
                 double worst = 0;
                 for (int step = 0; ; step++) {
-                    // prefill the rows joining now (each alone, with its adapter), then one batched step for the rest
+                    // the rows joining now prefilled together (prompts of different lengths, left-padded), then one
+                    // batched step for the rest
+                    List<Integer> joining = new ArrayList<>();
                     for (int r = 0; r < PROMPTS.length; r++) {
                         if (JOINS_AT[r] == step) {
+                            joining.add(r);
                             caches[r] = new KvCache(c, m);
-                            try (NDManager s = m.newSubManager()) {
-                                NDArray logits = model.forward(ids(s, PROMPTS[r]), null, caches[r], adapters[r]);
-                                float[] last = logits.get(0, PROMPTS[r].length - 1).toFloatArray();
+                        }
+                    }
+                    if (!joining.isEmpty()) {
+                        int width = joining.stream().mapToInt(r -> PROMPTS[r].length).max().orElseThrow();
+                        long[] padded = new long[joining.size() * width];
+                        java.util.Arrays.fill(padded, 1);            // padding: any valid id, masked out
+                        int[] lengths = new int[joining.size()];
+                        for (int k = 0; k < joining.size(); k++) {
+                            int[] p = PROMPTS[joining.get(k)];
+                            lengths[k] = p.length;
+                            for (int j = 0; j < p.length; j++) {
+                                padded[k * width + width - p.length + j] = p[j];
+                            }
+                        }
+                        try (NDManager s = m.newSubManager()) {
+                            NDArray logits = model.prefillRows(s.create(padded, new Shape(joining.size(), width)), lengths,
+                                    joining.stream().map(r -> caches[r]).toList(),
+                                    joining.stream().map(r -> adapters[r]).toArray(Adapter[]::new));
+                            for (int k = 0; k < joining.size(); k++) {
+                                int r = joining.get(k);
+                                float[] last = logits.get(k, 0).toFloatArray();
                                 gotLogits.get(r).add(last);
                                 next[r] = argmax(last);
                                 got.get(r).add(next[r]);
@@ -145,7 +166,7 @@ class BatchedDecodeTest {
     }
 
     @ParameterizedTest(name = "refusal {0}")
-    @ValueSource(ints = {0, 1, 2})
+    @ValueSource(ints = {0, 1, 2, 3})
     void mismatchesAreRefusedSayingWhy(int which) {
         LlamaConfig c = config(false);
         GradMode.offOnThisThread();
@@ -164,8 +185,10 @@ class BatchedDecodeTest {
                         .hasMessageContaining("prefill its prompt first");
                 case 1 -> assertThatThrownBy(() -> model.decodeStep(one, List.of(filled), new Adapter[] {null}))
                         .hasMessageContaining("filled with a different adapter");
-                default -> assertThatThrownBy(() -> model.decodeStep(one, List.of(withPrefix), new Adapter[] {prefix}))
+                case 2 -> assertThatThrownBy(() -> model.decodeStep(one, List.of(withPrefix), new Adapter[] {prefix}))
                         .hasMessageContaining("prefix-tuning adapter");
+                default -> assertThatThrownBy(() -> model.prefillRows(one, new int[] {1}, List.of(filled), new Adapter[] {lora}))
+                        .hasMessageContaining("already holds tokens");
             }
         }
     }
