@@ -262,11 +262,10 @@ public final class BatchingGenerator implements AutoCloseable {
         }
         lock.lock();
         try {
-            for (Request r : active) {
+            for (Request r : List.copyOf(active)) {
                 end(r, null);
                 r.fail(new IllegalStateException("the generator was closed"));
             }
-            active.clear();
             for (Request r : waiting) {
                 r.fail(new IllegalStateException("the generator was closed"));
             }
@@ -356,13 +355,11 @@ public final class BatchingGenerator implements AutoCloseable {
         List<Request> rows;
         lock.lock();
         try {
-            active.removeIf(r -> {
+            for (Request r : List.copyOf(active)) {
                 if (r.cancelled) {
                     end(r, "cancelled");
-                    return true;
                 }
-                return false;
-            });
+            }
             rows = List.copyOf(active);
         } finally {
             lock.unlock();
@@ -389,7 +386,6 @@ public final class BatchingGenerator implements AutoCloseable {
             lock.lock();
             try {
                 for (Request r : rows) {
-                    active.remove(r);
                     end(r, null);
                     r.fail(e);
                 }
@@ -399,15 +395,7 @@ public final class BatchingGenerator implements AutoCloseable {
             return;
         }
         for (int i = 0; i < rows.size(); i++) {
-            Request r = rows.get(i);
-            if (!accept(r, logits[i])) {
-                lock.lock();
-                try {
-                    active.remove(r);
-                } finally {
-                    lock.unlock();
-                }
-            }
+            accept(rows.get(i), logits[i]); // an ending request leaves the active set in release()
         }
     }
 
@@ -436,8 +424,12 @@ public final class BatchingGenerator implements AutoCloseable {
         }
     }
 
-    /** Frees the request's cache and reservation (caller holds the lock); finishes it when {@code reason} is set. */
+    /**
+     * Takes the request out of the batch, frees its cache and reservation (caller holds the lock) and finishes it when
+     * {@code reason} is set: all at once, so the batch's load and reservations never count a request that has ended.
+     */
     private void end(Request r, String reason) {
+        active.remove(r);
         if (r.cache != null) {
             r.cache.close();
             r.cache = null;
