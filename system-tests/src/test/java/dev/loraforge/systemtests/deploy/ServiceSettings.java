@@ -46,6 +46,13 @@ final class ServiceSettings {
     /** Read by glibc itself (malloc's tunables) in the services that load PyTorch: big tensors on huge pages. */
     static final String GLIBC_TUNABLES = "GLIBC_TUNABLES";
 
+    /**
+     * Tracing, optional on the services that trace (those with quarkus-opentelemetry): the sample ratio their
+     * application.properties reads, and the OTLP exporter's own settings.
+     */
+    static final Set<String> TRACING = Set.of("LORAFORGE_TRACES_SAMPLE_RATIO", "QUARKUS_OTEL_EXPORTER_OTLP_ENDPOINT",
+            "QUARKUS_OTEL_EXPORTER_OTLP_PROTOCOL");
+
     /** The service-specific settings of the deployment contract, by service. */
     static final Map<String, Set<String>> SPECIFIC = Map.of(
             "job-api", Set.of("JOBAPI_ADMIN_KEY", "JOBAPI_ARTIFACT_STORE_URL", "JOBAPI_INFERENCE_URL"),
@@ -167,6 +174,12 @@ final class ServiceSettings {
         if (SERVICE_KEY.equals(variable)) {
             return readByService.contains(variable) ? null
                     : where + " sets " + variable + " on " + service + ", but its application.properties does not read it";
+        }
+        if (TRACING.contains(variable)) {
+            boolean traces = Repo.read(Repo.module(service).resolve("pom.xml")).contains("<artifactId>quarkus-opentelemetry</artifactId>");
+            return traces && (variable.startsWith("QUARKUS_OTEL_") || readByService.contains(variable)) ? null
+                    : where + " sets " + variable + " on " + service + ", which does not trace (no quarkus-opentelemetry,"
+                    + " or its application.properties does not read it)";
         }
         if (!SPECIFIC.get(service).contains(variable)) {
             return where + " sets " + variable + " on " + service + ", which is not one of its settings "

@@ -326,15 +326,26 @@ public final class BatchingGenerator implements AutoCloseable {
                 }
             }
         } catch (RuntimeException e) {
+            if (rows.size() > 1) {
+                // one request's failure must not fail the others joining with it: each is prefilled on its own
+                for (Request r : rows) {
+                    if (r.cache != null) {
+                        r.cache.close();
+                        r.cache = null;
+                    }
+                }
+                for (Request r : rows) {
+                    prefill(List.of(r));
+                }
+                return;
+            }
             lock.lock();
             try {
-                for (Request r : rows) {
-                    end(r, null);
-                    r.fail(e);
-                }
+                end(rows.get(0), null);
             } finally {
                 lock.unlock();
             }
+            rows.get(0).fail(e);
             return;
         }
         for (int i = 0; i < rows.size(); i++) {

@@ -113,6 +113,30 @@ class BatchingGeneratorTest {
         }
     }
 
+    @Test
+    void aRequestThatFailsFailsAloneAndSaysWhy() throws Exception {
+        try (LlamaModel model = TestModels.load(dir, C, TestModels.randomWeights(C, 9));
+             BatchingGenerator batcher = new BatchingGenerator(model, new BatchingGenerator.Limits(8, 10_000, 16), "batch-test")) {
+            model.setTraining(false);
+            GenerationOptions greedy = GenerationOptions.greedy(6);
+            int[] good = {5, 17, 33, 2};
+            GenerationResult alone = new Generator(model).generate(good, null, greedy);
+            // submitted together: they may be prefilled in one forward, where the bad one's ids are refused
+            BatchingGenerator.Request bad = batcher.submit(new int[] {3, C.vocabSize() + 5}, null, greedy);
+            BatchingGenerator.Request fine = batcher.submit(good, null, greedy);
+            assertThatThrownBy(() -> {
+                while (bad.next(WAIT) >= 0) {
+                    // no token comes
+                }
+            }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("token ids must be in [0, " + C.vocabSize());
+            while (fine.next(WAIT) >= 0) {
+                // drain
+            }
+            assertThat(fine.result().tokens()).containsExactly(alone.tokens());
+            until(() -> batcher.kvTokensInUse() == 0);
+        }
+    }
+
     private static void until(java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!condition.getAsBoolean()) {
