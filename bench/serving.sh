@@ -23,5 +23,5 @@ if ! ls "$APP"/app/inference-service-*.jar >/dev/null 2>&1; then
   (cd "$ROOT" && mvn -B -q -DskipTests package -pl inference-service -am) >&2
 fi
 
-exec java -Xmx1g -Dai.djl.pytorch.num_threads="${INFERENCE_THREADS:-2}" -Dai.djl.pytorch.num_interop_threads=1 \
+exec java -Xmx1g -XX:MaxDirectMemorySize=12g -Dai.djl.pytorch.num_threads="${INFERENCE_THREADS:-2}" -Dai.djl.pytorch.num_interop_threads=1 \
   -cp "$APP/app/*:$APP/lib/main/*" dev.loraforge.inference.bench.ServingBench "$PRESET" "$TOKENS" "$RUNS"
