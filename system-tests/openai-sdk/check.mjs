@@ -311,6 +311,33 @@ const text = await client.completions.create({ model: memo.fine_tuned_model, pro
 assert.equal(text.object, 'text_completion');
 assert.equal(typeof text.choices[0].text, 'string');
 ok('completions.create on the fine-tuned model -> text_completion');
+// n choices, log-probabilities and penalties, as batched servers offer them
+const choices = await client.chat.completions.create({ model: memo.fine_tuned_model, messages: ask(taught[1][0]),
+  temperature: 0, max_tokens: 40, n: 2, logprobs: true, top_logprobs: 2, presence_penalty: 0, frequency_penalty: 0 });
+assert.equal(choices.choices.length, 2);
+for (const c of choices.choices) {
+  assert.equal(c.message.content, taught[1][1]);
+  const content = c.logprobs.content;
+  assert.equal(content.length * 2, choices.usage.completion_tokens, 'one logprob per token, usage counts both choices');
+  const spelled = Buffer.from(content.flatMap((t) => t.bytes)).toString('utf8');
+  assert.equal(spelled, c.message.content, 'the tokens\' bytes spell the answer');
+  for (const t of content) {
+    assert.ok(t.logprob <= 0 && t.top_logprobs.length === 2 && t.top_logprobs[0].token === t.token, JSON.stringify(t));
+  }
+}
+ok(`chat.completions.create n=2 with logprobs -> 2 choices, ${choices.usage.completion_tokens} tokens with their logprobs`);
+const legacy = await client.completions.create({ model: memo.fine_tuned_model, prompt: 'Arr,', max_tokens: 6,
+  temperature: 1, seed: 9, n: 2, logprobs: 1 });
+assert.equal(legacy.choices.length, 2);
+const lp = legacy.choices[0].logprobs;
+assert.equal(lp.tokens.length, lp.token_logprobs.length);
+assert.equal(lp.text_offset[0], 0);
+for (let i = 1; i < lp.tokens.length; i++) assert.equal(lp.text_offset[i], lp.text_offset[i - 1] + lp.tokens[i - 1].length);
+assert.ok(lp.top_logprobs.every((top) => Object.keys(top).length === 1), JSON.stringify(lp.top_logprobs));
+const legacyAgain = await client.completions.create({ model: memo.fine_tuned_model, prompt: 'Arr,', max_tokens: 6,
+  temperature: 1, seed: 9, n: 2, logprobs: 1 });
+assert.deepEqual(legacyAgain.choices.map((c) => c.text), legacy.choices.map((c) => c.text), 'same seed, same choices');
+ok('completions.create n=2 logprobs=1 -> tokens, token_logprobs, top_logprobs, text_offset; same seed, same choices');
 await assert.rejects(new OpenAI({ apiKey: 'sk-wrong', maxRetries: 0 }).chat.completions.create({ model: memo.fine_tuned_model,
   messages: ask('x') }), (e) => e instanceof OpenAI.AuthenticationError);
 await assert.rejects(client.chat.completions.create({ model: 'ft:nobody:x:ftjob-none', messages: ask('x') }),

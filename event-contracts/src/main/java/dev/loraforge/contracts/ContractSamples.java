@@ -69,6 +69,8 @@ public final class ContractSamples {
 
     /** Objects under these keys are free-form (their keys vary): only their type is checked. */
     private static final Set<String> FREE_FORM = Set.of("metadata", "chat_template_kwargs");
+    /** Fields written only when asked for (a generation's {@code logprobs}): their absence is no difference. */
+    private static final Set<String> OPTIONAL = Set.of("logprobs");
 
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
@@ -113,7 +115,8 @@ public final class ContractSamples {
 
     /**
      * Where {@code actual} differs in shape from {@code sample}: a field missing or extra, a value of
-     * another JSON type (null matches anything), array elements unlike the sample's first element.
+     * another JSON type (null matches anything), array elements unlike the sample's first element. An optional field
+     * ({@code logprobs}) may be absent.
      * Values are not compared. Empty when the shapes agree.
      */
     public static List<String> shapeDifferences(JsonNode sample, JsonNode actual) {
@@ -134,7 +137,7 @@ public final class ContractSamples {
             Set<String> expected = names(sample);
             Set<String> got = names(actual);
             for (String name : expected) {
-                if (!got.contains(name)) {
+                if (!got.contains(name) && !OPTIONAL.contains(name)) {
                     out.add(at + "." + name + ": missing");
                 }
             }

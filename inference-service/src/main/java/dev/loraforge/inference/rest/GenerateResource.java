@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.contracts.inference.GenerateRequest;
 import dev.loraforge.contracts.inference.Generation;
 import dev.loraforge.contracts.inference.GenerationEvent;
+import dev.loraforge.contracts.inference.TokenLogprob;
 import dev.loraforge.engine.data.ChatMessage;
 import dev.loraforge.inference.service.GenerationRequest;
 import dev.loraforge.inference.service.GenerationResult;
@@ -31,11 +32,14 @@ import org.jboss.logging.Logger;
 /**
  * {@code POST /internal/v1/generate}: the internal generation API job-api calls (not for tenants;
  * the public, OpenAI-shaped API is job-api's {@code /v1/chat/completions} and {@code /v1/completions}).
- * Answers {@code {"text","finish_reason","prompt_tokens","completion_tokens"}}, or with
+ * Answers {@code {"choices":[{"index","text","finish_reason","completion_tokens"}],"prompt_tokens","completion_tokens"}},
+ * or with
  * {@code "stream": true} Server-Sent Events: {@code {"type":"delta","text"}} per piece of text, then
  * {@code {"type":"done","finish_reason","prompt_tokens","completion_tokens"}} (or
- * {@code {"type":"error","code","message"}} when generation fails midway). Errors before generation
- * are {@code application/problem+json} with a {@code code}.
+ * {@code {"type":"error","code","message"}} when generation fails midway), each with the choice's {@code index}
+ * (n choices, their events interleaved) and, with {@code logprobs}, the tokens' log-probabilities
+ * (event-contracts' {@code GenerationEvent}). Errors before generation are {@code application/problem+json} with a
+ * {@code code}.
  */
 @Path(Generation.PATH)
 public class GenerateResource {
@@ -62,15 +66,26 @@ public class GenerateResource {
         GenerationService.Generation run = generation.prepare(request);
         if (!Boolean.TRUE.equals(body.stream())) {
             try (run) {
-                GenerationResult result = run.run(piece -> { });
-                return Response.ok(new Generation(result.text(), result.finishReason(), result.promptTokens(),
-                        result.completionTokens()), MediaType.APPLICATION_JSON).build();
+                GenerationResult result = run.run(GenerationService.DISCARD);
+                return Response.ok(new Generation(result.choices().stream().map(c -> new Generation.Choice(c.index(),
+                                c.text(), c.finishReason(), c.completionTokens(), c.logprobs())).toList(),
+                        result.promptTokens(), result.completionTokens()), MediaType.APPLICATION_JSON).build();
             }
         }
+        int promptTokens = run.promptTokens();
         StreamingOutput events = out -> {
             try (run) {
-                GenerationResult result = run.run(piece -> send(out, GenerationEvent.delta(piece)));
-                send(out, GenerationEvent.done(result.finishReason(), result.promptTokens(), result.completionTokens()));
+                run.run(new GenerationService.Sink() {
+                    @Override
+                    public void delta(int index, String text, List<TokenLogprob> logprobs) {
+                        send(out, GenerationEvent.delta(index, text, logprobs));
+                    }
+
+                    @Override
+                    public void done(int index, String finishReason, int completionTokens) {
+                        send(out, GenerationEvent.done(index, finishReason, promptTokens, completionTokens));
+                    }
+                });
             } catch (UncheckedIOException e) {
                 LOG.debugf("stream ended by the client: %s", e.getMessage());
             } catch (RuntimeException e) {
@@ -162,6 +177,8 @@ public class GenerateResource {
                 b.maxTokens() == null ? DEFAULT_MAX_TOKENS : b.maxTokens(),
                 b.temperature() == null ? 1.0 : b.temperature(), b.topP() == null ? 1.0 : b.topP(),
                 b.seed() == null ? ThreadLocalRandom.current().nextLong() : b.seed(), List.copyOf(stop),
-                templateKwargs(b.chatTemplateKwargs(), messages != null), tenant);
+                templateKwargs(b.chatTemplateKwargs(), messages != null), tenant, b.n() == null ? 1 : b.n(),
+                b.logprobs() == null ? -1 : b.logprobs(), b.presencePenalty() == null ? 0 : b.presencePenalty(),
+                b.frequencyPenalty() == null ? 0 : b.frequencyPenalty());
     }
 }

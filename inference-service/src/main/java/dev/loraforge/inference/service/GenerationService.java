@@ -8,10 +8,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.loraforge.contracts.inference.GenerateRequest;
+import dev.loraforge.contracts.inference.TokenLogprob;
+import dev.loraforge.engine.generate.TokenLogprobs;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * Serves generations: a request takes a slot (at most {@code inference.max-concurrent} run at once),
@@ -67,7 +71,7 @@ public class GenerationService {
                                 + base.get().model().config().maxPositionEmbeddings() + " tokens");
             }
             Generation generation = new Generation(base, adapter, ids,
-                    options(request, base.get(), Math.min(room, request.maxTokens())), request.stop(), slot);
+                    options(request, base.get(), Math.min(room, request.maxTokens())), request.stop(), request.n(), slot);
             if (!slot) {
                 generation.submit(); // a full batch answers 429 here, before any answer has started
             }
@@ -120,16 +124,52 @@ public class GenerationService {
                 throw InferenceException.invalid("stop", "stop sequences must not be empty");
             }
         }
+        if (r.n() < 1 || r.n() > GenerateRequest.MAX_N) {
+            throw InferenceException.invalid("n", "n must be between 1 and " + GenerateRequest.MAX_N + ", got " + r.n());
+        }
+        if (r.topLogprobs() < -1 || r.topLogprobs() > GenerateRequest.MAX_TOP_LOGPROBS) {
+            throw InferenceException.invalid("logprobs", "logprobs must be between 0 and "
+                    + GenerateRequest.MAX_TOP_LOGPROBS + " alternatives, got " + r.topLogprobs());
+        }
+        if (!(r.presencePenalty() >= -2 && r.presencePenalty() <= 2)) {
+            throw InferenceException.invalid("presence_penalty", "presence_penalty must be between -2 and 2, got "
+                    + r.presencePenalty());
+        }
+        if (!(r.frequencyPenalty() >= -2 && r.frequencyPenalty() <= 2)) {
+            throw InferenceException.invalid("frequency_penalty", "frequency_penalty must be between -2 and 2, got "
+                    + r.frequencyPenalty());
+        }
     }
 
     private static GenerationOptions options(GenerationRequest r, LoadedBase base, int maxTokens) {
-        GenerationOptions o = GenerationOptions.greedy(maxTokens).withEos(base.eosIds());
+        GenerationOptions o = GenerationOptions.greedy(maxTokens).withEos(base.eosIds())
+                .withPenalties(r.presencePenalty(), r.frequencyPenalty()).withLogprobs(r.topLogprobs());
         if (r.temperature() > 0) {
             // top_p 0 keeps only the most probable token, as transformers does for a vanishing top_p
             o = o.withSampling(r.temperature(), r.topP() == 0 ? 1e-9 : r.topP(), r.seed());
         }
         return o;
     }
+
+    /** Where a generation's output goes as it is made (streaming); called on the request's thread. */
+    public interface Sink {
+        /** A final piece of choice {@code index}'s text, with its tokens' log-probabilities (null unless asked for). */
+        void delta(int index, String text, List<TokenLogprob> logprobs);
+
+        /** Choice {@code index} has ended. */
+        void done(int index, String finishReason, int completionTokens);
+    }
+
+    /** A sink that keeps nothing (the whole answer is read from the result). */
+    public static final Sink DISCARD = new Sink() {
+        @Override
+        public void delta(int index, String text, List<TokenLogprob> logprobs) {
+        }
+
+        @Override
+        public void done(int index, String finishReason, int completionTokens) {
+        }
+    };
 
     /** A prepared generation holding its slot and leases until closed. */
     public final class Generation implements AutoCloseable {
@@ -139,112 +179,130 @@ public class GenerationService {
         private final int[] promptIds;
         private final GenerationOptions options;
         private final List<String> stop;
+        private final int n;
         private final boolean slot;
-        private BatchingGenerator.Request request; // the batched path's request, once submitted
-        private volatile boolean ended;
+        private final Semaphore output = new Semaphore(0); // released by the decoding thread for each token or end
+        private final List<BatchingGenerator.Request> requests = new ArrayList<>(); // the batched path's, once submitted
         private boolean closed;
 
         Generation(LeasedCache.Lease<LoadedBase> base, LeasedCache.Lease<Adapter> adapter, int[] promptIds,
-                   GenerationOptions options, List<String> stop, boolean slot) {
+                   GenerationOptions options, List<String> stop, int n, boolean slot) {
             this.base = base;
             this.adapter = adapter;
             this.promptIds = promptIds;
             this.options = options;
             this.stop = stop;
+            this.n = n;
             this.slot = slot;
         }
 
-        /** Decodes, handing each final piece of text to {@code pieces} as it is known. */
-        public GenerationResult run(Consumer<String> pieces) {
+        /** The prompt's tokens. */
+        public int promptTokens() {
+            return promptIds.length;
+        }
+
+        /** Decodes every choice, handing each final piece of text to {@code sink} as it is known. */
+        public GenerationResult run(Sink sink) {
             LoadedBase b = base.get();
-            if (!slot) {
-                return runBatched(b, pieces);
+            List<ChoiceState> choices = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                choices.add(new ChoiceState(i, b, sink));
             }
-            TextStream text = new TextStream(b.tokenizer(), stop);
-            String finish;
             Timer.Sample sample = Timer.start();
             try {
-                finish = b.generator().generate(promptIds, adapter == null ? null : adapter.get(), options, id -> {
-                    tokens.increment();
-                    String piece = text.push(id);
-                    if (!piece.isEmpty()) {
-                        pieces.accept(piece);
+                if (slot) {
+                    for (ChoiceState c : choices) {
+                        runAlone(b, c);
                     }
-                    if (text.stopped()) {
-                        throw StopSequence.INSTANCE;
-                    }
-                }).finishReason();
-            } catch (StopSequence s) {
-                finish = "stop";
+                } else {
+                    runBatched(choices);
+                }
             } finally {
                 sample.stop(timer);
             }
-            String rest = text.finish();
-            if (!rest.isEmpty()) {
-                pieces.accept(rest);
-            }
-            return new GenerationResult(text.text(), finish, promptIds.length, text.tokens());
+            return new GenerationResult(choices.stream().map(ChoiceState::result).toList(), promptIds.length);
         }
 
-        /**
-         * Decodes in the base's shared batch: the request joins at the next step and its tokens are read here, on the
-         * request's own thread. A stop string, a client gone (a failing {@code pieces}) or a request that waited too
-         * long ends it at once, freeing its place in the batch.
-         */
-        /** Joins the base's batch queue (the batched path). */
+        /** The per-request path: one choice after another on the caller's thread. */
+        private void runAlone(LoadedBase b, ChoiceState c) {
+            String finish;
+            try {
+                finish = b.generator().generate(promptIds, adapter == null ? null : adapter.get(), choiceOptions(c.index),
+                        (id, logprobs) -> {
+                            if (c.token(id, logprobs)) {
+                                throw StopSequence.INSTANCE;
+                            }
+                        }).finishReason();
+            } catch (StopSequence s) {
+                finish = "stop";
+            }
+            c.end(finish);
+        }
+
+        private GenerationOptions choiceOptions(int index) {
+            return index == 0 ? options : options.withSeed(options.seed() + index);
+        }
+
+        /** Joins the base's batch queue (the batched path): one request per choice. */
         private void submit() {
             try {
-                request = base.get().batcher().submit(promptIds, adapter == null ? null : adapter.get(), options);
+                for (int i = 0; i < n; i++) {
+                    requests.add(base.get().batcher().submit(promptIds, adapter == null ? null : adapter.get(),
+                            choiceOptions(i), output::release));
+                }
             } catch (BatchingGenerator.Overloaded e) {
+                requests.forEach(BatchingGenerator.Request::cancel);
                 throw new InferenceException(429, e.everFits() ? "overloaded" : "kv_budget_exceeded",
                         e.everFits() ? null : "max_tokens", e.getMessage());
             }
         }
 
-        private GenerationResult runBatched(LoadedBase b, Consumer<String> pieces) {
-            TextStream text = new TextStream(b.tokenizer(), stop);
-            String finish = null;
-            Timer.Sample sample = Timer.start();
+        /**
+         * Decodes in the base's shared batch: the choices join at the next step and their tokens are read here, on the
+         * request's own thread, as the decoding thread signals them. A stop string, a client gone (a failing sink) or a
+         * request not admitted in time ends it at once, freeing its places in the batch.
+         */
+        private void runBatched(List<ChoiceState> choices) {
+            long start = System.nanoTime();
+            boolean started = false;
+            int open = choices.size();
             try {
-                boolean first = true;
-                while (finish == null) {
-                    int id = request.next(first ? config.queueTimeout() : java.time.Duration.ofSeconds(1));
-                    if (id == -2) {
-                        if (first) {
-                            throw new InferenceException(503, "busy", null, "this request was not admitted within "
-                                    + config.queueTimeout().toSeconds() + " s; retry shortly");
+                while (open > 0) {
+                    output.drainPermits();
+                    boolean progressed = false;
+                    for (ChoiceState c : choices) {
+                        BatchingGenerator.Request r = requests.get(c.index);
+                        int id;
+                        while (c.finish == null && (id = r.next(Duration.ZERO)) != -2) {
+                            progressed = true;
+                            started = true;
+                            if (id == -1) {
+                                c.end(r.result().finishReason());
+                                open--;
+                            } else if (c.token(id, r.lastLogprobs())) {
+                                r.cancel();
+                                c.end("stop");
+                                open--;
+                            }
                         }
+                    }
+                    if (progressed || open == 0) {
                         continue;
                     }
-                    first = false;
-                    if (id == -1) {
-                        ended = true;
-                        finish = request.result().finishReason();
-                        break;
-                    }
-                    tokens.increment();
-                    String piece = text.push(id);
-                    if (!piece.isEmpty()) {
-                        pieces.accept(piece);
-                    }
-                    if (text.stopped()) {
-                        finish = "stop";
+                    Duration wait = started ? Duration.ofSeconds(1)
+                            : config.queueTimeout().minusNanos(System.nanoTime() - start);
+                    if (!output.tryAcquire(Math.max(0, wait.toNanos()), TimeUnit.NANOSECONDS) && !started
+                            && System.nanoTime() - start >= config.queueTimeout().toNanos()) {
+                        throw new InferenceException(503, "busy", null, "this request was not admitted within "
+                                + config.queueTimeout().toSeconds() + " s; retry shortly");
                     }
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new InferenceException(503, "busy", null, "interrupted while generating");
             } finally {
-                if (!ended) {
-                    request.cancel(); // a stop string, a failed write or an error: free the batch slot now
-                }
-                sample.stop(timer);
+                requests.forEach(BatchingGenerator.Request::cancel); // a stop string, a failed write or an error: free now
             }
-            String rest = text.finish();
-            if (!rest.isEmpty()) {
-                pieces.accept(rest);
-            }
-            return new GenerationResult(text.text(), finish, promptIds.length, text.tokens());
         }
 
         @Override
@@ -253,9 +311,7 @@ public class GenerationService {
                 return;
             }
             closed = true;
-            if (request != null && !ended) {
-                request.cancel(); // never run, or left early: its place in the batch is freed now
-            }
+            requests.forEach(BatchingGenerator.Request::cancel); // never run, or left early: places freed now
             try {
                 if (adapter != null) {
                     adapter.close();
@@ -265,6 +321,63 @@ public class GenerationService {
                 if (slot) {
                     slots.release();
                 }
+            }
+        }
+
+        /** One choice's text as it is decoded, and the log-probabilities of the tokens not yet handed out. */
+        private final class ChoiceState {
+            private final int index;
+            private final LoadedBase base;
+            private final Sink sink;
+            private final TextStream text;
+            private final List<TokenLogprob> logprobs;
+            private final List<TokenLogprob> pending = new ArrayList<>();
+            private String finish;
+
+            ChoiceState(int index, LoadedBase base, Sink sink) {
+                this.index = index;
+                this.base = base;
+                this.sink = sink;
+                this.text = new TextStream(base.tokenizer(), stop);
+                this.logprobs = options.logprobs() ? new ArrayList<>() : null;
+            }
+
+            /** Takes a token; true when a stop string appeared (the choice ends). */
+            boolean token(int id, TokenLogprobs lp) {
+                tokens.increment();
+                if (lp != null) {
+                    TokenLogprob spelled = Logprobs.of(base.tokenizer(), lp);
+                    logprobs.add(spelled);
+                    pending.add(spelled);
+                }
+                String piece = text.push(id);
+                if (!piece.isEmpty()) {
+                    sink.delta(index, piece, take());
+                }
+                return text.stopped();
+            }
+
+            void end(String reason) {
+                finish = reason;
+                String rest = text.finish();
+                if (!rest.isEmpty() || !pending.isEmpty()) {
+                    sink.delta(index, rest, take());
+                }
+                sink.done(index, reason, text.tokens());
+            }
+
+            private List<TokenLogprob> take() {
+                if (logprobs == null) {
+                    return null;
+                }
+                List<TokenLogprob> out = List.copyOf(pending);
+                pending.clear();
+                return out;
+            }
+
+            GenerationResult.Choice result() {
+                return new GenerationResult.Choice(index, text.text(), finish, text.tokens(),
+                        logprobs == null ? null : List.copyOf(logprobs));
             }
         }
     }

@@ -47,7 +47,8 @@ class GenerateResourceTest {
         return body;
     }
 
-    static JsonNode generate(ObjectNode body) {
+    /** The whole answer: {@code choices}, {@code prompt_tokens}, {@code completion_tokens}. */
+    static JsonNode generateAll(ObjectNode body) {
         String text = given().contentType(ContentType.JSON).body(body.toString()).post("/internal/v1/generate")
                 .then().statusCode(200).extract().asString();
         try {
@@ -55,6 +56,14 @@ class GenerateResourceTest {
         } catch (Exception e) {
             throw new AssertionError("not JSON: " + text, e);
         }
+    }
+
+    /** The answer of a one-choice request: its choice's fields with the prompt's tokens. */
+    static JsonNode generate(ObjectNode body) {
+        JsonNode all = generateAll(body);
+        assertThat(all.path("choices")).as("one choice: %s", all).hasSize(1);
+        assertThat(all.path("completion_tokens").asInt()).isEqualTo(all.path("choices").get(0).path("completion_tokens").asInt());
+        return ((ObjectNode) all.path("choices").get(0).deepCopy()).put("prompt_tokens", all.path("prompt_tokens").asInt());
     }
 
     @Test
@@ -89,7 +98,7 @@ class GenerateResourceTest {
         assertThat(StandInArtifactStore.downloads(owned)).isZero();
         // the owner is served the adapter's answer
         String text = given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-a").body(body.toString())
-                .post("/internal/v1/generate").then().statusCode(200).extract().path("text");
+                .post("/internal/v1/generate").then().statusCode(200).extract().path("choices[0].text");
         assertThat(text).isEqualTo(Fixtures.pirate.answers().get(0));
         // now it is on disk and in memory, yet neither another tenant nor a call without one gets it
         given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-b").body(body.toString())
@@ -220,6 +229,103 @@ class GenerateResourceTest {
         assertThat(done.path("type").asText()).isEqualTo("done");
         assertThat(done.path("finish_reason").asText()).isEqualTo("stop");
         assertThat(done.path("completion_tokens").asInt()).isGreaterThanOrEqualTo(deltas.size());
+    }
+
+    @Test
+    void nChoicesEachSampleWithItsOwnSeedAndCountTogether() {
+        ObjectNode greedy = chat(Fixtures.pirate.digest(), Fixtures.pirate.questions().get(2)).put("n", 2);
+        JsonNode both = generateAll(greedy);
+        assertThat(both.path("choices")).hasSize(2);
+        for (JsonNode c : both.path("choices")) {
+            assertThat(c.path("text").asText()).isEqualTo(Fixtures.pirate.answers().get(2));
+        }
+        assertThat(both.path("completion_tokens").asInt()).isEqualTo(both.path("choices").get(0).path("completion_tokens").asInt()
+                + both.path("choices").get(1).path("completion_tokens").asInt());
+        ObjectNode sampled = JSON.createObjectNode().put("base_digest", Fixtures.baseDigest).put("prompt", "Once upon a time")
+                .put("max_tokens", 12).put("temperature", 1.0).put("seed", 40).put("n", 3);
+        JsonNode three = generateAll(sampled);
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JsonNode alone = generate(sampled.deepCopy().put("n", 1).put("seed", 40 + i));
+            assertThat(three.path("choices").get(i).path("index").asInt()).isEqualTo(i);
+            assertThat(three.path("choices").get(i).path("text").asText()).as("choice %d samples with seed + %d", i, i)
+                    .isEqualTo(alone.path("text").asText());
+            texts.add(alone.path("text").asText());
+        }
+        assertThat(texts).as("three seeds, not three copies").doesNotHaveDuplicates();
+        assertThat(generateAll(sampled)).as("same seed, same choices").isEqualTo(three);
+    }
+
+    @Test
+    void logprobsSpellTheTextAndTheGreedyTokenIsTheMostProbable() {
+        ObjectNode body = chat(Fixtures.butler.digest(), Fixtures.butler.questions().get(0)).put("logprobs", 3);
+        JsonNode choice = generate(body);
+        assertThat(choice.path("text").asText()).isEqualTo(Fixtures.butler.answers().get(0));
+        JsonNode logprobs = choice.path("logprobs");
+        assertThat(logprobs).hasSize(choice.path("completion_tokens").asInt());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (JsonNode t : logprobs) {
+            t.path("bytes").forEach(b -> bytes.write(b.asInt()));
+            assertThat(t.path("logprob").asDouble()).isLessThanOrEqualTo(0);
+            JsonNode top = t.path("top_logprobs");
+            assertThat(top).hasSize(3);
+            assertThat(top.get(0).path("token").asText()).isEqualTo(t.path("token").asText());
+            assertThat(top.get(0).path("logprob").asDouble()).isEqualTo(t.path("logprob").asDouble());
+            assertThat(top.get(1).path("logprob").asDouble()).isLessThanOrEqualTo(top.get(0).path("logprob").asDouble());
+        }
+        assertThat(bytes.toString(java.nio.charset.StandardCharsets.UTF_8)).as("the tokens' bytes make the text")
+                .isEqualTo(choice.path("text").asText());
+        assertThat(generate(chat(Fixtures.butler.digest(), Fixtures.butler.questions().get(0))).has("logprobs"))
+                .as("left out when not asked for").isFalse();
+    }
+
+    @Test
+    void penaltiesReachTheSampler() {
+        int changed = 0;
+        for (int q = 0; q < Fixtures.QUESTIONS; q++) {
+            ObjectNode body = chat(Fixtures.pirate.digest(), Fixtures.pirate.questions().get(q)).put("presence_penalty", 2.0)
+                    .put("frequency_penalty", 2.0);
+            changed += generate(body).path("text").asText().equals(Fixtures.pirate.answers().get(q)) ? 0 : 1;
+        }
+        assertThat(changed).as("strong penalties turn some memorised answer away from its repeated tokens").isPositive();
+        given().contentType(ContentType.JSON).body(chat(null, "hi").put("presence_penalty", 2.5).toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("presence_penalty"));
+        given().contentType(ContentType.JSON).body(chat(null, "hi").put("n", 9).toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("n"));
+        given().contentType(ContentType.JSON).body(chat(null, "hi").put("logprobs", 21).toString())
+                .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("logprobs"));
+    }
+
+    @Test
+    void aStreamOfTwoChoicesInterleavesIndexedEventsWithTheirLogprobs() throws Exception {
+        ObjectNode body = chat(Fixtures.pirate.digest(), Fixtures.pirate.questions().get(1)).put("n", 2).put("logprobs", 0)
+                .put("stream", true);
+        String sse = given().contentType(ContentType.JSON).body(body.toString()).post("/internal/v1/generate").then()
+                .statusCode(200).extract().asString();
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder()};
+        int[] tokens = new int[2];
+        int[] done = new int[2];
+        for (String line : sse.split("\n")) {
+            if (!line.startsWith("data: ")) {
+                continue;
+            }
+            JsonNode e = JSON.readTree(line.substring(6));
+            int i = e.path("index").asInt();
+            if (e.path("type").asText().equals("delta")) {
+                assertThat(done[i]).as("no delta after its choice's end").isZero();
+                texts[i].append(e.path("text").asText());
+                tokens[i] += e.path("logprobs").size();
+                e.path("logprobs").forEach(t -> assertThat(t.path("top_logprobs")).isEmpty());
+            } else {
+                assertThat(e.path("type").asText()).isEqualTo("done");
+                done[i]++;
+                assertThat(e.path("completion_tokens").asInt()).isEqualTo(tokens[i]);
+            }
+        }
+        for (int i = 0; i < 2; i++) {
+            assertThat(texts[i].toString()).isEqualTo(Fixtures.pirate.answers().get(1));
+            assertThat(done[i]).isEqualTo(1);
+        }
     }
 
     @Test

@@ -182,7 +182,8 @@ public class InferenceClient {
 
     private static GenerateRequest streaming(GenerateRequest r, boolean stream) {
         return new GenerateRequest(r.baseDigest(), r.baseModel(), r.adapterDigest(), r.messages(), r.prompt(),
-                r.maxTokens(), r.temperature(), r.topP(), r.seed(), r.stop(), stream, r.chatTemplateKwargs());
+                r.maxTokens(), r.temperature(), r.topP(), r.seed(), r.stop(), stream, r.chatTemplateKwargs(), r.n(),
+                r.logprobs(), r.presencePenalty(), r.frequencyPenalty());
     }
 
     private <T> HttpResponse<T> send(GenerateRequest request, String tenantId, HttpResponse.BodyHandler<T> handler) {

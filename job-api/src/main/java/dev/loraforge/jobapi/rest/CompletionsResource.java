@@ -76,7 +76,8 @@ public class CompletionsResource {
                 ? json.convertValue(request.chatTemplateKwargs(), new TypeReference<Map<String, Object>>() { }) : null;
         GenerateRequest generate = new GenerateRequest(model.baseDigest(), model.baseName(), model.adapterDigest(),
                 messages, request.chat() ? null : request.prompt(), request.maxTokens(), request.temperature(),
-                request.topP(), request.seed(), request.stop(), request.stream(), kwargs);
+                request.topP(), request.seed(), request.stop(), request.stream(), kwargs, request.n(), request.logprobs(),
+                request.presencePenalty(), request.frequencyPenalty());
         CompletionObjects objects = new CompletionObjects(json, request.chat(),
                 idPrefix + UUID.randomUUID().toString().replace("-", ""), request.model(), System.currentTimeMillis() / 1000);
         if (!request.stream()) {
@@ -87,20 +88,33 @@ public class CompletionsResource {
         return Response.ok(out, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
     }
 
-    /** inference-service's events as OpenAI chunks; closing the upstream early ends the generation. */
+    /**
+     * inference-service's events as OpenAI chunks (each choice's chunks carry its index; with
+     * {@code stream_options.include_usage} a last chunk holds the usage of all choices once every choice has ended);
+     * closing the upstream early ends the generation.
+     */
     private void relay(Stream<GenerationEvent> events, CompletionObjects objects, CompletionRequest request, OutputStream os) {
         try (events) {
             if (request.chat()) {
-                send(os, objects.roleChunk().toString());
+                for (int i = 0; i < request.n(); i++) {
+                    send(os, objects.roleChunk(i).toString());
+                }
             }
+            int promptTokens = 0;
+            int completionTokens = 0;
+            int ended = 0;
             for (Iterator<GenerationEvent> it = events.iterator(); it.hasNext(); ) {
                 GenerationEvent event = it.next();
+                int index = event.index() == null ? 0 : event.index();
                 switch (event.type()) {
-                    case GenerationEvent.DELTA -> send(os, objects.textChunk(event.text() == null ? "" : event.text()).toString());
+                    case GenerationEvent.DELTA -> send(os, objects.textChunk(index, event.text() == null ? "" : event.text(),
+                            event.logprobs()).toString());
                     case GenerationEvent.DONE -> {
-                        send(os, objects.finishChunk(event.finishReason()).toString());
-                        if (request.includeUsage()) {
-                            send(os, objects.usageChunk(event).toString());
+                        send(os, objects.finishChunk(index, event.finishReason()).toString());
+                        promptTokens = event.promptTokens() == null ? 0 : event.promptTokens();
+                        completionTokens += event.completionTokens() == null ? 0 : event.completionTokens();
+                        if (++ended == request.n() && request.includeUsage()) {
+                            send(os, objects.usageChunk(promptTokens, completionTokens).toString());
                         }
                     }
                     case GenerationEvent.ERROR -> send(os, json.createObjectNode().set("error", json.createObjectNode()

@@ -14,15 +14,20 @@ import java.util.Set;
  * (read as system), {@code user}, {@code assistant}; content a string or text parts) or
  * {@code prompt} (one string); {@code max_tokens} / {@code max_completion_tokens} (1 to
  * {@value #MAX_TOKENS}, default {@value #DEFAULT_MAX_TOKENS}); {@code temperature} 0 to 2;
- * {@code top_p} 0 to 1; {@code stop} (a string or up to 4); {@code seed} (integer); {@code n} (only 1);
- * {@code stream} and {@code stream_options.include_usage}. Other fields are ignored, as OpenAI's
- * optional extras are.
+ * {@code top_p} 0 to 1; {@code stop} (a string or up to 4); {@code seed} (integer; choice i of n samples with
+ * seed + i); {@code n} (1 to {@value #MAX_N}); {@code presence_penalty} and {@code frequency_penalty} -2 to 2;
+ * log-probabilities: chat's {@code logprobs} (boolean) with {@code top_logprobs} (0 to 20), the legacy completions'
+ * {@code logprobs} (0 to {@value #MAX_LEGACY_LOGPROBS}); {@code stream} and {@code stream_options.include_usage}.
+ * Other fields are ignored, as OpenAI's optional extras are.
  */
 public final class CompletionValidator {
 
     static final int MAX_TOKENS = 4096;
     static final int DEFAULT_MAX_TOKENS = 256;
     static final int MAX_STOPS = 4;
+    static final int MAX_N = dev.loraforge.contracts.inference.GenerateRequest.MAX_N;
+    static final int MAX_TOP_LOGPROBS = dev.loraforge.contracts.inference.GenerateRequest.MAX_TOP_LOGPROBS;
+    static final int MAX_LEGACY_LOGPROBS = 5;
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant");
 
     private CompletionValidator() {
@@ -53,7 +58,19 @@ public final class CompletionValidator {
         }
         JsonNode max = body.hasNonNull("max_completion_tokens") ? body.get("max_completion_tokens") : body.get("max_tokens");
         String maxName = body.hasNonNull("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
-        return common(body, messages, null, max, maxName);
+        JsonNode logprobs = body.get("logprobs");
+        boolean wanted = false;
+        if (logprobs != null && !logprobs.isNull()) {
+            if (!logprobs.isBoolean()) {
+                throw ApiException.invalid("Invalid 'logprobs': " + logprobs + ". It must be a boolean.", "logprobs");
+            }
+            wanted = logprobs.asBoolean();
+        }
+        Integer top = integer(body, "top_logprobs", 0, MAX_TOP_LOGPROBS);
+        if (top != null && !wanted) {
+            throw ApiException.invalid("'top_logprobs' needs 'logprobs': true.", "top_logprobs");
+        }
+        return common(body, messages, null, max, maxName, wanted ? (top == null ? 0 : top) : null);
     }
 
     public static CompletionRequest completion(JsonNode body) {
@@ -70,11 +87,12 @@ public final class CompletionValidator {
         } else {
             throw ApiException.invalid("'prompt' is required and must be a string (token arrays are not supported).", "prompt");
         }
-        return common(body, null, prompt, body.get("max_tokens"), "max_tokens");
+        return common(body, null, prompt, body.get("max_tokens"), "max_tokens",
+                integer(body, "logprobs", 0, MAX_LEGACY_LOGPROBS));
     }
 
     private static CompletionRequest common(JsonNode body, List<Map<String, String>> messages, String prompt, JsonNode max,
-                                            String maxName) {
+                                            String maxName, Integer logprobs) {
         String model = body.path("model").asText("");
         if (!body.path("model").isTextual() || model.isBlank()) {
             throw ApiException.invalid("'model' is required: a base model name or a fine-tuned model id (ft:...).", "model");
@@ -97,10 +115,9 @@ public final class CompletionValidator {
             }
             seed = s.asLong();
         }
-        JsonNode n = body.get("n");
-        if (n != null && !n.isNull() && !(n.isIntegralNumber() && n.asInt() == 1)) {
-            throw ApiException.invalid("Invalid 'n': " + n + ". This server generates one choice per request (n = 1).", "n");
-        }
+        Integer n = integer(body, "n", 1, MAX_N);
+        Double presence = number(body, "presence_penalty", -2, 2);
+        Double frequency = number(body, "frequency_penalty", -2, 2);
         JsonNode stream = body.get("stream");
         if (stream != null && !stream.isNull() && !stream.isBoolean()) {
             throw ApiException.invalid("Invalid 'stream': " + stream + ". It must be a boolean.", "stream");
@@ -125,7 +142,19 @@ public final class CompletionValidator {
                     + " prompt", "chat_template_kwargs");
         }
         return new CompletionRequest(model, messages, prompt, maxTokens, temperature, topP, seed, stops(body.get("stop")),
-                streaming, includeUsage, kwargs);
+                streaming, includeUsage, kwargs, n == null ? 1 : n, logprobs, presence, frequency);
+    }
+
+    private static Integer integer(JsonNode body, String name, int min, int max) {
+        JsonNode v = body.get(name);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < min || v.asInt() > max) {
+            throw ApiException.invalid("Invalid '" + name + "': " + v + ". It must be an integer from " + min + " to " + max
+                    + ".", name);
+        }
+        return v.asInt();
     }
 
     private static void object(JsonNode body) {

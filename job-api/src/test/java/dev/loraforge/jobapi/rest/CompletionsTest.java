@@ -168,7 +168,19 @@ class CompletionsTest {
                 new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"stop\":[\"\"]}", "stop"),
                 new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"seed\":\"seven\"}", "seed"),
                 new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"stream\":\"yes\"}", "stream"),
-                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"n\":2}", "n"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"n\":9}", "n"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"n\":0}", "n"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"logprobs\":1}", "logprobs"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"top_logprobs\":2}",
+                        "top_logprobs"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages
+                        + ",\"logprobs\":true,\"top_logprobs\":21}", "top_logprobs"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"presence_penalty\":2.5}",
+                        "presence_penalty"),
+                new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages + ",\"frequency_penalty\":\"-1\"}",
+                        "frequency_penalty"),
+                new Case("/v1/completions", "{\"model\":\"tiny-llama\",\"prompt\":\"x\",\"logprobs\":6}", "logprobs"),
+                new Case("/v1/completions", "{\"model\":\"tiny-llama\",\"prompt\":\"x\",\"logprobs\":true}", "logprobs"),
                 new Case("/v1/chat/completions", "{\"model\":\"tiny-llama\"," + messages
                         + ",\"stream_options\":{\"include_usage\":true}}", "stream_options"),
                 new Case("/v1/completions", "{\"model\":\"tiny-llama\"}", "prompt"),
@@ -237,6 +249,133 @@ class CompletionsTest {
         assertThat(usage.path("choices").isEmpty()).isTrue();
         assertThat(usage.path("usage").path("total_tokens").asInt()).isEqualTo(FakeInferenceService.PROMPT_TOKENS + 3);
         assertThat(FakeInferenceService.lastRequest.path("stream").asBoolean()).isTrue();
+    }
+
+    @Test
+    void nChoicesWithLogprobsAndPenaltiesInChatsShape() {
+        TestTenants.actAs(TestTenants.create("choices"));
+        String model = fineTunedModel("choices");
+        JsonNode answer = body(given().contentType(ContentType.JSON)
+                .body(chatBody(model, ",\"n\":2,\"logprobs\":true,\"top_logprobs\":2,\"presence_penalty\":0.5,"
+                        + "\"frequency_penalty\":-0.25,\"seed\":3"))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString());
+        JsonNode sent = FakeInferenceService.lastRequest;
+        assertThat(sent.path("n").asInt()).isEqualTo(2);
+        assertThat(sent.path("logprobs").asInt()).isEqualTo(2);
+        assertThat(sent.path("presence_penalty").asDouble()).isEqualTo(0.5);
+        assertThat(sent.path("frequency_penalty").asDouble()).isEqualTo(-0.25);
+        assertThat(answer.path("choices")).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            JsonNode choice = answer.path("choices").get(i);
+            assertThat(choice.path("index").asInt()).isEqualTo(i);
+            assertThat(choice.path("message").path("content").asText()).isEqualTo(FakeInferenceService.text());
+            JsonNode content = choice.path("logprobs").path("content");
+            assertThat(content).hasSize(FakeInferenceService.PIECES.length);
+            assertThat(choice.path("logprobs").has("refusal")).isTrue();
+            for (int k = 0; k < content.size(); k++) {
+                JsonNode token = content.get(k);
+                assertThat(token.path("token").asText()).isEqualTo(FakeInferenceService.PIECES[k]);
+                assertThat(token.path("logprob").asDouble()).isEqualTo(FakeInferenceService.logprobOf(k));
+                assertThat(token.path("bytes")).hasSize(FakeInferenceService.PIECES[k].length());
+                assertThat(token.path("top_logprobs")).hasSize(2);
+                assertThat(token.path("top_logprobs").get(1).path("token").asText()).isEqualTo("alt1");
+                assertThat(token.path("top_logprobs").get(1).path("bytes").isArray()).isTrue();
+            }
+        }
+        assertThat(answer.path("usage").path("completion_tokens").asInt())
+                .as("usage counts every choice's tokens, the prompt once").isEqualTo(2 * FakeInferenceService.PIECES.length);
+        assertThat(answer.path("usage").path("prompt_tokens").asInt()).isEqualTo(FakeInferenceService.PROMPT_TOKENS);
+
+        // logprobs true alone: the chosen tokens, no alternatives; without logprobs the field is null
+        JsonNode plain = body(given().contentType(ContentType.JSON).body(chatBody(model, ",\"logprobs\":true"))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString());
+        assertThat(FakeInferenceService.lastRequest.path("logprobs").asInt()).isZero();
+        assertThat(plain.path("choices").get(0).path("logprobs").path("content").get(0).path("top_logprobs")).isEmpty();
+        JsonNode none = body(given().contentType(ContentType.JSON).body(chatBody(model, ""))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString());
+        assertThat(FakeInferenceService.lastRequest.path("logprobs").isNull()).isTrue();
+        assertThat(none.path("choices").get(0).path("logprobs").isNull()).isTrue();
+    }
+
+    @Test
+    void legacyCompletionLogprobsHaveTokensOffsetsAndTopMaps() throws Exception {
+        TestTenants.actAs(TestTenants.create("legacy"));
+        JsonNode answer = body(given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"prompt\":\"Once\",\"logprobs\":2}")
+                .post("/v1/completions").then().statusCode(200).extract().asString());
+        JsonNode lp = answer.path("choices").get(0).path("logprobs");
+        List<String> tokens = new ArrayList<>();
+        lp.path("tokens").forEach(t -> tokens.add(t.asText()));
+        assertThat(tokens).containsExactly(FakeInferenceService.PIECES);
+        int offset = 0;
+        for (int k = 0; k < tokens.size(); k++) {
+            assertThat(lp.path("token_logprobs").get(k).asDouble()).isEqualTo(FakeInferenceService.logprobOf(k));
+            assertThat(lp.path("text_offset").get(k).asInt()).isEqualTo(offset);
+            offset += tokens.get(k).length();
+            JsonNode top = lp.path("top_logprobs").get(k);
+            assertThat(top.size()).isEqualTo(2);
+            assertThat(top.path(tokens.get(k)).asDouble()).isEqualTo(FakeInferenceService.logprobOf(k));
+            assertThat(top.path("alt1").asDouble()).isEqualTo(FakeInferenceService.logprobOf(k) - 1);
+        }
+        // streamed: the offsets go on from chunk to chunk
+        List<String> data = data(given().contentType(ContentType.JSON)
+                .body("{\"model\":\"tiny-llama\",\"prompt\":\"Once\",\"logprobs\":0,\"stream\":true}")
+                .post("/v1/completions").then().statusCode(200).extract().asString());
+        List<Integer> offsets = new ArrayList<>();
+        for (String d : data.subList(0, FakeInferenceService.PIECES.length)) {
+            JsonNode chunk = JSON.readTree(d).path("choices").get(0).path("logprobs");
+            chunk.path("text_offset").forEach(o -> offsets.add(o.asInt()));
+            assertThat(chunk.path("top_logprobs").get(0).isEmpty()).isTrue();
+        }
+        assertThat(offsets).containsExactly(0, FakeInferenceService.PIECES[0].length(),
+                FakeInferenceService.PIECES[0].length() + FakeInferenceService.PIECES[1].length());
+    }
+
+    @Test
+    void aStreamOfNChoicesIndexesEveryChunkAndCountsAllInItsUsage() throws Exception {
+        TestTenants.actAs(TestTenants.create("nstream"));
+        List<String> data = data(given().contentType(ContentType.JSON)
+                .body(chatBody("tiny-llama", ",\"n\":3,\"logprobs\":true,\"stream\":true,"
+                        + "\"stream_options\":{\"include_usage\":true}"))
+                .post("/v1/chat/completions").then().statusCode(200).extract().asString());
+        assertThat(data.get(data.size() - 1)).isEqualTo("[DONE]");
+        StringBuilder[] texts = {new StringBuilder(), new StringBuilder(), new StringBuilder()};
+        int[] roles = new int[3];
+        int[] finishes = new int[3];
+        int[] logprobs = new int[3];
+        JsonNode usage = null;
+        for (String d : data.subList(0, data.size() - 1)) {
+            JsonNode chunk = JSON.readTree(d);
+            if (chunk.path("choices").isEmpty()) {
+                assertThat(usage).as("one usage chunk").isNull();
+                usage = chunk.path("usage");
+                continue;
+            }
+            assertThat(usage).as("the usage chunk comes last").isNull();
+            JsonNode choice = chunk.path("choices").get(0);
+            int i = choice.path("index").asInt();
+            roles[i] += choice.path("delta").has("role") ? 1 : 0;
+            texts[i].append(choice.path("delta").path("content").asText(""));
+            finishes[i] += choice.path("finish_reason").isNull() ? 0 : 1;
+            logprobs[i] += choice.path("logprobs").path("content").size();
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(texts[i].toString()).isEqualTo(FakeInferenceService.text());
+            assertThat(roles[i]).isEqualTo(1);
+            assertThat(finishes[i]).isEqualTo(1);
+            assertThat(logprobs[i]).isEqualTo(FakeInferenceService.PIECES.length);
+        }
+        assertThat(usage.path("completion_tokens").asInt()).isEqualTo(3 * FakeInferenceService.PIECES.length);
+        assertThat(usage.path("total_tokens").asInt()).isEqualTo(FakeInferenceService.PROMPT_TOKENS
+                + 3 * FakeInferenceService.PIECES.length);
+    }
+
+    private static JsonNode body(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -214,23 +214,71 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
                 reply(ex, 429, "application/problem+json", checked(ContractSamples.INFERENCE_PROBLEM, problem).toString());
                 return;
             }
+            int n = request.path("n").asInt(1);
+            Integer top = request.hasNonNull("logprobs") ? request.path("logprobs").asInt() : null;
             if (!request.path("stream").asBoolean()) {
-                ObjectNode answer = JSON.createObjectNode().put("text", text()).put("finish_reason", "stop")
-                        .put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", PIECES.length);
+                ObjectNode answer = JSON.createObjectNode();
+                var choices = answer.putArray("choices");
+                for (int i = 0; i < n; i++) {
+                    ObjectNode choice = choices.addObject().put("index", i).put("text", text()).put("finish_reason", "stop")
+                            .put("completion_tokens", PIECES.length);
+                    if (top != null) {
+                        var entries = choice.putArray("logprobs");
+                        for (int k = 0; k < PIECES.length; k++) {
+                            entries.add(logprob(k, top));
+                        }
+                    }
+                }
+                answer.put("prompt_tokens", PROMPT_TOKENS).put("completion_tokens", n * PIECES.length);
                 reply(ex, 200, "application/json", checked(ContractSamples.GENERATION, answer).toString());
                 return;
             }
             ex.getResponseHeaders().set("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
-                for (String piece : PIECES) {
-                    event(out, checked(ContractSamples.EVENT_DELTA, JSON.createObjectNode().put("type", "delta").put("text", piece)));
+                for (int k = 0; k < PIECES.length; k++) {
+                    for (int i = 0; i < n; i++) { // the choices' events interleaved, as the batch makes them
+                        ObjectNode delta = JSON.createObjectNode().put("type", "delta").put("index", i).put("text", PIECES[k]);
+                        if (top != null) {
+                            delta.putArray("logprobs").add(logprob(k, top));
+                        }
+                        event(out, checked(ContractSamples.EVENT_DELTA, delta));
+                    }
                 }
-                event(out, checked(ContractSamples.EVENT_DONE, JSON.createObjectNode().put("type", "done")
-                        .put("finish_reason", "length").put("prompt_tokens", PROMPT_TOKENS)
-                        .put("completion_tokens", PIECES.length)));
+                for (int i = n - 1; i >= 0; i--) {
+                    event(out, checked(ContractSamples.EVENT_DONE, JSON.createObjectNode().put("type", "done").put("index", i)
+                            .put("finish_reason", "length").put("prompt_tokens", PROMPT_TOKENS)
+                            .put("completion_tokens", PIECES.length)));
+                }
             }
         }
+    }
+
+    /**
+     * The stand-in's log-probabilities of piece {@code k} (one token per piece): {@link #logprobOf}, and {@code top}
+     * alternatives, the piece itself first, then {@code alt1}, {@code alt2}... each 1 lower.
+     */
+    private static ObjectNode logprob(int k, int top) {
+        ObjectNode entry = JSON.createObjectNode().put("token", PIECES[k]).put("logprob", logprobOf(k));
+        var bytes = entry.putArray("bytes");
+        for (byte b : PIECES[k].getBytes(StandardCharsets.UTF_8)) {
+            bytes.add(b & 0xFF);
+        }
+        var alternatives = entry.putArray("top_logprobs");
+        for (int j = 0; j < top; j++) {
+            String token = j == 0 ? PIECES[k] : "alt" + j;
+            ObjectNode alt = alternatives.addObject().put("token", token).put("logprob", logprobOf(k) - j);
+            var altBytes = alt.putArray("bytes");
+            for (byte b : token.getBytes(StandardCharsets.UTF_8)) {
+                altBytes.add(b & 0xFF);
+            }
+        }
+        return entry;
+    }
+
+    /** The log-probability the stand-in gives piece {@code k}. */
+    public static double logprobOf(int k) {
+        return -0.25 * (k + 1);
     }
 
     /** {@code answer}, checked to have the shape of the contract's sample (inference-service's provider test checks the same). */

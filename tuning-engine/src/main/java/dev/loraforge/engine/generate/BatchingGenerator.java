@@ -67,6 +67,10 @@ public final class BatchingGenerator implements AutoCloseable {
 
     private static final Object END = new Object();
 
+    /** A token handed to the reader, with its log-probabilities when asked for. */
+    private record Token(int id, TokenLogprobs logprobs) {
+    }
+
     private final LlamaModel model;
     private final Limits limits;
     private final ReentrantLock lock = new ReentrantLock();
@@ -95,7 +99,9 @@ public final class BatchingGenerator implements AutoCloseable {
         private final int budget;
         private final long need;
         private final BlockingQueue<Object> out = new LinkedBlockingQueue<>();
+        private final Runnable onOutput;
         private final List<Integer> tokens = new ArrayList<>();
+        private TokenLogprobs lastLogprobs; // the reader's: set by next()
         private volatile boolean cancelled;
         private TokenSampler sampler;
         private KvCache cache;
@@ -103,7 +109,9 @@ public final class BatchingGenerator implements AutoCloseable {
         private GenerationResult result;
         private RuntimeException failure;
 
-        private Request(int[] prompt, Adapter adapter, GenerationOptions options, List<Integer> eos, int budget) {
+        private Request(int[] prompt, Adapter adapter, GenerationOptions options, List<Integer> eos, int budget,
+                        Runnable onOutput) {
+            this.onOutput = onOutput;
             this.prompt = prompt.clone();
             this.adapter = adapter;
             this.options = options;
@@ -114,12 +122,12 @@ public final class BatchingGenerator implements AutoCloseable {
 
         /**
          * The next token, waiting up to {@code timeout}; -1 when the request has ended (then see {@link #result()}),
-         * -2 when nothing came within the timeout.
+         * -2 when nothing came within the timeout ({@link Duration#ZERO}: do not wait).
          *
          * @throws RuntimeException what made decoding fail
          */
         public int next(Duration timeout) throws InterruptedException {
-            Object o = out.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            Object o = timeout.isZero() ? out.poll() : out.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
             if (o == null) {
                 return -2;
             }
@@ -130,7 +138,14 @@ public final class BatchingGenerator implements AutoCloseable {
                 }
                 return -1;
             }
-            return (Integer) o;
+            Token t = (Token) o;
+            lastLogprobs = t.logprobs();
+            return t.id();
+        }
+
+        /** The log-probabilities of the token {@link #next} returned last (null unless the options ask for them). */
+        public TokenLogprobs lastLogprobs() {
+            return lastLogprobs;
         }
 
         /** The whole result once {@link #next} returned -1 (finish reason stop, length or cancelled). */
@@ -149,19 +164,28 @@ public final class BatchingGenerator implements AutoCloseable {
             }
         }
 
-        private void emit(int token) {
+        private void emit(int token, TokenLogprobs logprobs) {
             tokens.add(token);
-            out.add(token);
+            out.add(new Token(token, logprobs));
+            signal();
         }
 
         private void finish(String reason) {
             result = new GenerationResult(tokens.stream().mapToInt(Integer::intValue).toArray(), reason);
             out.add(END);
+            signal();
         }
 
         private void fail(RuntimeException e) {
             failure = e;
             out.add(END);
+            signal();
+        }
+
+        private void signal() {
+            if (onOutput != null) {
+                onOutput.run();
+            }
         }
     }
 
@@ -171,6 +195,15 @@ public final class BatchingGenerator implements AutoCloseable {
      * @throws Overloaded when the queue is full or the request can never fit the cache budget
      */
     public Request submit(int[] promptIds, Adapter adapterOrNull, GenerationOptions options) {
+        return submit(promptIds, adapterOrNull, options, null);
+    }
+
+    /**
+     * As {@link #submit(int[], Adapter, GenerationOptions)}, running {@code onOutput} (from the decoding thread; it must
+     * return at once, e.g. release a semaphore) after each token or end is queued, so one reader can follow several
+     * requests (the n choices of one completion).
+     */
+    public Request submit(int[] promptIds, Adapter adapterOrNull, GenerationOptions options, Runnable onOutput) {
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
@@ -183,7 +216,7 @@ public final class BatchingGenerator implements AutoCloseable {
                     + "max_position_embeddings (" + model.config().maxPositionEmbeddings() + ")");
         }
         List<Integer> eos = options.eosTokenIds().isEmpty() ? model.eosTokenIds() : options.eosTokenIds();
-        Request r = new Request(promptIds, adapterOrNull, options, eos, Math.min(options.maxNewTokens(), room));
+        Request r = new Request(promptIds, adapterOrNull, options, eos, Math.min(options.maxNewTokens(), room), onOutput);
         if (r.need > limits.kvTokens()) {
             throw new Overloaded("the request needs " + r.need + " cache positions (prompt " + promptIds.length
                     + " + max_tokens " + r.budget + "), more than this server's budget of " + limits.kvTokens()
@@ -417,7 +450,7 @@ public final class BatchingGenerator implements AutoCloseable {
             release(r, "stop");
             return false;
         }
-        r.emit(next);
+        r.emit(next, r.options.logprobs() ? TokenLogprobs.of(logits, next, r.options.topLogprobs()) : null);
         if (r.tokens.size() >= r.budget) {
             release(r, "length");
             return false;

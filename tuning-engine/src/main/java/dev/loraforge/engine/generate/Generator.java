@@ -32,6 +32,18 @@ public final class Generator {
     /** Generates, calling {@code onToken} for each new token as it is chosen (streaming). */
     public GenerationResult generate(int[] promptIds, Adapter adapterOrNull, GenerationOptions options,
                                      IntConsumer onToken) {
+        return generate(promptIds, adapterOrNull, options, (token, logprobs) -> onToken.accept(token));
+    }
+
+    /** Receives each new token as it is chosen, with its log-probabilities when the options ask for them (else null). */
+    @FunctionalInterface
+    public interface TokenListener {
+        void accept(int token, TokenLogprobs logprobsOrNull);
+    }
+
+    /** Generates, calling {@code onToken} for each new token (and its log-probabilities) as it is chosen. */
+    public GenerationResult generate(int[] promptIds, Adapter adapterOrNull, GenerationOptions options,
+                                     TokenListener onToken) {
         GradMode.offOnThisThread(); // no graph while generating, on any thread
         if (promptIds.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
@@ -58,7 +70,7 @@ public final class Generator {
                     return result(out, "stop");
                 }
                 out.add(next);
-                onToken.accept(next);
+                onToken.accept(next, options.logprobs() ? TokenLogprobs.of(logits, next, options.topLogprobs()) : null);
                 if (out.size() >= budget) {
                     return result(out, "length");
                 }

@@ -1,13 +1,19 @@
 package dev.loraforge.engine.generate;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 
-/** Picks the next token from one row of logits: argmax, or temperature + top-p sampling. */
+/**
+ * Picks the next token from one row of logits: argmax, or temperature + top-p sampling, after the presence and
+ * frequency penalties of the tokens it picked before (one sampler per sequence).
+ */
 final class TokenSampler {
 
     private final GenerationOptions options;
     private final Random random;
+    private final Map<Integer, Integer> counts = new HashMap<>(); // tokens picked so far, with penalties only
 
     TokenSampler(GenerationOptions options) {
         this.options = options;
@@ -15,7 +21,18 @@ final class TokenSampler {
     }
 
     int next(float[] logits) {
-        return options.greedyDecoding() ? argmax(logits) : sample(logits);
+        float[] scores = logits;
+        if (options.penalized() && !counts.isEmpty()) {
+            scores = logits.clone();
+            for (Map.Entry<Integer, Integer> c : counts.entrySet()) {
+                scores[c.getKey()] -= (float) (c.getValue() * options.frequencyPenalty() + options.presencePenalty());
+            }
+        }
+        int token = options.greedyDecoding() ? argmax(scores) : sample(scores);
+        if (options.penalized()) {
+            counts.merge(token, 1, Integer::sum);
+        }
+        return token;
     }
 
     /** The first index of the largest logit (torch.argmax's tie rule). */

@@ -18,6 +18,7 @@ public final class ByteLevel {
             "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+");
 
     private static final char[] BYTE_TO_CHAR = new char[256];
+    private static final int[] CHAR_TO_BYTE = new int[512];
 
     static {
         // bytes_to_unicode(): printable Latin-1 bytes keep their code point, the others map to 256+n.
@@ -29,6 +30,10 @@ public final class ByteLevel {
         for (int b = 0; b < 256; b++) {
             BYTE_TO_CHAR[b] = printable[b] ? (char) b : (char) (256 + n++);
         }
+        java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+        for (int b = 0; b < 256; b++) {
+            CHAR_TO_BYTE[BYTE_TO_CHAR[b]] = b;
+        }
     }
 
     private ByteLevel() {
@@ -37,6 +42,11 @@ public final class ByteLevel {
     /** The printable character standing for byte {@code b} (0..255). */
     public static char charOf(int b) {
         return BYTE_TO_CHAR[b & 0xFF];
+    }
+
+    /** The byte that printable character {@code c} stands for, or -1 when {@code c} is not in the byte alphabet. */
+    public static int byteOf(char c) {
+        return c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
     }
 
     /** Splits text into pre-tokens (GPT-2 regex) and maps each to its byte-level string. */

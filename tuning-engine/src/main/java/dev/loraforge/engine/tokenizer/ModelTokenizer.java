@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
@@ -33,10 +34,27 @@ public final class ModelTokenizer implements AutoCloseable {
     private final String padToken;
     private final String unkToken;
     private final String chatTemplate;
+    private final Set<Integer> addedIds;
+    private final char metaspace;       // the space marker of a SentencePiece-style decoder, 0 for byte-level or other
+    private final boolean byteLevel;
+    private volatile byte[][] bytesById; // built on first use
 
     private ModelTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Integer> tokenIds, Set<String> specialTokens,
-            int vocabSize, String bosToken, String eosToken, String padToken, String unkToken, String chatTemplate) {
+            int vocabSize, String bosToken, String eosToken, String padToken, String unkToken, String chatTemplate,
+            Set<Integer> addedIds, JsonNode decoder) {
         this.tokenizer = tokenizer;
+        this.addedIds = Set.copyOf(addedIds);
+        this.byteLevel = decoderHas(decoder, "ByteLevel");
+        char marker = 0;
+        for (JsonNode d : decoder.path("type").asText().equals("Sequence") ? decoder.path("decoders") : List.of(decoder)) {
+            if (d.path("type").asText().equals("Metaspace")) {
+                marker = d.path("replacement").asText("\u2581").charAt(0);
+            } else if (d.path("type").asText().equals("Replace") && d.path("content").asText().equals(" ")
+                    && d.path("pattern").path("String").asText().length() == 1) {
+                marker = d.path("pattern").path("String").asText().charAt(0);
+            }
+        }
+        this.metaspace = marker;
         this.tokenIds = tokenIds;
         this.specialTokens = Set.copyOf(specialTokens);
         this.vocabSize = vocabSize;
@@ -72,8 +90,10 @@ public final class ModelTokenizer implements AutoCloseable {
             }
         }
         Set<String> special = new LinkedHashSet<>();
+        Set<Integer> added = new java.util.HashSet<>();
         for (JsonNode t : root.path("added_tokens")) {
             ids.put(t.path("content").asText(), t.path("id").asInt());
+            added.add(t.path("id").asInt());
             maxId = Math.max(maxId, t.path("id").asInt());
             if (t.path("special").asBoolean(false)) {
                 special.add(t.path("content").asText());
@@ -112,7 +132,7 @@ public final class ModelTokenizer implements AutoCloseable {
         options.put("truncation", "false");
         options.put("padding", "false");
         HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(json, options);
-        return new ModelTokenizer(hf, ids, special, maxId + 1, bos, eos, pad, unk, template);
+        return new ModelTokenizer(hf, ids, special, maxId + 1, bos, eos, pad, unk, template, added, root.path("decoder"));
     }
 
     private static String tokenText(JsonNode node) {
@@ -180,6 +200,83 @@ public final class ModelTokenizer implements AutoCloseable {
             l[i] = ids[i];
         }
         return tokenizer.decode(l, skipSpecialTokens);
+    }
+
+    private static boolean decoderHas(JsonNode decoder, String type) {
+        if (decoder.path("type").asText().equals(type)) {
+            return true;
+        }
+        for (JsonNode d : decoder.path("decoders")) {
+            if (d.path("type").asText().equals(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The bytes token {@code id} contributes to decoded text (what OpenAI's logprobs report as {@code bytes}): for a
+     * byte-level vocabulary (GPT-2, Llama 3, Qwen) the bytes its characters stand for, which may be part of one UTF-8
+     * character; for a SentencePiece-style one (Llama 2, Mistral, Gemma) its text with the space marker as a space, and
+     * {@code <0xNN>} byte-fallback tokens as that byte; an added token's text as it is; otherwise the token decoded alone.
+     * Concatenated over a sequence they are the UTF-8 of its decoding (special tokens kept), except where a decoder strips
+     * the sequence's leading space. An id beyond the tokenizer's vocabulary (the padding rows of a model's embedding,
+     * which can still appear among the most probable alternatives of a barely trained model) has no bytes.
+     */
+    public byte[] tokenBytes(int id) {
+        byte[][] table = bytesById;
+        if (table == null) {
+            synchronized (this) {
+                table = bytesById;
+                if (table == null) {
+                    table = new byte[vocabSize][];
+                    for (Map.Entry<String, Integer> e : tokenIds.entrySet()) {
+                        if (e.getValue() >= 0 && e.getValue() < vocabSize) {
+                            table[e.getValue()] = spell(e.getKey(), addedIds.contains(e.getValue()));
+                        }
+                    }
+                    bytesById = table;
+                }
+            }
+        }
+        if (id < 0) {
+            throw new IllegalArgumentException("token id " + id + " is negative");
+        }
+        if (id >= table.length) {
+            return new byte[0]; // a row of a padded embedding (models round their vocabulary up): no text
+        }
+        byte[] bytes = table[id];
+        if (bytes == null) {
+            bytes = decode(new int[] {id}, false).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return bytes.clone();
+    }
+
+    private static final java.util.regex.Pattern BYTE_FALLBACK = java.util.regex.Pattern.compile("<0x([0-9A-Fa-f]{2})>");
+
+    private byte[] spell(String token, boolean added) {
+        if (added) {
+            return token.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        if (byteLevel) {
+            byte[] out = new byte[token.length()];
+            for (int i = 0; i < token.length(); i++) {
+                int b = ByteLevel.byteOf(token.charAt(i));
+                if (b < 0) {
+                    return null; // not in the byte alphabet: decode it instead
+                }
+                out[i] = (byte) b;
+            }
+            return out;
+        }
+        if (metaspace != 0) {
+            java.util.regex.Matcher m = BYTE_FALLBACK.matcher(token);
+            if (m.matches()) {
+                return new byte[] {(byte) Integer.parseInt(m.group(1), 16)};
+            }
+            return token.replace(metaspace, ' ').getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return null;
     }
 
     /** The id of a token spelled exactly {@code token}, if the vocabulary has it. */

@@ -58,6 +58,58 @@ class ModelTokenizerTest {
     }
 
     @Test
+    void tokenBytesOfAByteLevelVocabularyConcatenateToTheTextsUtf8() throws Exception {
+        try (ModelTokenizer tok = ModelTokenizer.load(dir)) {
+            String text = "<|im_start|>Zürich — naïve café ☕ 東京 🚀 the sea";
+            int[] ids = tok.encode(text);
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            boolean partial = false;
+            for (int id : ids) {
+                byte[] bytes = tok.tokenBytes(id);
+                joined.writeBytes(bytes);
+                java.nio.charset.CharsetDecoder strict = java.nio.charset.StandardCharsets.UTF_8.newDecoder();
+                try {
+                    strict.decode(java.nio.ByteBuffer.wrap(bytes));
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    partial = true;
+                }
+            }
+            assertArrayEquals(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), joined.toByteArray());
+            assertTrue(partial, "some token holds part of a character (the unseen emoji is split into bytes)");
+            assertArrayEquals("<|im_start|>".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                    tok.tokenBytes(SpecialTokens.IM_START_ID), "an added token is its text");
+            assertArrayEquals(" sea".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(tok.encode(" sea")[0]));
+            assertEquals(0, tok.tokenBytes(tok.vocabSize() + 5).length, "a padding row of the embedding has no text");
+        }
+    }
+
+    @Test
+    void tokenBytesOfASentencePieceVocabularyTurnTheMarkerIntoASpaceAndFallbackTokensIntoBytes() throws Exception {
+        Path sp = Files.createTempDirectory("sentencepiece");
+        Files.writeString(sp.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null,"
+                + " \"added_tokens\": [{\"id\": 6, \"content\": \"</s>\", \"single_word\": false, \"lstrip\": false,"
+                + " \"rstrip\": false, \"normalized\": false, \"special\": true}], \"normalizer\": null,"
+                + " \"pre_tokenizer\": null, \"post_processor\": null,"
+                + " \"decoder\": {\"type\": \"Sequence\", \"decoders\": [{\"type\": \"Replace\", \"pattern\": {\"String\":"
+                + " \"\u2581\"}, \"content\": \" \"}, {\"type\": \"ByteFallback\"}, {\"type\": \"Fuse\"}]},"
+                + " \"model\": {\"type\": \"BPE\", \"dropout\": null, \"unk_token\": \"<unk>\", \"byte_fallback\": true,"
+                + " \"vocab\": {\"<unk>\": 0, \"\u2581ab\": 1, \"c\": 2, \"<0xE2>\": 3, \"<0x98>\": 4, \"<0x95>\": 5},"
+                + " \"merges\": []}}");
+        try (ModelTokenizer tok = ModelTokenizer.load(sp)) {
+            assertArrayEquals(" ab".getBytes(java.nio.charset.StandardCharsets.UTF_8), tok.tokenBytes(1));
+            assertArrayEquals(new byte[] {(byte) 0xE2}, tok.tokenBytes(3));
+            int[] ids = {1, 2, 3, 4, 5, 1, 6};
+            java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+            for (int id : ids) {
+                joined.writeBytes(tok.tokenBytes(id));
+            }
+            assertEquals(tok.decode(ids, false), joined.toString(java.nio.charset.StandardCharsets.UTF_8),
+                    "the bytes are what the model's own decoder makes of the sequence");
+            assertEquals(" abc\u2615 ab</s>", tok.decode(ids, false));
+        }
+    }
+
+    @Test
     void loadsAForeignUnigramTokenizerWithoutConfig() throws Exception {
         Path other = Files.createTempDirectory("unigram");
         Files.writeString(other.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"truncation\": null, \"padding\": null,"
