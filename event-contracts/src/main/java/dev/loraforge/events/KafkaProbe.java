@@ -44,6 +44,24 @@ public final class KafkaProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * @return the names among {@code wanted} that the cluster has no topic for (empty when all exist)
+     * @throws IllegalStateException when no answer came within the time limit
+     */
+    public java.util.List<String> missingTopics(java.util.List<String> wanted) {
+        try {
+            java.util.Set<String> existing = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
+                    .timeoutMs(timeoutMillis)).names().get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
+            return wanted.stream().filter(t -> !existing.contains(t)).toList();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (Exception e) {
+            String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
+            throw new IllegalStateException("no Kafka broker listed its topics within " + timeoutMillis + " ms: " + reason, e);
+        }
+    }
+
     @Override
     public void close() {
         admin.close(java.time.Duration.ofSeconds(2));

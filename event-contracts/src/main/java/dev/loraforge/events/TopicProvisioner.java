@@ -12,13 +12,75 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates the platform's topics with their partition counts when they do not exist yet. Every
- * service runs it at start, so whichever starts first creates them; creation is idempotent.
- * Partition counts matter: the dispatch topic's count bounds how many trainers work in parallel.
+ * Creates the platform's topics with their partition counts when they do not exist yet; idempotent. A deployment
+ * step runs it before the services start ({@link #main}: {@code bin/platform}, the Helm chart's pre-install /
+ * pre-upgrade topics job and compose's {@code topics} service); a service creates them itself at start only when
+ * {@code loraforge.kafka.create-topics} is true (its dev and test profiles). Partition counts matter: the dispatch
+ * topic's count bounds how many trainers work in parallel.
  */
 public final class TopicProvisioner {
 
+    /** Exit status: the broker was not reachable within the wait. */
+    public static final int UNREACHABLE = 1;
+    /** Exit status: the arguments are wrong. */
+    public static final int USAGE = 2;
+    static final String USAGE_TEXT = "usage: TopicProvisioner --bootstrap-servers HOST:PORT[,HOST:PORT...] "
+            + "[--replication-factor N (1)] [--wait SECONDS (120)]  (KAFKA_BOOTSTRAP_SERVERS is the default servers)";
+
     private TopicProvisioner() {
+    }
+
+    /** Creates the missing topics of {@link Topics#ALL}, waiting for the broker; exits 0, 1 unreachable, 2 usage. */
+    public static void main(String[] args) {
+        System.exit(run(args, System.getenv("KAFKA_BOOTSTRAP_SERVERS"), System.out, System.err));
+    }
+
+    /** {@link #main} without exiting: the exit status. {@code defaultServers}: used without --bootstrap-servers. */
+    static int run(String[] args, String defaultServers, java.io.PrintStream out, java.io.PrintStream err) {
+        String servers = defaultServers;
+        short replication = 1;
+        long waitSeconds = 120;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : null;
+                switch (args[i]) {
+                    case "--bootstrap-servers" -> servers = value;
+                    case "--replication-factor" -> replication = Short.parseShort(String.valueOf(value));
+                    case "--wait" -> waitSeconds = Long.parseLong(String.valueOf(value));
+                    default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+                }
+                i++;
+            }
+            if (servers == null || servers.isBlank()) {
+                throw new IllegalArgumentException("--bootstrap-servers is required");
+            }
+            if (replication < 1 || waitSeconds < 0) {
+                throw new IllegalArgumentException("--replication-factor must be >= 1 and --wait >= 0");
+            }
+        } catch (IllegalArgumentException e) { // NumberFormatException too
+            err.println("TopicProvisioner: " + e.getMessage() + "\n" + USAGE_TEXT);
+            return USAGE;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+        while (true) {
+            try {
+                List<String> created = ensure(servers, Topics.ALL, replication, 5_000);
+                out.println("Kafka topics on " + servers + ": created " + created + ", "
+                        + (Topics.ALL.size() - created.size()) + " already there");
+                return 0;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() >= deadline) {
+                    err.println("TopicProvisioner: " + e.getMessage() + " (waited " + waitSeconds + " s)");
+                    return UNREACHABLE;
+                }
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return UNREACHABLE;
+                }
+            }
+        }
     }
 
     /**

@@ -29,6 +29,62 @@ class TopicProvisionerTest {
     }
 
     @Test
+    void theDeploymentStepCreatesTheTopicsAndReadinessWaitsForThem() throws Exception {
+        try (LocalKafka kafka = LocalKafka.startOnFreePorts();
+             KafkaReadinessCheckProbe readiness = new KafkaReadinessCheckProbe(kafka.bootstrapServers())) {
+            var before = readiness.check.call();
+            assertThat(before.getStatus()).as("a broker without the platform's topics: not ready").isEqualTo(
+                    org.eclipse.microprofile.health.HealthCheckResponse.Status.DOWN);
+            assertThat(String.valueOf(before.getData().orElseThrow().get("reason")))
+                    .contains("topics missing").contains(Topics.JOB_DISPATCH).contains("TopicProvisioner");
+
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            int status = TopicProvisioner.run(new String[] {"--wait", "30"}, kafka.bootstrapServers(),
+                    new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
+            assertThat(status).as("exit status; stderr: %s", err).isZero();
+            assertThat(out.toString()).contains("created [" + Topics.JOB_DISPATCH).contains("0 already there");
+            assertThat(readiness.check.call().getStatus()).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.UP);
+
+            out.reset();
+            assertThat(TopicProvisioner.run(new String[] {"--bootstrap-servers", kafka.bootstrapServers()}, null,
+                    new java.io.PrintStream(out, true), System.err)).isZero();
+            assertThat(out.toString()).as("idempotent").contains("created [], " + Topics.ALL.size() + " already there");
+        }
+    }
+
+    @Test
+    void theDeploymentStepSaysWhatIsWrongWithItsArgumentsOrTheBroker() {
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream errors = new java.io.PrintStream(err, true);
+        assertThat(TopicProvisioner.run(new String[0], null, System.out, errors)).isEqualTo(TopicProvisioner.USAGE);
+        assertThat(err.toString()).contains("--bootstrap-servers is required").contains("usage:");
+        err.reset();
+        assertThat(TopicProvisioner.run(new String[] {"--replication-factor", "x"}, "h:1", System.out, errors))
+                .isEqualTo(TopicProvisioner.USAGE);
+        err.reset();
+        assertThat(TopicProvisioner.run(new String[] {"--wait", "0"}, "127.0.0.1:1", System.out, errors))
+                .isEqualTo(TopicProvisioner.UNREACHABLE);
+        assertThat(err.toString()).contains("cannot create Kafka topics on 127.0.0.1:1");
+    }
+
+    /** The services' readiness check on a broker, closed after the test. */
+    private static final class KafkaReadinessCheckProbe implements AutoCloseable {
+        final dev.loraforge.events.platform.KafkaReadinessCheck check;
+
+        KafkaReadinessCheckProbe(String servers) {
+            this.check = new dev.loraforge.events.platform.KafkaReadinessCheck(servers);
+        }
+
+        @Override
+        public void close() throws Exception {
+            java.lang.reflect.Method close = check.getClass().getDeclaredMethod("close");
+            close.setAccessible(true);
+            close.invoke(check);
+        }
+    }
+
+    @Test
     void unreachableBrokerIsAClearError() {
         assertThatThrownBy(() -> TopicProvisioner.ensure("127.0.0.1:1", Topics.ALL, (short) 1, 1500))
                 .isInstanceOf(IllegalStateException.class)

@@ -12,8 +12,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Creates the platform's topics at start (before the consumers subscribe) when they are missing and
- * {@code loraforge.kafka.create-topics} is true (the default; a deployment that provisions its topics
- * itself turns it off). One bean for every service that uses Kafka (see {@link KafkaReadinessCheck}).
+ * {@code loraforge.kafka.create-topics} is true: the services' dev and test profiles, whose broker nobody provisions.
+ * Deployments create the topics before the services start ({@link TopicProvisioner#main}) and leave it off, the
+ * default. One bean for every service that uses Kafka (see {@link KafkaReadinessCheck}).
  */
 @ApplicationScoped
 public class TopicSetup {
@@ -21,7 +22,7 @@ public class TopicSetup {
     private static final Logger LOG = Logger.getLogger(TopicSetup.class);
 
     void onStart(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event,
-                 @ConfigProperty(name = "loraforge.kafka.create-topics", defaultValue = "true") boolean createTopics,
+                 @ConfigProperty(name = "loraforge.kafka.create-topics", defaultValue = "false") boolean createTopics,
                  @ConfigProperty(name = "kafka.bootstrap.servers") String bootstrap) {
         if (!createTopics) {
             return;

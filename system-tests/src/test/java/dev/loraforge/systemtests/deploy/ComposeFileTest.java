@@ -41,6 +41,7 @@ class ComposeFileTest {
         Set<String> expected = new TreeSet<>(Repo.SERVICES);
         expected.add("kafka");
         expected.add("postgres");
+        expected.add("topics");
         assertThat(services.keySet()).containsExactlyInAnyOrderElementsOf(expected);
     }
 
@@ -210,15 +211,40 @@ class ComposeFileTest {
         for (String service : Repo.SERVICES) {
             Map<String, Object> dependsOn = map(service(service).get("depends_on"), service + ".depends_on");
             if (Repo.usesDatabaseAndKafka(service)) {
-                assertThat(dependsOn).as("%s depends_on", service).containsKeys("kafka", "postgres");
+                assertThat(dependsOn).as("%s depends_on", service).containsKeys("kafka", "postgres", "topics");
             }
             dependsOn.forEach((dependency, condition) -> {
+                if (dependency.equals("topics")) { // a one-shot step: its success, not its health
+                    assertThat(map(condition, service + ".depends_on.topics").get("condition"))
+                            .as("%s waits for the topics step", service).isEqualTo("service_completed_successfully");
+                    return;
+                }
                 assertThat(map(condition, service + ".depends_on." + dependency).get("condition"))
                         .as("%s waits for %s", service, dependency).isEqualTo("service_healthy");
                 assertThat(healthcheck(dependency)).as("%s has a healthcheck (service_healthy needs one)", dependency)
                         .isNotBlank();
             });
         }
+    }
+
+    @Test
+    void theTopicsStepRunsTheProvisionerFromJobApisImageOnceKafkaIsHealthy() throws Exception {
+        Map<String, Object> topics = service("topics");
+        assertThat(topics.get("image")).isEqualTo(service("job-api").get("image"));
+        assertThat(topics.get("restart")).isEqualTo("no");
+        assertThat(map(map(topics.get("depends_on"), "topics.depends_on").get("kafka"), "kafka").get("condition"))
+                .isEqualTo("service_healthy");
+        @SuppressWarnings("unchecked")
+        List<String> command = (List<String>) topics.get("command");
+        String main = "dev.loraforge.events.TopicProvisioner";
+        assertThat(command).contains(main);
+        Class.forName(main).getMethod("main", String[].class); // the class the image runs exists and has a main
+        assertThat(command.get(command.indexOf("--bootstrap-servers") + 1)).isEqualTo(environment("job-api").get("KAFKA_BOOTSTRAP_SERVERS"));
+        String classpath = command.get(command.indexOf("-cp") + 1);
+        assertThat(classpath).as("the fast-jar's libraries, where the Dockerfile copies them")
+                .isEqualTo("/deployments/lib/boot/*:/deployments/lib/main/*");
+        assertThat(Repo.read(Repo.root().resolve("job-api/src/main/docker/Dockerfile.jvm")))
+                .contains("target/quarkus-app/lib/ /deployments/lib/");
     }
 
     // --- reading the compose model ---------------------------------------------------------------

@@ -271,6 +271,51 @@ class HelmChartTest {
     }
 
     @Test
+    void aHookJobCreatesTheTopicsBeforeTheServicesStartWithJobApisImage(@TempDir Path temp) throws Exception {
+        // helm-java's template leaves hooks out of its output (as `helm template` does not): the hook annotations are
+        // read from the template, then a copy of the chart without them renders the Job as a plain object
+        String template = Files.readString(chart.resolve("templates/topics-job.yaml"));
+        assertThat(template).as("before the services, on install and on every upgrade")
+                .contains("\"helm.sh/hook\": pre-install,pre-upgrade")
+                .contains("\"helm.sh/hook-delete-policy\": before-hook-creation");
+        Path copy = temp.resolve("loraforge");
+        try (var files = Files.walk(chart)) {
+            for (Path from : files.toList()) {
+                Path to = copy.resolve(chart.relativize(from).toString());
+                if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(from, to);
+                }
+            }
+        }
+        Files.writeString(copy.resolve("templates/topics-job.yaml"), template.lines()
+                .filter(line -> !line.contains("\"helm.sh/hook")).collect(Collectors.joining("\n")) + "\n");
+        Rendered rendered = new Rendered(new Helm(copy).template().withName(RELEASE).withNamespace("loraforge")
+                .set("kafka.bootstrapServers", "broker-0.kafka:9092,broker-1.kafka:9092").set("topics.replicationFactor", 3)
+                .call());
+        Map<String, Object> job = rendered.find("Job", PREFIX + "topics");
+        Map<String, Object> container = only(list(at(job, "spec.template.spec.containers")));
+        assertThat(container.get("image")).isEqualTo(rendered.container("job-api").get("image"));
+        @SuppressWarnings("unchecked")
+        List<String> command = (List<String>) container.get("command");
+        @SuppressWarnings("unchecked")
+        List<String> args = (List<String>) container.get("args");
+        String main = command.get(command.size() - 1);
+        assertThat(main).isEqualTo("dev.loraforge.events.TopicProvisioner");
+        Class.forName(main).getMethod("main", String[].class);
+        assertThat(command.get(command.indexOf("-cp") + 1)).isEqualTo("/deployments/lib/boot/*:/deployments/lib/main/*");
+        assertThat(args.get(args.indexOf("--bootstrap-servers") + 1)).isEqualTo("broker-0.kafka:9092,broker-1.kafka:9092");
+        assertThat(args.get(args.indexOf("--replication-factor") + 1)).isEqualTo("3");
+        assertThat(container.get("env")).as("a pre-install hook runs before the release's ConfigMap exists").isNull();
+        assertThat(at(job, "spec.template.spec.restartPolicy")).isEqualTo("OnFailure");
+        assertThat(at(job, "spec.template.spec.securityContext.runAsNonRoot")).isEqualTo(true);
+
+        assertThat(new Rendered(new Helm(copy).template().withName(RELEASE).set("topics.create", false).call()).ofKind("Job"))
+                .as("topics provisioned otherwise").isEmpty();
+    }
+
+    @Test
     void invalidValuesFailWithAMessageNamingTheValue() {
         assertThatThrownBy(() -> render(Map.of("kafka.bootstrapServers", "kafka")))
                 .hasMessageContaining("kafka.bootstrapServers").hasMessageContaining("HOST:PORT");
