@@ -41,8 +41,13 @@ final class Platform implements AutoCloseable {
     }
 
     static Platform start(int trainers) throws Exception {
+        return start(trainers, TestDatabase.create());
+    }
+
+    /** The platform on a database of the caller's choice. */
+    static Platform start(int trainers, TestDatabase database) throws Exception {
         Path root = Path.of(System.getProperty("loraforge.root", "..")).toAbsolutePath().normalize();
-        Platform p = new Platform(root, TestDatabase.create());
+        Platform p = new Platform(root, database);
         try {
             p.startServices(trainers);
         } catch (Exception | AssertionError e) {
@@ -52,8 +57,34 @@ final class Platform implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The deployment's topics step, as {@code bin/platform}, compose and the Helm chart run it: event-contracts'
+     * {@code TopicProvisioner} in a process of its own, before any service starts (the services, in their production
+     * profile, do not create topics).
+     */
+    private void createTopics(Path logs) {
+        try {
+            java.nio.file.Files.createDirectories(logs);
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"), "dev.loraforge.events.TopicProvisioner",
+                    "--bootstrap-servers", kafka.bootstrapServers(), "--wait", "60")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve("topics.log").toFile()))
+                    .start();
+            if (!p.waitFor(90, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the topics step failed; see " + logs.resolve("topics.log"));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void startServices(int trainers) {
         Path logs = root.resolve("system-tests/target/it-logs");
+        createTopics(logs);
         Map<String, String> env = Map.of(
                 "JOBAPI_ADMIN_KEY", adminKey,
                 "LORAFORGE_SERVICE_KEY", serviceKey,

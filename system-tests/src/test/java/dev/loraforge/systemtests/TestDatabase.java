@@ -23,8 +23,12 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static TestDatabase create() throws SQLException {
-        String server = System.getenv().getOrDefault("LORAFORGE_IT_PG", "127.0.0.1:5432");
-        String user = System.getenv().getOrDefault("LORAFORGE_IT_PG_USER", "postgres");
+        return create(System.getenv().getOrDefault("LORAFORGE_IT_PG", "127.0.0.1:5432"),
+                System.getenv().getOrDefault("LORAFORGE_IT_PG_USER", "postgres"));
+    }
+
+    /** A fresh database on the server at {@code server} ({@code host:port}). */
+    static TestDatabase create(String server, String user) throws SQLException {
         String name = "loraforge_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
         TestDatabase db = new TestDatabase(server, user, name);
         db.execute("CREATE DATABASE " + name);

@@ -72,8 +72,12 @@ class PlatformLauncherTest {
         Files.writeString(sources.resolve("LocalKafka.java"), FAKE_KAFKA);
         Files.writeString(sources.getParent().resolve("FakeService.java"),
                 FAKE_SERVICE.replace("package dev.loraforge.kafka;", "package dev.loraforge;"));
+        Path postgresSource = Files.createDirectories(fakeRepo.resolve("fake-src/dev/loraforge/postgres"))
+                .resolve("LocalPostgres.java");
+        Files.writeString(postgresSource, FAKE_POSTGRES);
         int status = compiler.run(null, null, null, "-d", classes.toString(),
-                sources.resolve("LocalKafka.java").toString(), sources.getParent().resolve("FakeService.java").toString());
+                sources.resolve("LocalKafka.java").toString(), sources.getParent().resolve("FakeService.java").toString(),
+                postgresSource.toString());
         assertThat(status).as("compiling the fakes").isZero();
 
         Instant hourAgo = Instant.now().minus(1, ChronoUnit.HOURS);
@@ -86,6 +90,15 @@ class PlatformLauncherTest {
             jar(classes, runJar, "dev.loraforge.FakeService");
             Files.setLastModifiedTime(runJar, FileTime.from(hourAgo));
         }
+        // The topics step runs event-contracts' TopicProvisioner from job-api's libraries: a fake one there
+        Path topicsClasses = Files.createDirectories(fakeRepo.resolve("fake-topics-classes"));
+        Path topicsSource = Files.createDirectories(fakeRepo.resolve("fake-src/dev/loraforge/events"))
+                .resolve("TopicProvisioner.java");
+        Files.writeString(topicsSource, FAKE_TOPICS);
+        assertThat(compiler.run(null, null, null, "-d", topicsClasses.toString(), topicsSource.toString()))
+                .as("compiling the fake topics step").isZero();
+        jar(topicsClasses, fakeRepo.resolve("job-api/target/quarkus-app/lib/main/fake-event-contracts.jar"), null);
+        Files.createDirectories(fakeRepo.resolve("job-api/target/quarkus-app/lib/boot"));
         Files.setLastModifiedTime(pom, FileTime.from(hourAgo.minus(1, ChronoUnit.HOURS)));
 
         // A fake Maven on PATH: records its arguments, fails when FAKE_MVN_EXIT says so.
@@ -164,12 +177,14 @@ class PlatformLauncherTest {
     void upWithUnreachablePostgresExplainsWhatToDoAndStartsNothing() throws Exception {
         int closed = freePort();
         env.put("LORAFORGE_DB_URL", "jdbc:postgresql://127.0.0.1:" + closed + "/loraforge");
+        env.put("LORAFORGE_EMBEDDED_DB", "off"); // else the embedded server would start on the free port
         Result up = run(repoScript(), "up");
         assertThat(up.exit()).as(up.output()).isNotZero();
         assertThat(up.output())
                 .contains("PostgreSQL is not reachable at 127.0.0.1:" + closed)
                 .contains("pg_ctlcluster --skip-systemctl-redirect")
-                .contains("LORAFORGE_DB_URL=jdbc:postgresql://HOST:PORT/loraforge");
+                .contains("LORAFORGE_DB_URL=jdbc:postgresql://HOST:PORT/loraforge")
+                .contains("runs its embedded PostgreSQL on it");
         assertThat(pidFiles()).isEmpty();
         assertThat(listening(ports.get("kafka"))).isFalse();
     }
@@ -195,6 +210,7 @@ class PlatformLauncherTest {
     void demoStartsThePlatformFirstAndStopsClearlyWhenItCannot() throws Exception {
         int closed = freePort();
         env.put("LORAFORGE_DB_URL", "jdbc:postgresql://127.0.0.1:" + closed + "/loraforge");
+        env.put("LORAFORGE_EMBEDDED_DB", "off");
         Result demo = run(repoScript(), "demo");
         assertThat(demo.exit()).as(demo.output()).isNotZero();
         assertThat(demo.output()).contains("starting the platform first")
@@ -229,6 +245,15 @@ class PlatformLauncherTest {
                 .contains("--controller-port " + ports.get("kafka-controller"))
                 .contains("--data-dir " + home.resolve("data/kafka"));
         assertThat(kafka.get("jvm")).contains("-Xmx512m");
+        Map<String, String> topics = readEnvDump(home.resolve("fake/topics.env"));
+        assertThat(topics.get("args")).as("the topics step on the broker just started")
+                .contains("--bootstrap-servers 127.0.0.1:" + ports.get("kafka"));
+        assertThat(up.output()).contains("Kafka topics on 127.0.0.1:" + ports.get("kafka") + ": created");
+        for (String service : Repo.SERVICES) {
+            assertThat(Files.getLastModifiedTime(home.resolve("fake/topics.env")))
+                    .as("the topics exist before %s starts", service)
+                    .isLessThanOrEqualTo(Files.getLastModifiedTime(home.resolve("fake/" + service + ".env")));
+        }
 
         String bootstrap = "127.0.0.1:" + ports.get("kafka");
         String store = "http://127.0.0.1:" + ports.get("artifact-store");
@@ -330,6 +355,52 @@ class PlatformLauncherTest {
         assertThat(up.output()).contains("quant-service exited before it was ready")
                 .contains("fake quant-service: failing on purpose")
                 .contains("stopping the processes started so far");
+        assertThat(ourProcesses()).as("processes of this platform home still running").isEmpty();
+        assertThat(pidFiles()).isEmpty();
+    }
+
+    @Test
+    void withNoDatabaseServerOnItsPortUpRunsTheEmbeddedOneAndDownStopsIt() throws Exception {
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        env.put("LORAFORGE_DB_URL", "jdbc:postgresql://127.0.0.1:" + port + "/loraforge");
+        Result up = run(fakeScript(), "up");
+        assertThat(up.exit()).as(up.output()).isZero();
+        assertThat(up.output()).contains("embedded PostgreSQL started on 127.0.0.1:" + port);
+        assertThat(readEnvDump(home.resolve("fake/postgres-ensure.env")).get("args")).isEqualTo(
+                "--ensure --port " + port + " --dir " + home.resolve("postgres") + " --databases loraforge");
+        for (String service : Repo.SERVICES) {
+            if (Repo.usesDatabaseAndKafka(service)) {
+                assertThat(readEnvDump(home.resolve("fake/" + service + ".env")))
+                        .containsEntry("QUARKUS_DATASOURCE_JDBC_URL", "jdbc:postgresql://127.0.0.1:" + port + "/loraforge");
+            }
+        }
+        Result down = run(fakeScript(), "down");
+        assertThat(down.exit()).as(down.output()).isZero();
+        assertThat(down.output()).contains("stopping the embedded PostgreSQL");
+        assertThat(readEnvDump(home.resolve("fake/postgres-stop.env")).get("args"))
+                .isEqualTo("--stop --dir " + home.resolve("postgres"));
+
+        env.put("LORAFORGE_EMBEDDED_DB", "off");
+        Result refused = run(fakeScript(), "up");
+        assertThat(refused.exit()).isNotZero();
+        assertThat(refused.output()).contains("PostgreSQL is not reachable at 127.0.0.1:" + port)
+                .contains("embedded PostgreSQL on it");
+    }
+
+    @Test
+    void upStopsWhenTheTopicsCannotBeCreatedBeforeAnyServiceStarts() throws Exception {
+        env.put("FAKE_FAIL", "topics");
+        Result up = run(fakeScript(), "up");
+        assertThat(up.exit()).as(up.output()).isNotZero();
+        assertThat(up.output()).contains("topics could not create the Kafka topics on 127.0.0.1:" + ports.get("kafka"))
+                .contains("cannot create Kafka topics on the fake broker")
+                .contains("stopping the processes started so far");
+        for (String service : Repo.SERVICES) {
+            assertThat(home.resolve("fake/" + service + ".env")).as("%s never started", service).doesNotExist();
+        }
         assertThat(ourProcesses()).as("processes of this platform home still running").isEmpty();
         assertThat(pidFiles()).isEmpty();
     }
@@ -587,6 +658,38 @@ class PlatformLauncherTest {
                     server.start();
                     onSigterm(name, () -> server.stop(0));
                     System.out.println("fake " + name + " listening on " + port);
+                }
+            }
+            """;
+
+    /** The embedded database: records each call's arguments by mode (ensure, stop). */
+    private static final String FAKE_POSTGRES = """
+            package dev.loraforge.postgres;
+
+            public class LocalPostgres {
+                public static void main(String[] args) throws Exception {
+                    String mode = java.util.List.of(args).contains("--stop") ? "stop" : "ensure";
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("FAKE_OUT_DIR"), "postgres-" + mode + ".env"),
+                            "args=" + String.join(" ", args) + "\\n");
+                    System.out.println(mode.equals("stop") ? "embedded PostgreSQL stopped"
+                            : "embedded PostgreSQL started on 127.0.0.1:" + args[java.util.List.of(args).indexOf("--port") + 1]);
+                }
+            }
+            """;
+
+    /** The deployment's topics step: records its arguments; fails when FAKE_FAIL is "topics". */
+    private static final String FAKE_TOPICS = """
+            package dev.loraforge.events;
+
+            public class TopicProvisioner {
+                public static void main(String[] args) throws Exception {
+                    java.nio.file.Files.writeString(java.nio.file.Path.of(System.getenv("FAKE_OUT_DIR"), "topics.env"),
+                            "args=" + String.join(" ", args) + "\\n");
+                    if ("topics".equals(System.getenv("FAKE_FAIL"))) {
+                        System.err.println("TopicProvisioner: cannot create Kafka topics on the fake broker");
+                        System.exit(1);
+                    }
+                    System.out.println("Kafka topics on " + args[1] + ": created [loraforge.job.dispatch], 0 already there");
                 }
             }
             """;
