@@ -6,7 +6,7 @@ import java.util.Map;
 /**
  * Quarkus test resource: one real KRaft broker per test JVM on free ports, shared by every test
  * class that names this resource. Sets {@code kafka.bootstrap.servers} for the application.
- * The broker stops when the JVM exits.
+ * The broker stops when the JVM exits. Under the {@code testcontainers} profile, a Kafka container instead.
  */
 public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager {
 
@@ -24,6 +24,9 @@ public class KafkaBrokerResource implements QuarkusTestResourceLifecycleManager 
 
     @Override
     public Map<String, String> start() {
+        if (dev.loraforge.postgres.EmbeddedDatabaseListener.containersWanted()) { // the testcontainers profile: a Kafka container instead
+            return Map.of("kafka.bootstrap.servers", dev.loraforge.postgres.Containers.kafka());
+        }
         return Map.of("kafka.bootstrap.servers", broker().bootstrapServers());
     }
 

@@ -17,7 +17,10 @@ import org.junit.platform.launcher.LauncherSessionListener;
  * {@code test}) and {@code LORAFORGE_IT_PG} point on this machine, it starts the embedded PostgreSQL there
  * ({@link LocalPostgres}, files under {@code java.io.tmpdir}, no fsync) and creates the database. A real server that
  * answers is always used instead; {@code LORAFORGE_EMBEDDED_DB=off} turns the fallback off. Registered with
- * {@code META-INF/services}, so {@code mvn -B verify} passes on a machine without a PostgreSQL server.
+ * {@code META-INF/services}, so {@code mvn -B verify} passes on a machine without a PostgreSQL server. Under the
+ * {@code testcontainers} profile it starts a PostgreSQL container instead ({@link Containers}) and names it in the
+ * system properties {@code LORAFORGE_TEST_DB_URL} (read by the services' test configuration) and
+ * {@code LORAFORGE_IT_PG} (the system tests).
  */
 public final class EmbeddedDatabaseListener implements LauncherSessionListener {
 
@@ -25,6 +28,12 @@ public final class EmbeddedDatabaseListener implements LauncherSessionListener {
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
+        if (containersWanted()) { // the testcontainers profile: the database is a container, named to the tests
+            String server = Containers.postgres();
+            System.setProperty("LORAFORGE_TEST_DB_URL", "jdbc:postgresql://" + server + "/test");
+            System.setProperty("LORAFORGE_IT_PG", server);
+            return;
+        }
         if ("off".equalsIgnoreCase(System.getenv("LORAFORGE_EMBEDDED_DB"))) {
             return;
         }
@@ -34,6 +43,15 @@ public final class EmbeddedDatabaseListener implements LauncherSessionListener {
         if (it != null && !it.isBlank()) {
             ensure("jdbc:postgresql://" + it + "/postgres");
         }
+    }
+
+    /**
+     * True under the {@code testcontainers} profile ({@code LORAFORGE_TESTCONTAINERS=true}). Kept apart from
+     * {@link Containers}, which only a JVM with the Testcontainers jars may load.
+     */
+    public static boolean containersWanted() {
+        return "true".equalsIgnoreCase(System.getenv("LORAFORGE_TESTCONTAINERS"))
+                || "true".equalsIgnoreCase(System.getProperty("loraforge.testcontainers"));
     }
 
     /** Starts the embedded server behind {@code jdbcUrl} when it is on this machine and nothing answers there. */

@@ -23,7 +23,8 @@ final class TestDatabase implements AutoCloseable {
     }
 
     static TestDatabase create() throws SQLException {
-        return create(System.getenv().getOrDefault("LORAFORGE_IT_PG", "127.0.0.1:5432"),
+        // a system property first: the testcontainers profile names its container there
+        return create(System.getProperty("LORAFORGE_IT_PG", System.getenv().getOrDefault("LORAFORGE_IT_PG", "127.0.0.1:5432")),
                 System.getenv().getOrDefault("LORAFORGE_IT_PG_USER", "postgres"));
     }
 

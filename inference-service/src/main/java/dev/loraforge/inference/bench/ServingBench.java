@@ -65,6 +65,13 @@ public final class ServingBench {
                 loaded.add(a);
             }
             List<Adapter> sixteen = List.copyOf(loaded);
+            String profile = args.length > 3 ? args[3] : "";
+            if (profile.startsWith("profile")) {
+                profileRuns(model, sixteen, GenerationOptions.greedy(tokens).withEos(List.of(-1)), runs,
+                        profile.equals("profile-base"));
+                sixteen.forEach(Adapter::close);
+                return;
+            }
             List<Adapter> adapters = List.copyOf(sixteen.subList(0, 4));
             Generator generator = new Generator(model);
             GenerationOptions options = GenerationOptions.greedy(tokens).withEos(List.of(-1)); // never stops early
@@ -124,6 +131,31 @@ public final class ServingBench {
                             + "\"lora4_tps\":%.1f,\"adapter_load_ms\":%.1f,\"switch_ms\":%.2f%s}%n",
                     preset.name().toLowerCase(Locale.ROOT), tokens, base1, lora1, base4, lora4, medianOf(loadMs), alternating - same, json);
             sixteen.forEach(Adapter::close);
+        }
+    }
+
+    /**
+     * Only the issue's scenario, for a profiler (e.g. {@code -XX:StartFlightRecording}): 16 streams, each on its own
+     * adapter ({@code onBase}: all on the base), submitted together to the batcher, {@code runs} times after a
+     * warm-up; prints each run's tokens/s and TTFT, and the batched steps per second.
+     */
+    private static void profileRuns(LlamaModel model, List<Adapter> sixteen, GenerationOptions options, int runs,
+                                    boolean onBase) throws Exception {
+        List<Adapter> streams = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            streams.add(onBase ? null : sixteen.get(i));
+        }
+        try (BatchingGenerator batcher = new BatchingGenerator(model, new BatchingGenerator.Limits(64, 1 << 20, 256), "bench")) {
+            batched(batcher, streams, options); // warm-up
+            for (int i = 0; i < runs; i++) {
+                long steps = batcher.steps();
+                long t0 = System.nanoTime();
+                double[] r = batched(batcher, streams, options);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                System.out.printf(Locale.ROOT, "profile run %d, 16 streams %s: %.1f tokens/s, TTFT p50 %.1f ms, p99 %.1f ms,"
+                        + " %.1f batched steps/s%n", i, onBase ? "on the base" : "on 16 adapters", r[0], r[1], r[2],
+                        (batcher.steps() - steps) / seconds);
+            }
         }
     }
 
