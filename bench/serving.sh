@@ -10,6 +10,7 @@
 # Usage: bench/serving.sh [preset small|tiny, default small] [new tokens per request, default 128] [runs, default 3]
 #        [profile | profile-base: only 16 streams batched, each on its own adapter / all on the base, for a profiler;
 #         SERVING_JFR=file.jfr records one with Java Flight Recorder, bench/profile-summary.sh reads it]
+# Env: SERVING_JAVA_OPTS more JVM flags for the bench's JVM.
 # Env: INFERENCE_THREADS intra-op threads (default 2). The machine is shared: other builds running at
 # the same time lower the figures; compare medians.
 set -euo pipefail
@@ -27,5 +28,5 @@ fi
 
 JFR=()
 if [[ -n "${SERVING_JFR:-}" ]]; then JFR=("-XX:StartFlightRecording=filename=$SERVING_JFR,settings=profile"); fi
-exec java "${JFR[@]}" -Xmx1g -XX:MaxDirectMemorySize=12g -Dai.djl.pytorch.num_threads="${INFERENCE_THREADS:-2}" -Dai.djl.pytorch.num_interop_threads=1 \
+exec java "${JFR[@]}" ${SERVING_JAVA_OPTS:-} -Xmx1g -XX:MaxDirectMemorySize=12g -Dai.djl.pytorch.num_threads="${INFERENCE_THREADS:-2}" -Dai.djl.pytorch.num_interop_threads=1 \
   -cp "$APP/app/*:$APP/lib/main/*" dev.loraforge.inference.bench.ServingBench "$PRESET" "$TOKENS" "$RUNS" ${4:+"$4"}
