@@ -31,17 +31,9 @@ public final class KafkaProbe implements AutoCloseable {
      * @throws IllegalStateException when no answer came within the time limit
      */
     public String nodes() {
-        try {
-            Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(timeoutMillis))
-                    .nodes().get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
-            return String.join(",", nodes.stream().map(n -> n.host() + ":" + n.port()).toList());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        } catch (Exception e) {
-            String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
-            throw new IllegalStateException("no Kafka broker answered within " + timeoutMillis + " ms: " + reason, e);
-        }
+        Collection<Node> nodes = answer("answered", admin.describeCluster(new DescribeClusterOptions()
+                .timeoutMs(timeoutMillis)).nodes());
+        return String.join(",", nodes.stream().map(n -> n.host() + ":" + n.port()).toList());
     }
 
     /**
@@ -49,16 +41,21 @@ public final class KafkaProbe implements AutoCloseable {
      * @throws IllegalStateException when no answer came within the time limit
      */
     public java.util.List<String> missingTopics(java.util.List<String> wanted) {
+        java.util.Set<String> existing = answer("listed its topics", admin.listTopics(
+                new org.apache.kafka.clients.admin.ListTopicsOptions().timeoutMs(timeoutMillis)).names());
+        return wanted.stream().filter(t -> !existing.contains(t)).toList();
+    }
+
+    /** The admin call's result within the time limit, or an IllegalStateException saying what did not happen. */
+    private <T> T answer(String what, org.apache.kafka.common.KafkaFuture<T> future) {
         try {
-            java.util.Set<String> existing = admin.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions()
-                    .timeoutMs(timeoutMillis)).names().get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
-            return wanted.stream().filter(t -> !existing.contains(t)).toList();
+            return future.get(timeoutMillis + 500L, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         } catch (Exception e) {
             String reason = e.getCause() != null ? e.getCause().toString() : e.toString();
-            throw new IllegalStateException("no Kafka broker listed its topics within " + timeoutMillis + " ms: " + reason, e);
+            throw new IllegalStateException("no Kafka broker " + what + " within " + timeoutMillis + " ms: " + reason, e);
         }
     }
 
