@@ -44,7 +44,14 @@ class TopicProvisionerTest {
                     new java.io.PrintStream(out, true), new java.io.PrintStream(err, true));
             assertThat(status).as("exit status; stderr: %s", err).isZero();
             assertThat(out.toString()).contains("created [" + Topics.JOB_DISPATCH).contains("0 already there");
-            assertThat(readiness.check.call().getStatus()).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.UP);
+            // the broker's metadata may show the new topics a moment after they were created: readiness is polled
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            var status = readiness.check.call().getStatus();
+            while (status != org.eclipse.microprofile.health.HealthCheckResponse.Status.UP && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                status = readiness.check.call().getStatus();
+            }
+            assertThat(status).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.UP);
 
             out.reset();
             assertThat(TopicProvisioner.run(new String[] {"--bootstrap-servers", kafka.bootstrapServers()}, null,
