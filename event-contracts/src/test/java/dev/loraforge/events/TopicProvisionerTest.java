@@ -46,12 +46,12 @@ class TopicProvisionerTest {
             assertThat(out.toString()).contains("created [" + Topics.JOB_DISPATCH).contains("0 already there");
             // the broker's metadata may show the new topics a moment after they were created: readiness is polled
             long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
-            var status = readiness.check.call().getStatus();
-            while (status != org.eclipse.microprofile.health.HealthCheckResponse.Status.UP && System.nanoTime() < deadline) {
+            var health = readiness.check.call().getStatus();
+            while (health != org.eclipse.microprofile.health.HealthCheckResponse.Status.UP && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                status = readiness.check.call().getStatus();
+                health = readiness.check.call().getStatus();
             }
-            assertThat(status).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.UP);
+            assertThat(health).isEqualTo(org.eclipse.microprofile.health.HealthCheckResponse.Status.UP);
 
             out.reset();
             assertThat(TopicProvisioner.run(new String[] {"--bootstrap-servers", kafka.bootstrapServers()}, null,
