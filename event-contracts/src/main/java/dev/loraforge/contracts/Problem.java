@@ -9,7 +9,9 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
 
 /**
  * The one error shape of the internal services: RFC 9457 problem details
@@ -35,6 +37,23 @@ public record Problem(String type, String title, int status, String detail, Stri
         Response.Status known = Response.Status.fromStatusCode(status);
         return new Problem(TYPE_PREFIX + slug, known == null ? "HTTP " + status : known.getReasonPhrase(), status,
                 detail, null, null, null, null);
+    }
+
+    /** As {@link #of}, titled {@code title}, with the slug as its machine-readable {@code code} ({@code not_found}). */
+    public static Problem coded(int status, String slug, String title, String detail) {
+        return of(status, slug, detail).titled(title).withCode(slug.replace('-', '_'), null);
+    }
+
+    /**
+     * 500 {@code internal-error} for an exception nothing else mapped: logged with its stack trace under a
+     * fresh error id, which the detail names so that an operator finds it in {@code service}'s log; the
+     * answer itself never carries a stack trace.
+     */
+    public static Problem unexpected(Throwable e, String service) {
+        String id = UUID.randomUUID().toString();
+        Logger.getLogger(Problem.class).errorf(e, "unexpected error %s in %s", id, service);
+        return coded(500, "internal-error", "Internal error", "an unexpected error occurred (error id " + id
+                + "); see the " + service + " log");
     }
 
     public Problem titled(String newTitle) {

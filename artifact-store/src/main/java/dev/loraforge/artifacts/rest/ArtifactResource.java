@@ -1,14 +1,14 @@
 package dev.loraforge.artifacts.rest;
 
+import dev.loraforge.artifacts.repository.ArtifactQuery;
+import dev.loraforge.artifacts.service.ArtifactService;
+import dev.loraforge.artifacts.storage.Digest;
+import dev.loraforge.artifacts.storage.InvalidDigestException;
+import dev.loraforge.contracts.InvalidRequestException;
 import dev.loraforge.contracts.artifactstore.ArtifactKind;
 import dev.loraforge.contracts.artifactstore.ArtifactView;
 import dev.loraforge.contracts.artifactstore.Lineage;
 import dev.loraforge.contracts.artifactstore.NewArtifact;
-import dev.loraforge.artifacts.repository.ArtifactQuery;
-import dev.loraforge.artifacts.service.ArtifactService;
-import dev.loraforge.artifacts.service.InvalidRequestException;
-import dev.loraforge.artifacts.storage.Digest;
-import dev.loraforge.artifacts.storage.InvalidDigestException;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;

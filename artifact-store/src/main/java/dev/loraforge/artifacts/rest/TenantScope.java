@@ -1,6 +1,7 @@
 package dev.loraforge.artifacts.rest;
 
-import dev.loraforge.artifacts.service.InvalidRequestException;
+import dev.loraforge.contracts.InvalidRequestException;
+
 
 /**
  * The tenant a read is scoped to: the {@code X-Tenant-Id} header or the {@code tenant_id} query parameter. Without

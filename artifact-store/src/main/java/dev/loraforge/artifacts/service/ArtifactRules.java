@@ -1,9 +1,5 @@
 package dev.loraforge.artifacts.service;
 
-import dev.loraforge.contracts.artifactstore.ArtifactKind;
-import dev.loraforge.contracts.artifactstore.NewArtifact;
-import dev.loraforge.contracts.artifactstore.ParentRef;
-import dev.loraforge.contracts.artifactstore.Relation;
 import dev.loraforge.artifacts.repository.ArtifactEntity;
 import dev.loraforge.artifacts.repository.ArtifactRepository;
 import dev.loraforge.artifacts.repository.LineageEdgeRepository;
@@ -11,6 +7,12 @@ import dev.loraforge.artifacts.storage.BlobInfo;
 import dev.loraforge.artifacts.storage.BlobStorage;
 import dev.loraforge.artifacts.storage.Digest;
 import dev.loraforge.artifacts.storage.InvalidDigestException;
+import dev.loraforge.contracts.InvalidRequestException;
+import dev.loraforge.contracts.Problem.Violation;
+import dev.loraforge.contracts.artifactstore.ArtifactKind;
+import dev.loraforge.contracts.artifactstore.NewArtifact;
+import dev.loraforge.contracts.artifactstore.ParentRef;
+import dev.loraforge.contracts.artifactstore.Relation;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,13 +1,14 @@
 package dev.loraforge.artifacts.service;
 
 import dev.loraforge.artifacts.config.ArtifactStoreConfig;
+import dev.loraforge.artifacts.repository.ArtifactQuery;
+import dev.loraforge.artifacts.storage.BlobStorage;
+import dev.loraforge.artifacts.storage.StoredBlob;
+import dev.loraforge.contracts.InvalidRequestException;
 import dev.loraforge.contracts.artifactstore.ArtifactKind;
 import dev.loraforge.contracts.artifactstore.ArtifactView;
 import dev.loraforge.contracts.artifactstore.BaseModelRequest;
 import dev.loraforge.contracts.artifactstore.NewArtifact;
-import dev.loraforge.artifacts.repository.ArtifactQuery;
-import dev.loraforge.artifacts.storage.BlobStorage;
-import dev.loraforge.artifacts.storage.StoredBlob;
 import dev.loraforge.events.DirectoryArchive;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.loraforge.artifacts.service;
 
+import dev.loraforge.contracts.InvalidRequestException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -3,6 +3,7 @@ package dev.loraforge.artifacts.service;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.loraforge.contracts.InvalidRequestException;
 import dev.loraforge.engine.model.Family;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import dev.loraforge.artifacts.config.ArtifactStoreConfig;
 import dev.loraforge.artifacts.repository.ModelUploadEntity;
 import dev.loraforge.artifacts.repository.ModelUploadPartEntity;
 import dev.loraforge.artifacts.storage.BlobTooLargeException;
+import dev.loraforge.contracts.InvalidRequestException;
 import dev.loraforge.contracts.artifactstore.CompleteModelUpload;
 import dev.loraforge.contracts.artifactstore.ModelUploadRequest;
 import dev.loraforge.contracts.artifactstore.ModelUploadView;

@@ -1,5 +1,7 @@
 package dev.loraforge.inference.rest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.loraforge.contracts.Problem;
 import dev.loraforge.contracts.inference.Generation;
 import dev.loraforge.inference.service.InferenceException;
@@ -51,16 +53,13 @@ public class ProblemMapper {
         return p.at(uri).response();
     }
 
-    /** A body that is not JSON, or JSON of the wrong shape: 400 {@code invalid_json} naming the field. */
-    @ServerExceptionMapper
-    public Response json(com.fasterxml.jackson.core.JsonProcessingException e, UriInfo uri) {
+    /**
+     * A body that is not JSON, or JSON of the wrong shape: 400 {@code invalid_json} naming the field. The exact type
+     * Quarkus maps itself (to its own body) is named so that this mapper is the closest match.
+     */
+    @ServerExceptionMapper({JsonProcessingException.class, MismatchedInputException.class})
+    public Response json(JsonProcessingException e, UriInfo uri) {
         return Problem.invalidJson(e).at(uri).response();
-    }
-
-    /** The exact type Quarkus maps itself (to its own body): named here so that this mapper is the closest match. */
-    @ServerExceptionMapper
-    public Response mismatchedInput(com.fasterxml.jackson.databind.exc.MismatchedInputException e, UriInfo uri) {
-        return json(e, uri);
     }
 
     @ServerExceptionMapper

@@ -1,5 +1,6 @@
 package dev.loraforge.inference.service;
 
+import dev.loraforge.contracts.artifactstore.ArtifactStoreConnection;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
 import dev.loraforge.contracts.inference.DatasetStats;
 import dev.loraforge.engine.data.DatasetException;
@@ -10,7 +11,6 @@ import dev.loraforge.engine.data.ExampleEncoder;
 import dev.loraforge.engine.data.PreferenceEncoder;
 import dev.loraforge.engine.model.LlamaConfig;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
-import dev.loraforge.inference.client.ArtifactStoreClient;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,9 +28,9 @@ import java.util.Map;
 public class DatasetStatsService {
 
     private final ModelStore models;
-    private final ArtifactStoreClient store;
+    private final ArtifactStoreConnection store;
 
-    public DatasetStatsService(ModelStore models, ArtifactStoreClient store) {
+    public DatasetStatsService(ModelStore models, ArtifactStoreConnection store) {
         this.models = models;
         this.store = store;
     }

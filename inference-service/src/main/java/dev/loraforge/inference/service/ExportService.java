@@ -1,11 +1,11 @@
 package dev.loraforge.inference.service;
 
+import dev.loraforge.contracts.artifactstore.BlobTransfer;
 import dev.loraforge.engine.export.GgufExport;
 import dev.loraforge.engine.lora.LoraAdapter;
 import dev.loraforge.engine.lora.LoraMerge;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.events.DirectoryArchive;
-import dev.loraforge.inference.client.ArtifactStoreClient;
 import dev.loraforge.inference.config.InferenceConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
@@ -142,7 +142,7 @@ public class ExportService {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the " + format.wireName() + " export under " + exports, e);
         } finally {
-            ArtifactStoreClient.delete(work);
+            BlobTransfer.deleteTree(work);
         }
     }
 

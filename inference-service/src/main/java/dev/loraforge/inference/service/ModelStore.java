@@ -1,10 +1,11 @@
 package dev.loraforge.inference.service;
 
+import dev.loraforge.contracts.artifactstore.ArtifactStoreConnection;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
+import dev.loraforge.contracts.artifactstore.BlobTransfer;
 import dev.loraforge.engine.model.Adapter;
 import dev.loraforge.engine.model.LlamaModel;
 import dev.loraforge.engine.tokenizer.ModelTokenizer;
-import dev.loraforge.inference.client.ArtifactStoreClient;
 import dev.loraforge.inference.config.InferenceConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.annotation.PreDestroy;
@@ -35,7 +36,7 @@ public class ModelStore {
 
     private static final Logger LOG = Logger.getLogger(ModelStore.class);
 
-    private final ArtifactStoreClient store;
+    private final ArtifactStoreConnection store;
     private final Path blobs;
     private final LeasedCache<LoadedBase> bases;
     private final LeasedCache<Adapter> adapters;
@@ -46,7 +47,7 @@ public class ModelStore {
     private final dev.loraforge.inference.config.EngineSetup engine;
     private final dev.loraforge.engine.generate.BatchingGenerator.Limits batchLimits;
 
-    public ModelStore(InferenceConfig config, ArtifactStoreClient store, MeterRegistry metrics,
+    public ModelStore(InferenceConfig config, ArtifactStoreConnection store, MeterRegistry metrics,
                       dev.loraforge.inference.config.EngineSetup engine) {
         this.store = store;
         this.engine = engine;
@@ -191,7 +192,7 @@ public class ModelStore {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot place " + what + " " + digest + " under " + blobs, e);
             } finally {
-                ArtifactStoreClient.delete(partial);
+                BlobTransfer.deleteTree(partial);
             }
         }
     }

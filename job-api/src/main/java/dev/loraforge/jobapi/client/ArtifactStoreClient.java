@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.contracts.artifactstore.ArtifactKind;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreApi;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
-import dev.loraforge.contracts.artifactstore.ArtifactStoreGuard;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreConnection;
 import dev.loraforge.contracts.artifactstore.ArtifactView;
 import dev.loraforge.contracts.artifactstore.BaseModelRequest;
 import dev.loraforge.contracts.artifactstore.BlobTransfer;
@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
@@ -52,21 +53,18 @@ public class ArtifactStoreClient {
     }
 
     private final ArtifactStoreApi api;
-    private final BlobTransfer blobs;
-    private final ArtifactStoreGuard calls;
-    private final ArtifactStoreGuard transfers;
+    private final ArtifactStoreConnection store;
     private final ObjectMapper json;
 
     public ArtifactStoreClient(@RestClient ArtifactStoreApi api, JobApiConfig config, ObjectMapper json) {
         this.api = api;
         this.json = json;
-        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(10));
-        this.calls = new ArtifactStoreGuard("jobapi-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(10));
-        this.transfers = new ArtifactStoreGuard("jobapi-artifact-store-transfers", config.artifactStoreRetry(), null);
+        this.store = new ArtifactStoreConnection("jobapi", config.artifactStoreUrl(), config.artifactStoreRetry(),
+                Duration.ofSeconds(10), Duration.ofMinutes(10));
     }
 
     public Blob putBlob(Path file) {
-        BlobView blob = guarded(transfers, () -> blobs.put(file, null));
+        BlobView blob = transfer(b -> b.put(file, null));
         return new Blob(blob.digest(), blob.size());
     }
 
@@ -81,7 +79,7 @@ public class ArtifactStoreClient {
         NewArtifact body = new NewArtifact(prefix + "-" + id, kind, name, digest, tenantId, jobId,
                 metadata == null ? Map.of() : metadata,
                 parents == null ? List.of() : parents.stream().map(p -> new ParentRef(p.get("id"), p.get("relation"))).toList());
-        return guarded(calls, () -> api.create(body, tenantId)).id();
+        return call(() -> api.create(body, tenantId)).id();
     }
 
     /**
@@ -113,7 +111,7 @@ public class ArtifactStoreClient {
 
     /** The base models {@code tenant} may use: the public ones and its private ones, newest first. */
     public List<BaseModel> baseModels(String tenant) {
-        return guarded(calls, () -> api.baseModels(tenant, null)).stream().map(ArtifactStoreClient::baseModel).toList();
+        return call(() -> api.baseModels(tenant, null)).stream().map(ArtifactStoreClient::baseModel).toList();
     }
 
     /**
@@ -121,7 +119,7 @@ public class ArtifactStoreClient {
      * sees the variants of public base models and of its own private ones.
      */
     public Optional<Artifact> quantizedVariant(String baseId, String scheme, String tenant) {
-        return guarded(calls, () -> api.artifacts(ArtifactKind.QUANTIZED_MODEL.wireName(), tenant, null, null, baseId,
+        return call(() -> api.artifacts(ArtifactKind.QUANTIZED_MODEL.wireName(), tenant, null, null, baseId,
                 null, scheme, null, null)).stream().findFirst().map(a -> new Artifact(a.id(), a.digest()));
     }
 
@@ -135,12 +133,12 @@ public class ArtifactStoreClient {
 
     /** The blob's bytes, read as {@code tenantId} (artifact-store serves a tenant its own blobs only); the caller closes it. */
     public InputStream openBlob(String digest, String tenantId) {
-        return guarded(transfers, () -> blobs.open(digest, tenantId));
+        return transfer(b -> b.open(digest, tenantId));
     }
 
     /** The blob, or the part of it that {@code range} (an HTTP Range header, null for all) asks for, as {@link #openBlob}. */
     public dev.loraforge.contracts.RangedStream openBlob(String digest, String tenantId, String range) {
-        return guarded(transfers, () -> blobs.open(digest, tenantId, range));
+        return transfer(b -> b.open(digest, tenantId, range));
     }
 
     /**
@@ -149,20 +147,20 @@ public class ArtifactStoreClient {
      */
     public ArtifactView importBaseModel(String name, String path, String tenant) {
         knownBases.clear();
-        return passedOn(() -> calls.call(() -> api.registerBaseModel(new BaseModelRequest(name, path, tenant))));
+        return passedOn(() -> store.call(() -> api.registerBaseModel(new BaseModelRequest(name, path, tenant))));
     }
 
     /** Every base model, public and private, with artifact-store's metadata (config summary, files, revision). */
     public List<ArtifactView> baseModelArtifacts() {
-        return guarded(calls, () -> api.baseModels(null, true));
+        return call(() -> api.baseModels(null, true));
     }
 
     public ModelUploadView createModelUpload(ModelUploadRequest request) {
-        return passedOn(() -> calls.call(() -> api.createModelUpload(request)));
+        return passedOn(() -> store.call(() -> api.createModelUpload(request)));
     }
 
     public ModelUploadView modelUpload(String id) {
-        return passedOn(() -> calls.call(() -> api.modelUpload(id)));
+        return passedOn(() -> store.call(() -> api.modelUpload(id)));
     }
 
     /**
@@ -170,7 +168,7 @@ public class ArtifactStoreClient {
      * gets no answer is sent again for a while (a part sent twice is harmless: complete names the parts it joins).
      */
     public ModelUploadView.Part putModelUploadPart(String id, Supplier<InputStream> body, long length) {
-        return passedOn(() -> transfers.call(() -> blobs.putUploadPart(id, body, length)));
+        return passedOn(() -> store.transfer(b -> b.putUploadPart(id, body, length)));
     }
 
     public ModelUploadView completeModelUpload(String id, List<String> partIds) {
@@ -179,7 +177,7 @@ public class ArtifactStoreClient {
     }
 
     public ModelUploadView cancelModelUpload(String id) {
-        return passedOn(() -> calls.call(() -> api.cancelModelUpload(id)));
+        return passedOn(() -> store.call(() -> api.cancelModelUpload(id)));
     }
 
     /**
@@ -205,18 +203,23 @@ public class ArtifactStoreClient {
     /** A lookup that answers empty on 404. */
     private <T> Optional<T> lookup(Supplier<T> call) {
         try {
-            return Optional.of(calls.call(call));
+            return store.lookup(call);
         } catch (ArtifactStoreException e) {
-            if (e.notFound()) {
-                return Optional.empty();
-            }
             throw refusedOrUnavailable(e);
         }
     }
 
-    private static <T> T guarded(ArtifactStoreGuard guard, Supplier<T> call) {
+    private <T> T call(Supplier<T> call) {
         try {
-            return guard.call(call);
+            return store.call(call);
+        } catch (ArtifactStoreException e) {
+            throw refusedOrUnavailable(e);
+        }
+    }
+
+    private <T> T transfer(Function<BlobTransfer, T> transfer) {
+        try {
+            return store.transfer(transfer);
         } catch (ArtifactStoreException e) {
             throw refusedOrUnavailable(e);
         }

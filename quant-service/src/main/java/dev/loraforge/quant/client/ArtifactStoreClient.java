@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreApi;
 import dev.loraforge.contracts.artifactstore.ArtifactStoreException;
-import dev.loraforge.contracts.artifactstore.ArtifactStoreGuard;
-import dev.loraforge.contracts.artifactstore.ArtifactView;
+import dev.loraforge.contracts.artifactstore.ArtifactStoreConnection;
 import dev.loraforge.contracts.artifactstore.BlobTransfer;
 import dev.loraforge.contracts.artifactstore.BlobView;
 import dev.loraforge.contracts.artifactstore.NewArtifact;
@@ -16,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Supplier;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
@@ -24,23 +22,20 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
  * JSON calls through the declarative {@link ArtifactStoreApi}, blobs streamed by {@link BlobTransfer}
  * with their sha256 checked both ways. Failures that may pass (no answer, 5xx, 408, 429, a damaged
  * transfer) are retried with backoff for up to {@code quant.artifact-store-retry}, behind a circuit
- * breaker ({@link ArtifactStoreGuard}); a refusal surfaces at once as an {@link ArtifactStoreException}.
+ * breaker ({@link ArtifactStoreConnection}); a refusal surfaces at once as an {@link ArtifactStoreException}.
  */
 @ApplicationScoped
 public class ArtifactStoreClient {
 
+    private final ArtifactStoreConnection store;
     private final ArtifactStoreApi api;
-    private final BlobTransfer blobs;
-    private final ArtifactStoreGuard calls;
-    private final ArtifactStoreGuard transfers;
     private final ObjectMapper json;
 
-    public ArtifactStoreClient(@RestClient ArtifactStoreApi api, QuantConfig config, ObjectMapper json) {
+    public ArtifactStoreClient(QuantConfig config, @RestClient ArtifactStoreApi api, ObjectMapper json) {
+        this.store = new ArtifactStoreConnection("quant", config.artifactStoreUrl(), config.artifactStoreRetry(),
+                Duration.ofSeconds(30), Duration.ofMinutes(30));
         this.api = api;
         this.json = json;
-        this.blobs = BlobTransfer.authenticated(config.artifactStoreUrl(), Duration.ofMinutes(30));
-        this.calls = new ArtifactStoreGuard("quant-artifact-store-calls", config.artifactStoreRetry(), Duration.ofSeconds(30));
-        this.transfers = new ArtifactStoreGuard("quant-artifact-store-transfers", config.artifactStoreRetry(), null);
     }
 
     /**
@@ -48,12 +43,12 @@ public class ArtifactStoreClient {
      * models only; a tenant also sees the models private to it); empty on 404.
      */
     public Optional<JsonNode> artifact(String id, String tenant) {
-        return optional(() -> api.artifact(id, tenant));
+        return store.lookup(() -> api.artifact(id, tenant)).map(json::valueToTree);
     }
 
     /** {@code GET /api/v1/base-models/{name}} as its contract JSON, read as {@code tenant}; empty on 404. */
     public Optional<JsonNode> baseModel(String name, String tenant) {
-        return optional(() -> api.baseModel(name, tenant));
+        return store.lookup(() -> api.baseModel(name, tenant)).map(json::valueToTree);
     }
 
     /**
@@ -65,7 +60,7 @@ public class ArtifactStoreClient {
      */
     public void downloadDirectory(String digest, String tenant, Path dir) throws DirectoryArchive.ArchiveException {
         try {
-            transfers.run(() -> blobs.downloadDirectory(digest, tenant, dir)); // tenant: the owner of a private model
+            store.download(b -> b.downloadDirectory(digest, tenant, dir)); // tenant: the owner of a private model
         } catch (ArtifactStoreException e) {
             if (e.getCause() instanceof DirectoryArchive.ArchiveException archive) {
                 throw archive;
@@ -76,7 +71,7 @@ public class ArtifactStoreClient {
 
     /** Stores {@code dir} as one deterministic tar, streamed; artifact-store checks the digest computed first. */
     public BlobView uploadDirectory(Path dir) {
-        return transfers.call(() -> blobs.putDirectory(dir));
+        return store.transfer(b -> b.putDirectory(dir));
     }
 
     /**
@@ -91,18 +86,7 @@ public class ArtifactStoreClient {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("not an artifact registration: " + e.getOriginalMessage(), e);
         }
-        return json.valueToTree(calls.call(() -> api.create(body, body.tenantId())));
-    }
-
-    private Optional<JsonNode> optional(Supplier<ArtifactView> call) {
-        try {
-            return Optional.of(json.valueToTree(calls.call(call)));
-        } catch (ArtifactStoreException e) {
-            if (e.notFound()) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return json.valueToTree(store.call(() -> api.create(body, body.tenantId())));
     }
 
     /** Removes a directory tree (quietly: a leftover in the scratch directory is harmless). */

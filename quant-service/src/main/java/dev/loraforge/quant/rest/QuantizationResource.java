@@ -1,15 +1,15 @@
 package dev.loraforge.quant.rest;
 
+import dev.loraforge.contracts.InvalidRequestException;
+import dev.loraforge.contracts.Problem.Violation;
 import dev.loraforge.events.QuantizationRequested;
 import dev.loraforge.quant.mapping.QuantizationMapper;
 import dev.loraforge.quant.repository.Quantization;
 import dev.loraforge.quant.repository.QuantizationStatus;
 import dev.loraforge.quant.service.BaseModelResolver;
-import dev.loraforge.quant.service.InvalidRequestException;
 import dev.loraforge.quant.service.NotFoundException;
 import dev.loraforge.quant.service.QuantizationLedger;
 import dev.loraforge.quant.service.QuantizationService;
-import dev.loraforge.quant.service.Violation;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;

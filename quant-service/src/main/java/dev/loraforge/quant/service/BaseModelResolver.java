@@ -1,6 +1,7 @@
 package dev.loraforge.quant.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.loraforge.contracts.InvalidRequestException;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.quant.client.ArtifactStoreClient;
 import jakarta.enterprise.context.ApplicationScoped;

@@ -6,8 +6,6 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.util.Map;
-import java.util.UUID;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
@@ -15,8 +13,6 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
  * {@link Problem} ({@code application/problem+json}); never a stack trace, never an empty 404.
  */
 public class ProblemMapper {
-
-    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
 
     /** How to fix a refusal of the framework itself, by status. */
     private static final Map<Integer, String> HINTS = Map.of(
@@ -26,7 +22,7 @@ public class ProblemMapper {
     @ServerExceptionMapper
     public Response notFound(NotFoundException e, UriInfo uri) {
         String detail = e.getMessage() == null || e.getMessage().startsWith("HTTP 404") ? HINTS.get(404) : e.getMessage();
-        return Problem.of(404, "not-found", detail).withCode("not_found", null).at(uri).response();
+        return Problem.coded(404, "not-found", "Not Found", detail).at(uri).response();
     }
 
     @ServerExceptionMapper
@@ -36,9 +32,6 @@ public class ProblemMapper {
 
     @ServerExceptionMapper
     public Response unexpected(RuntimeException e, UriInfo uri) {
-        String id = UUID.randomUUID().toString();
-        LOG.errorf(e, "unexpected error %s", id);
-        return Problem.of(500, "internal-error", "an unexpected error occurred (error id " + id
-                + "); see the trainer-service log").withCode("internal_error", null).at(uri).response();
+        return Problem.unexpected(e, "trainer-service").at(uri).response();
     }
 }
