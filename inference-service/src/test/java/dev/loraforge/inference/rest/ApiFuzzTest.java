@@ -25,7 +25,7 @@ class ApiFuzzTest {
 
     @Test
     void noRequestGetsA5xxAndEveryRefusalIsAProblem() {
-        String dataset = StandInArtifactStore.putBytes(("{\"prompt\":\"Say arr\",\"completion\":\" Arr!\"}\n")
+        String dataset = StandInArtifactStore.STORE.putBlob(("{\"prompt\":\"Say arr\",\"completion\":\" Arr!\"}\n")
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8));
         Map<String, List<String>> known = Map.of(
                 "base", List.of(Fixtures.baseDigest),

@@ -60,7 +60,7 @@ class DatasetStatsResourceTest {
     @Test
     void aChatDatasetIsMeasuredAsTheTrainerEncodesIt() throws Exception {
         String text = DemoDatasets.read(DemoDatasets.PIRATE);
-        String training = StandInArtifactStore.putBytes(text.getBytes(StandardCharsets.UTF_8));
+        String training = StandInArtifactStore.STORE.putBlob(text.getBytes(StandardCharsets.UTF_8));
         int max = dev.loraforge.engine.model.LlamaConfig.load(Fixtures.baseDir).maxPositionEmbeddings();
         for (int seqLen : new int[] {24, max}) {
             JsonNode answer = stats(request(training, null, seqLen));
@@ -101,7 +101,7 @@ class DatasetStatsResourceTest {
         for (java.util.List<String> lines : java.util.List.of(chat, plain)) {
             String text = String.join("\n", lines) + "\n";
             var parsed = DatasetValidator.parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)), 10).preferences();
-            String training = StandInArtifactStore.putBytes(text.getBytes(StandardCharsets.UTF_8));
+            String training = StandInArtifactStore.STORE.putBlob(text.getBytes(StandardCharsets.UTF_8));
             int max = dev.loraforge.engine.model.LlamaConfig.load(Fixtures.baseDir).maxPositionEmbeddings();
             try (ModelTokenizer tokenizer = ModelTokenizer.load(Fixtures.baseDir)) {
                 PreferenceEncoder encoder = new PreferenceEncoder(tokenizer, max);
@@ -131,7 +131,7 @@ class DatasetStatsResourceTest {
     @Test
     void aValidationFileIsMeasuredToo() throws Exception {
         String lines = "{\"prompt\":\"Say arr\",\"completion\":\" Arr!\"}\n{\"prompt\":\"Say ho\",\"completion\":\" Ho!\"}\n";
-        String digest = StandInArtifactStore.putBytes(lines.getBytes(StandardCharsets.UTF_8));
+        String digest = StandInArtifactStore.STORE.putBlob(lines.getBytes(StandardCharsets.UTF_8));
         JsonNode answer = stats(request(digest, digest, 128));
         assertThat(answer.path("validation")).isEqualTo(answer.path("training"));
         assertThat(answer.path("training").path("examples").asInt()).isEqualTo(2);
@@ -141,7 +141,7 @@ class DatasetStatsResourceTest {
 
     @Test
     void refusalsNameTheField() {
-        String digest = StandInArtifactStore.putBytes("{\"text\":\"x\"}\n".getBytes(StandardCharsets.UTF_8));
+        String digest = StandInArtifactStore.STORE.putBlob("{\"text\":\"x\"}\n".getBytes(StandardCharsets.UTF_8));
         given().contentType(ContentType.JSON).body(request("sha256:abc", null, 64).toString()).post(DatasetStats.PATH)
                 .then().statusCode(400).contentType("application/problem+json").body("param", equalTo("training_digest"));
         given().contentType(ContentType.JSON).body(request(digest, null, 0).toString()).post(DatasetStats.PATH)
@@ -152,7 +152,7 @@ class DatasetStatsResourceTest {
                 .then().statusCode(400).body("param", equalTo("seq_len"));
         given().contentType(ContentType.JSON).body(request("sha256:" + "0".repeat(64), null, 64).toString())
                 .post(DatasetStats.PATH).then().statusCode(404).body("param", equalTo("training_digest"));
-        String broken = StandInArtifactStore.putBytes("{\"text\":\n".getBytes(StandardCharsets.UTF_8));
+        String broken = StandInArtifactStore.STORE.putBlob("{\"text\":\n".getBytes(StandardCharsets.UTF_8));
         given().contentType(ContentType.JSON).body(request(broken, null, 64).toString()).post(DatasetStats.PATH)
                 .then().statusCode(400).body("param", equalTo("training_digest"));
         given().contentType(ContentType.JSON).body(request(digest, null, 64).put("chat_template_kwargs", 5).toString())

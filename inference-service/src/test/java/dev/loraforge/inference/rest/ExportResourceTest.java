@@ -43,7 +43,7 @@ class ExportResourceTest {
         byte[] tar = export(Fixtures.pirate.digest()).get("/internal/v1/exports/merged").then().statusCode(200)
                 .header("Content-Type", "application/x-tar").header("Accept-Ranges", "bytes")
                 .extract().asByteArray();
-        String merged = StandInArtifactStore.putBytes(tar);
+        String merged = StandInArtifactStore.STORE.putBlob(tar);
         for (int q = 0; q < Fixtures.QUESTIONS; q++) {
             JsonNode answer = GenerateResourceTest.generate(GenerateResourceTest.chat(null, Fixtures.pirate.questions().get(q))
                     .put("base_digest", merged));

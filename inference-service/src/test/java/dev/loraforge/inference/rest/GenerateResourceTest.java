@@ -95,7 +95,7 @@ class GenerateResourceTest {
         given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-b").body(body.toString())
                 .post("/internal/v1/generate").then().statusCode(404).body("code", equalTo("model_not_found"))
                 .body("detail", containsString("tenant tenant-b"));
-        assertThat(StandInArtifactStore.downloads(owned)).isZero();
+        assertThat(StandInArtifactStore.STORE.downloads(owned)).isZero();
         // the owner is served the adapter's answer
         String text = given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-a").body(body.toString())
                 .post("/internal/v1/generate").then().statusCode(200).extract().path("choices[0].text");
@@ -107,7 +107,7 @@ class GenerateResourceTest {
                 .post("/internal/v1/generate").then().statusCode(404).body("detail", containsString("without a tenant"));
         given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant-a").body(body.toString())
                 .post("/internal/v1/generate").then().statusCode(200);
-        assertThat(StandInArtifactStore.downloads(owned)).isEqualTo(1);
+        assertThat(StandInArtifactStore.STORE.downloads(owned)).isEqualTo(1);
         // a malformed tenant header is a 400 naming it
         given().contentType(ContentType.JSON).header("X-Tenant-Id", "tenant a/../b").body(body.toString())
                 .post("/internal/v1/generate").then().statusCode(400).body("param", equalTo("X-Tenant-Id"));
@@ -189,8 +189,8 @@ class GenerateResourceTest {
         JsonNode loaded = JSON.readTree(given().get("/internal/v1/loaded").then().statusCode(200).extract().asString());
         assertThat(loaded.path("base_models").toString()).contains(Fixtures.baseDigest);
         assertThat(loaded.path("adapters").toString()).contains(Fixtures.pirate.digest()).contains(Fixtures.butler.digest());
-        assertThat(StandInArtifactStore.downloads(Fixtures.baseDigest)).as("the base is fetched and loaded once").isEqualTo(1);
-        assertThat(StandInArtifactStore.downloads(Fixtures.pirate.digest())).isEqualTo(1);
+        assertThat(StandInArtifactStore.STORE.downloads(Fixtures.baseDigest)).as("the base is fetched and loaded once").isEqualTo(1);
+        assertThat(StandInArtifactStore.STORE.downloads(Fixtures.pirate.digest())).isEqualTo(1);
     }
 
     @Test

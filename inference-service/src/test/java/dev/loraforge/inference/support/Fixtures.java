@@ -1,5 +1,6 @@
 package dev.loraforge.inference.support;
 
+import dev.loraforge.contracts.standin.ArtifactStoreStandIn;
 import dev.loraforge.engine.data.ChatMessage;
 import dev.loraforge.engine.data.DatasetValidator;
 import dev.loraforge.engine.data.EncodedExample;
@@ -61,7 +62,7 @@ public final class Fixtures {
     }
 
     /** Builds everything into the stand-in store (once). */
-    public static synchronized void prepare(StandInArtifactStore store) throws IOException {
+    public static synchronized void prepare(ArtifactStoreStandIn store) throws IOException {
         if (ready) {
             return;
         }
@@ -119,7 +120,7 @@ public final class Fixtures {
         ready = true;
     }
 
-    private static Persona train(LlamaModel model, ModelTokenizer tok, String dataset, Path out, StandInArtifactStore store,
+    private static Persona train(LlamaModel model, ModelTokenizer tok, String dataset, Path out, ArtifactStoreStandIn store,
                                  int steps) throws IOException {
         List<Example.Chat> chats = DatasetValidator.parse(DemoDatasets.open(dataset), 5).examples().stream()
                 .limit(QUESTIONS).map(Example.Chat.class::cast)

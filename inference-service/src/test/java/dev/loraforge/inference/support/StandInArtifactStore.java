@@ -1,76 +1,33 @@
 package dev.loraforge.inference.support;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.loraforge.contracts.standin.ArtifactStoreStandIn;
 import dev.loraforge.events.DirectoryArchive;
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A stand-in for artifact-store in inference-service's tests: {@code GET /api/v1/blobs/{digest}} over
- * directory archives made with {@link DirectoryArchive} (as the real store holds models and
- * adapters), counting downloads per digest, and {@code HEAD} for the same. Reads are scoped as artifact-store scopes
- * them: a blob given an owner ({@link #putOwnedCopy}) is served only to reads naming that tenant
- * ({@code X-Tenant-Id}); the others are shared. Builds the {@link Fixtures} before Quarkus starts.
+ * artifact-store in inference-service's tests: event-contracts' one stand-in ({@link ArtifactStoreStandIn}),
+ * holding the {@link Fixtures} (built before Quarkus starts) as directory archives, as the real store
+ * holds models and adapters; its download counts tell how often a model was fetched.
  */
-public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager {
+public class StandInArtifactStore extends ArtifactStoreStandIn.Resource {
 
-    private static final Map<String, byte[]> BLOBS = new ConcurrentHashMap<>();
-    private static final Map<String, AtomicInteger> DOWNLOADS = new ConcurrentHashMap<>();
-    private static final Map<String, String> OWNERS = new ConcurrentHashMap<>();
-    private static HttpServer server;
+    /** The stand-in of this JVM's tests. */
+    public static final ArtifactStoreStandIn STORE = ArtifactStoreStandIn.shared();
 
     @Override
-    public synchronized Map<String, String> start() {
+    protected Map<String, String> settings(String url) {
         try {
-            if (server == null) {
-                server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-                server.createContext("/api/v1/blobs/", StandInArtifactStore::handle);
-                server.setExecutor(Executors.newFixedThreadPool(4));
-                server.start();
-                Fixtures.prepare(this);
-            }
-            return Map.of("inference.artifact-store-url", "http://127.0.0.1:" + server.getAddress().getPort(),
+            Fixtures.prepare(STORE);
+            return Map.of("inference.artifact-store-url", url,
                     "inference.work-dir", Files.createTempDirectory("inference-work").toString());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    @Override
-    public void stop() {
-        // shared by the test classes of this JVM
-    }
-
-    /** Stores {@code dir} as an archive blob; returns its digest. */
-    public String putDirectory(Path dir) throws IOException {
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        DirectoryArchive.write(dir, tar);
-        byte[] bytes = tar.toByteArray();
-        String digest = "sha256:" + HexFormat.of().formatHex(sha256(bytes));
-        BLOBS.put(digest, bytes);
-        return digest;
-    }
-
-    /** Stores {@code bytes} as a blob; returns its digest. */
-    public static String putBytes(byte[] bytes) {
-        String digest = "sha256:" + HexFormat.of().formatHex(sha256(bytes));
-        BLOBS.put(digest, bytes);
-        return digest;
     }
 
     /**
@@ -79,54 +36,10 @@ public class StandInArtifactStore implements QuarkusTestResourceLifecycleManager
      */
     public static String putOwnedCopy(String digest, String tenant) throws IOException {
         Path dir = Files.createTempDirectory("owned-copy").resolve("adapter");
-        DirectoryArchive.extract(new java.io.ByteArrayInputStream(BLOBS.get(digest)), dir);
+        DirectoryArchive.extract(new ByteArrayInputStream(STORE.blobBytes(digest)), dir);
         Files.writeString(dir.resolve("README.md"), "a copy owned by " + tenant + "\n");
-        ByteArrayOutputStream tar = new ByteArrayOutputStream();
-        DirectoryArchive.write(dir, tar);
-        String copy = putBytes(tar.toByteArray());
-        OWNERS.put(copy, tenant);
+        String copy = STORE.putDirectory(dir);
+        STORE.own(copy, tenant);
         return copy;
-    }
-
-    /** How often a blob was downloaded. */
-    public static int downloads(String digest) {
-        AtomicInteger n = DOWNLOADS.get(digest);
-        return n == null ? 0 : n.get();
-    }
-
-    private static void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String digest = ex.getRequestURI().getPath().substring("/api/v1/blobs/".length());
-            byte[] blob = BLOBS.get(digest);
-            String owner = OWNERS.get(digest);
-            boolean readable = owner == null || owner.equals(ex.getRequestHeaders().getFirst("X-Tenant-Id"));
-            boolean head = ex.getRequestMethod().equals("HEAD");
-            if (blob == null || !readable || !(head || ex.getRequestMethod().equals("GET"))) {
-                byte[] body = "{\"detail\":\"no such blob\"}".getBytes(StandardCharsets.UTF_8);
-                ex.sendResponseHeaders(404, body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-                return;
-            }
-            ex.getResponseHeaders().set("Content-Type", DirectoryArchive.MEDIA_TYPE);
-            if (head) {
-                ex.sendResponseHeaders(200, -1);
-                return;
-            }
-            DOWNLOADS.computeIfAbsent(digest, d -> new AtomicInteger()).incrementAndGet();
-            ex.sendResponseHeaders(200, blob.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(blob);
-            }
-        }
-    }
-
-    private static byte[] sha256(byte[] bytes) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(bytes);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class AdminModelsTest {
 
     private static RequestSpecification admin() {
@@ -72,7 +72,7 @@ class AdminModelsTest {
                 .post("/admin/v1/models").then().statusCode(400).body(containsString("lm_head.weight"));
         admin().contentType(ContentType.JSON).body(Map.of("name", "x")).post("/admin/v1/models").then().statusCode(400)
                 .body(containsString("path"));
-        admin().get("/admin/v1/models").then().statusCode(200).body("id", hasItem(FakeArtifactStore.BASE_MODEL));
+        admin().get("/admin/v1/models").then().statusCode(200).body("id", hasItem(StandInArtifactStore.BASE_MODEL));
     }
 
     @Test
@@ -88,12 +88,12 @@ class AdminModelsTest {
         // an unknown tenant is refused before anything is imported
         admin().contentType(ContentType.JSON).body(Map.of("name", name + "-x", "path", "/models/x", "tenant_id", "tenant-nobody"))
                 .post("/admin/v1/models").then().statusCode(400).body("param", equalTo("tenant_id"));
-        assertThat(FakeArtifactStore.IMPORTED).doesNotContainKey(name + "-x");
+        assertThat(StandInArtifactStore.STORE.hasBaseModel(name + "-x")).isFalse();
 
         // the owner lists it as its own, retrieves it and may tune on it
         given().auth().oauth2(owner.key()).get("/v1/models").then().statusCode(200)
                 .body("data.find { it.id == '" + name + "' }.owned_by", equalTo(owner.id()))
-                .body("data.find { it.id == '" + FakeArtifactStore.BASE_MODEL + "' }.owned_by", equalTo("loraforge"));
+                .body("data.find { it.id == '" + StandInArtifactStore.BASE_MODEL + "' }.owned_by", equalTo("loraforge"));
         given().auth().oauth2(owner.key()).urlEncodingEnabled(false).get("/v1/models/" + name).then().statusCode(200)
                 .body("owned_by", equalTo(owner.id()));
         TestTenants.actAs(owner);
@@ -107,12 +107,12 @@ class AdminModelsTest {
         String otherFile = JobFlowTest.upload("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"},"
                 + "{\"role\":\"assistant\",\"content\":\"yo\"}]}\n");
         given().get("/v1/models").then().statusCode(200).body("data.id", org.hamcrest.Matchers.not(hasItem(name)))
-                .body("data.id", hasItem(FakeArtifactStore.BASE_MODEL));
+                .body("data.id", hasItem(StandInArtifactStore.BASE_MODEL));
         given().urlEncodingEnabled(false).get("/v1/models/" + name).then().statusCode(404);
         String refusal = given().contentType(ContentType.JSON).body(Map.of("model", name, "training_file", otherFile))
                 .post("/v1/fine_tuning/jobs").then().statusCode(404).body("error.param", equalTo("model"))
                 .extract().path("error.message");
-        assertThat(refusal.substring(refusal.indexOf("available"))).contains(FakeArtifactStore.BASE_MODEL).doesNotContain(name);
+        assertThat(refusal.substring(refusal.indexOf("available"))).contains(StandInArtifactStore.BASE_MODEL).doesNotContain(name);
         io.restassured.RestAssured.requestSpecification = null;
     }
 

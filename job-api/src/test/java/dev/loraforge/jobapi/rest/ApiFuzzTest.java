@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.loraforge.contracts.fuzz.FuzzRun;
 import dev.loraforge.contracts.fuzz.RequestFuzzer;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.jobapi.support.FakeInferenceService;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 @WithTestResource(FakeInferenceService.class)
 class ApiFuzzTest {
 
@@ -98,7 +98,7 @@ class ApiFuzzTest {
         known.put("jobId", List.of(jobId, otherJob));
         known.put("webhookId", webhooks.subList(0, 1)); // kept, so that the routes of a webhook are reached
         known.put("spareWebhookId", webhooks.subList(1, webhooks.size())); // deleted by the fuzz
-        known.put("model", List.of(FakeArtifactStore.BASE_MODEL, "ft:" + FakeArtifactStore.BASE_MODEL + ":x:" + jobId));
+        known.put("model", List.of(StandInArtifactStore.BASE_MODEL, "ft:" + StandInArtifactStore.BASE_MODEL + ":x:" + jobId));
         known.put("tenantId", List.of(tenant.id(), other.id()));
         known.put("keyId", List.of(spareKey));
         RestAssured.requestSpecification = null;

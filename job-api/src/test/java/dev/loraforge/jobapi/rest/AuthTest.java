@@ -6,7 +6,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 /** API keys: required, hashed, revocable, scoped; another tenant's resources answer 404. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class AuthTest {
 
     @AfterEach

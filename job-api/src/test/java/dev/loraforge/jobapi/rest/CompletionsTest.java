@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.jobapi.support.FakeInferenceService;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 @WithTestResource(FakeInferenceService.class)
 class CompletionsTest {
 
@@ -92,8 +92,8 @@ class CompletionsTest {
                 .body("usage.completion_tokens", equalTo(3))
                 .body("usage.total_tokens", equalTo(FakeInferenceService.PROMPT_TOKENS + 3));
         JsonNode sent = FakeInferenceService.lastRequest;
-        assertThat(sent.path("base_digest").asText()).isEqualTo(FakeArtifactStore.BASE_DIGEST);
-        assertThat(sent.path("base_model").asText()).isEqualTo(FakeArtifactStore.BASE_MODEL);
+        assertThat(sent.path("base_digest").asText()).isEqualTo(StandInArtifactStore.BASE_DIGEST);
+        assertThat(sent.path("base_model").asText()).isEqualTo(StandInArtifactStore.BASE_MODEL);
         assertThat(sent.path("adapter_digest").asText()).isEqualTo(ADAPTER_DIGEST);
         assertThat(sent.path("messages").toString())
                 .isEqualTo("[{\"role\":\"system\",\"content\":\"Be brief.\"},{\"role\":\"user\",\"content\":\"How is the sea?\"}]");
@@ -432,15 +432,15 @@ class CompletionsTest {
         given().delete("/v1/models/{m}", model).then().statusCode(404).body("error.code", equalTo("model_not_found"));
         TestTenants.actAs(owner);
 
-        given().delete("/v1/models/{m}", FakeArtifactStore.BASE_MODEL).then().statusCode(403)
+        given().delete("/v1/models/{m}", StandInArtifactStore.BASE_MODEL).then().statusCode(403)
                 .body("error.code", equalTo("permission_denied"));
-        given().get("/v1/models/{m}", FakeArtifactStore.BASE_MODEL).then().statusCode(200);
+        given().get("/v1/models/{m}", StandInArtifactStore.BASE_MODEL).then().statusCode(200);
 
         given().delete("/v1/models/{m}", model).then().statusCode(200)
                 .body("id", equalTo(model)).body("object", equalTo("model")).body("deleted", equalTo(true));
         given().get("/v1/models/{m}", model).then().statusCode(404);
         List<String> listed = given().get("/v1/models").then().statusCode(200).extract().path("data.id");
-        assertThat(listed).contains(FakeArtifactStore.BASE_MODEL).doesNotContain(model);
+        assertThat(listed).contains(StandInArtifactStore.BASE_MODEL).doesNotContain(model);
         given().contentType(ContentType.JSON).body(chatBody(model, "")).post("/v1/chat/completions").then()
                 .statusCode(404).body("error.code", equalTo("model_not_found"));
         given().delete("/v1/models/{m}", model).then().statusCode(404);

@@ -9,7 +9,7 @@ import static org.hamcrest.Matchers.nullValue;
 
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.jobapi.support.FakeInferenceService;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 @WithTestResource(FakeInferenceService.class)
 class DryRunTest {
 
@@ -113,7 +113,7 @@ class DryRunTest {
                 .body("warnings[1]", containsString("left out"))
                 .extract().jsonPath();
         assertThat(FakeInferenceService.lastStatsRequest.path("seq_len").asInt()).isEqualTo(256);
-        assertThat(FakeInferenceService.lastStatsRequest.path("base_digest").asText()).isEqualTo(FakeArtifactStore.BASE_DIGEST);
+        assertThat(FakeInferenceService.lastStatsRequest.path("base_digest").asText()).isEqualTo(StandInArtifactStore.BASE_DIGEST);
         assertThat(FakeInferenceService.lastStatsRequest.path("chat_template_kwargs").path("enable_thinking").asBoolean(true))
                 .isFalse();
         assertThat(dry.getString("estimated_duration_seconds")).isNull();

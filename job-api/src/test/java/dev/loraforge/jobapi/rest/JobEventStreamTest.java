@@ -6,7 +6,7 @@ import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.Topics;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.kafka.TopicProbe;
 import io.quarkus.test.common.WithTestResource;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /** The live event stream (SSE): history, then new events as they commit, ending with the job. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class JobEventStreamTest {
 
     private final TopicProbe kafka = new TopicProbe(KafkaBrokerResource.broker().bootstrapServers());

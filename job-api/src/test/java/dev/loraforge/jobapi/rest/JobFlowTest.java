@@ -17,7 +17,7 @@ import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.MethodSpec;
 import dev.loraforge.events.Topics;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.kafka.TopicProbe;
 import io.quarkus.test.common.WithTestResource;
@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class JobFlowTest {
 
     @BeforeEach
@@ -111,13 +111,13 @@ class JobFlowTest {
         String digest = "sha256:" + HexFormat.of().formatHex(
                 MessageDigest.getInstance("SHA-256").digest(DATA.getBytes(StandardCharsets.UTF_8)));
         assertThat(job.trainingFile().digest()).isEqualTo(digest);
-        JsonNode dataset = FakeArtifactStore.ARTIFACTS.get(job.trainingFile().id());
+        JsonNode dataset = StandInArtifactStore.STORE.artifact(job.trainingFile().id());
         assertThat(dataset.path("kind").asText()).isEqualTo("dataset");
         assertThat(dataset.path("metadata").path("file_id").asText()).isEqualTo(fileId);
         assertThat(dataset.path("metadata").path("examples").asInt()).isEqualTo(2);
-        assertThat(new String(FakeArtifactStore.blob(digest), StandardCharsets.UTF_8)).isEqualTo(DATA);
-        assertThat(job.baseModel().id()).isEqualTo(FakeArtifactStore.BASE_ID);
-        assertThat(job.baseModel().digest()).isEqualTo(FakeArtifactStore.BASE_DIGEST);
+        assertThat(new String(StandInArtifactStore.STORE.blobBytes(digest), StandardCharsets.UTF_8)).isEqualTo(DATA);
+        assertThat(job.baseModel().id()).isEqualTo(StandInArtifactStore.BASE_ID);
+        assertThat(job.baseModel().digest()).isEqualTo(StandInArtifactStore.BASE_DIGEST);
         assertThat(job.hyperparameters().nEpochs()).isEqualTo(2);
         // no adapter and no other hyperparameters were given: the dispatch carries every default, resolved here
         assertThat(job.method()).isEqualTo(new MethodSpec(JobSettings.LORA, JobSettings.DEFAULT_R,

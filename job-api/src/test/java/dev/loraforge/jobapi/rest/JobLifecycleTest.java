@@ -9,6 +9,8 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.startsWith;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.CheckpointSaved;
 import dev.loraforge.events.EventCodec;
@@ -18,7 +20,7 @@ import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.JobProgress;
 import dev.loraforge.events.Topics;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.kafka.TopicProbe;
 import io.quarkus.test.common.WithTestResource;
@@ -42,7 +44,7 @@ import org.junit.jupiter.api.Test;
 /** The life of jobs beyond the happy path, against the real broker and database. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class JobLifecycleTest {
 
     private final TopicProbe kafka = new TopicProbe(KafkaBrokerResource.broker().bootstrapServers());
@@ -370,8 +372,14 @@ class JobLifecycleTest {
         String job = JobFlowTest.createJob(file);
         String unfinished = JobFlowTest.createJob(file);
         awaitDispatch(job, 1);
+        // the trainer registers the adapter before it reports the outcome: trained from the base model
+        String adapterDigest = putBlob("tar".getBytes());
+        ObjectNode adapter = new ObjectMapper().createObjectNode().put("id", "adapter-lineage").put("kind", "adapter")
+                .put("name", "ft:lineage").put("digest", adapterDigest).put("tenant_id", owner.id()).put("job_id", job);
+        adapter.putArray("parents").addObject().put("id", StandInArtifactStore.BASE_ID).put("relation", "base_model");
+        StandInArtifactStore.STORE.putArtifact(adapter);
         outcome(new JobOutcome(job, 1, "w1", JobOutcome.Status.SUCCEEDED,
-                new ArtifactRef("adapter-lineage", putBlob("tar".getBytes())), 1L, Map.of(), "0.1.0", null));
+                new ArtifactRef("adapter-lineage", adapterDigest), 1L, Map.of(), "0.1.0", null));
         await().atMost(Duration.ofSeconds(20)).until(() -> "succeeded".equals(status(job)));
 
         given().get("/v1/fine_tuning/jobs/{id}/lineage", job).then().statusCode(200)

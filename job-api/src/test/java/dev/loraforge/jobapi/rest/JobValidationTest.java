@@ -8,7 +8,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.hamcrest.Matchers.nullValue;
 
 import dev.loraforge.jobapi.repository.FileRepository;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 /** Bad input gets OpenAI's error envelope, says what and where, and changes nothing. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class JobValidationTest {
 
     @BeforeEach
@@ -90,14 +90,14 @@ class JobValidationTest {
     @Test
     void artifactStoreDownIs503AndNothingIsStored() {
         long before = fileCount();
-        FakeArtifactStore.down = true;
+        StandInArtifactStore.STORE.down(true);
         try {
             given().multiPart("purpose", "fine-tune")
                     .multiPart("file", "ok.jsonl", "{\"text\":\"fine\"}\n".getBytes(StandardCharsets.UTF_8))
                     .post("/v1/files").then().statusCode(503)
                     .body("error.code", equalTo("artifact_store_unavailable"));
         } finally {
-            FakeArtifactStore.down = false;
+            StandInArtifactStore.STORE.down(false);
         }
         assertThat(fileCount()).isEqualTo(before);
     }

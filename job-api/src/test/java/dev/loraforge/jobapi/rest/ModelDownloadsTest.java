@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.jobapi.support.FakeInferenceService;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 @WithTestResource(FakeInferenceService.class)
 class ModelDownloadsTest {
 
@@ -89,7 +89,7 @@ class ModelDownloadsTest {
                 .header("Content-Disposition", containsString(job + "-merged.tar")).extract().asByteArray();
         assertThat(merged).isEqualTo(FakeInferenceService.exported("merged", adapterDigest));
         assertThat(FakeInferenceService.lastExport).isEqualTo("merged?{adapter_digest=" + adapterDigest
-                + ", base_digest=" + FakeArtifactStore.BASE_DIGEST + ", base_model=" + FakeArtifactStore.BASE_MODEL
+                + ", base_digest=" + StandInArtifactStore.BASE_DIGEST + ", base_model=" + StandInArtifactStore.BASE_MODEL
                 + ", name=" + model + "}");
         assertThat(FakeInferenceService.lastExportTenant).isEqualTo(tenant.id());
 

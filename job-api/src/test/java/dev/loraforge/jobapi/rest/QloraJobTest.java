@@ -12,7 +12,7 @@ import dev.loraforge.events.JobDispatched;
 import dev.loraforge.events.QuantizationOutcome;
 import dev.loraforge.events.QuantizationRequested;
 import dev.loraforge.events.Topics;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.kafka.TopicProbe;
 import io.quarkus.test.common.WithTestResource;
@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 /** A QLoRA job waits, visibly, for its quantized base, then trains on it; or fails with the reason. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class QloraJobTest {
 
     private final TopicProbe kafka = new TopicProbe(KafkaBrokerResource.broker().bootstrapServers());
@@ -60,7 +60,7 @@ class QloraJobTest {
 
         List<String> requests = kafka.await(Topics.QUANT_REQUEST, v -> v.contains(job), 1, Duration.ofSeconds(20));
         QuantizationRequested request = EventCodec.decode(requests.get(0), QuantizationRequested.class).data();
-        assertThat(request.baseModel().digest()).isEqualTo(FakeArtifactStore.BASE_DIGEST);
+        assertThat(request.baseModel().digest()).isEqualTo(StandInArtifactStore.BASE_DIGEST);
         assertThat(request.scheme()).isEqualTo("int8");
         assertThat(kafka.await(Topics.JOB_DISPATCH, v -> v.contains(job), 1, Duration.ofSeconds(2))).isEmpty();
 

@@ -4,7 +4,7 @@ import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(RateLimitTest.LowLimits.class)
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class RateLimitTest {
 
     /** Two uploads a minute. */

@@ -127,7 +127,7 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
     public static volatile JsonNode lastStatsRequest;
 
     /**
-     * A stand-in tokenizer for dry runs: each line of the dataset blob (read from {@link FakeArtifactStore}) is 10
+     * A stand-in tokenizer for dry runs: each line of the dataset blob (read from {@link StandInArtifactStore}) is 10
      * tokens of which 4 are trained, except that a line holding {@code LONG} is 10,000 tokens (cut at seq_len) and one
      * holding {@code NOTHING} has no trained token within seq_len (dropped).
      */
@@ -152,7 +152,7 @@ public class FakeInferenceService implements QuarkusTestResourceLifecycleManager
     }
 
     private static ObjectNode part(String digest, int seqLen) throws IOException {
-        String[] lines = new String(FakeArtifactStore.blob(digest), StandardCharsets.UTF_8).strip().split("\n");
+        String[] lines = new String(StandInArtifactStore.STORE.blobBytes(digest), StandardCharsets.UTF_8).strip().split("\n");
         int examples = 0;
         int truncated = 0;
         int dropped = 0;

@@ -9,7 +9,7 @@ import dev.loraforge.events.EventCodec;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.events.Topics;
 import dev.loraforge.events.platform.TraceContext;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import dev.loraforge.kafka.TopicProbe;
 import com.sun.net.httpserver.HttpServer;
@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class JobTraceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -10,7 +10,7 @@ import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.ErrorInfo;
 import dev.loraforge.events.JobOutcome;
 import dev.loraforge.jobapi.service.JobUpdateService;
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.jobapi.webhooks.Receiver.Answer;
 import dev.loraforge.jobapi.webhooks.Receiver.Received;
 import dev.loraforge.jobapi.webhooks.WebhookTestSupport.Endpoint;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
  */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class WebhookDeliveryTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -2,7 +2,7 @@ package dev.loraforge.jobapi.webhooks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.loraforge.jobapi.support.FakeArtifactStore;
+import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 /** Signing secrets are stored encrypted; ones stored before that are encrypted at start and read the same. */
 @QuarkusTest
 @WithTestResource(KafkaBrokerResource.class)
-@WithTestResource(FakeArtifactStore.class)
+@WithTestResource(StandInArtifactStore.class)
 class WebhookSecretAtRestTest {
 
     @Inject

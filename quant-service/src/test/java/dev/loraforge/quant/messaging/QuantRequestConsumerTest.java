@@ -2,6 +2,7 @@ package dev.loraforge.quant.messaging;
 
 import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.quant.OperatorToken;
+import static dev.loraforge.quant.support.StandInArtifactStore.STORE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -48,10 +49,10 @@ class QuantRequestConsumerTest {
     @Test
     void requestsSentTogetherShareOneQuantizationAndLaterOnesAreAnsweredFromTheRow() throws Exception {
         Path baseDir = TinyModels.model(11);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-11", baseDir);
+        ArtifactRef base = STORE.registerBaseModel("tiny-11", baseDir, null);
 
         // the run is held at its download until both requests are on the pair's row
-        StandInArtifactStore.hold(base.digest());
+        STORE.hold(base.digest());
         try {
             QuantEvents.request("qreq-together-1", base, "nf4-dq");
             QuantEvents.request("qreq-together-2", base, "nf4-dq");
@@ -60,7 +61,7 @@ class QuantRequestConsumerTest {
                             .body("status", equalTo("running"))
                             .body("waiting_request_ids", contains("qreq-together-1", "qreq-together-2")));
         } finally {
-            StandInArtifactStore.release(base.digest());
+            STORE.release(base.digest());
         }
 
         QuantizationOutcome outcome = QuantEvents.outcomeFor("qreq-together-1");
@@ -78,9 +79,9 @@ class QuantRequestConsumerTest {
         // one quantization: one blob stored, one artifact registered, with its lineage and figures
         ArtifactRef quantized = outcome.quantizedModel();
         assertThat(quantized.id()).isEqualTo("qmodel-" + base.digest().substring(7) + "-nf4-dq");
-        assertThat(StandInArtifactStore.uploads(quantized.digest())).isEqualTo(1);
-        assertThat(StandInArtifactStore.created(quantized.id())).isEqualTo(1);
-        JsonNode artifact = StandInArtifactStore.artifact(quantized.id());
+        assertThat(STORE.uploads(quantized.digest())).isEqualTo(1);
+        assertThat(STORE.created(quantized.id())).isEqualTo(1);
+        JsonNode artifact = STORE.artifact(quantized.id());
         assertThat(artifact.path("kind").asText()).isEqualTo("quantized_model");
         assertThat(artifact.path("digest").asText()).isEqualTo(quantized.digest());
         assertThat(artifact.path("parents")).hasSize(1);
@@ -96,7 +97,7 @@ class QuantRequestConsumerTest {
         assertThat(metadata.path("bits_per_quantized_parameter").asDouble()).isBetween(4.12, 4.2);
 
         // the stored blob is a quantized model the engine loads, equal to quantizing the base in memory
-        EngineCheck.assertLoadsAsQuantizedVariant(StandInArtifactStore.blob(quantized.digest()), baseDir, "nf4-dq");
+        EngineCheck.assertLoadsAsQuantizedVariant(STORE.blob(quantized.digest()), baseDir, "nf4-dq");
 
         // a later request is answered from the row: same model, no second quantization
         QuantEvents.request("qreq-later", base, "nf4-dq");
@@ -105,8 +106,8 @@ class QuantRequestConsumerTest {
         assertThat(later.requestIds()).containsExactly("qreq-later");
         assertThat(later.quantizedModel()).isEqualTo(quantized);
         assertThat(later.bytesAfter()).isEqualTo(outcome.bytesAfter());
-        assertThat(StandInArtifactStore.uploads(quantized.digest())).isEqualTo(1);
-        assertThat(StandInArtifactStore.created(quantized.id())).isEqualTo(1);
+        assertThat(STORE.uploads(quantized.digest())).isEqualTo(1);
+        assertThat(STORE.created(quantized.id())).isEqualTo(1);
         assertThat(QuantEvents.outcomesOf(base.digest(), "nf4-dq")).hasSize(2);
 
         given().get("/api/v1/quantizations/{digest}/{scheme}", base.digest(), "nf4-dq").then().statusCode(200)
@@ -120,8 +121,8 @@ class QuantRequestConsumerTest {
     @Test
     void aPrivateBaseModelGetsAQuantizedVariantOfItsOwnForItsOwner() throws Exception {
         Path baseDir = TinyModels.model(15);
-        ArtifactRef shared = StandInArtifactStore.registerBaseModel("tiny-15", baseDir);
-        ArtifactRef owned = StandInArtifactStore.registerPrivateBaseModel("tiny-15-acme", baseDir, "acme-15");
+        ArtifactRef shared = STORE.registerBaseModel("tiny-15", baseDir, null);
+        ArtifactRef owned = STORE.registerBaseModel("tiny-15-acme", baseDir, "acme-15");
         assertThat(owned.digest()).isEqualTo(shared.digest()); // the same content, public and private
 
         QuantEvents.request("qreq-public-15", shared, "nf4");
@@ -135,11 +136,11 @@ class QuantRequestConsumerTest {
         // two pairs, two artifacts: the owner's is private to it and derived from its own base model
         assertThat(own.quantizedModel().id()).isNotEqualTo(pub.quantizedModel().id())
                 .startsWith("qmodel-" + shared.digest().substring(7) + "-nf4-t");
-        JsonNode artifact = StandInArtifactStore.artifact(own.quantizedModel().id());
+        JsonNode artifact = STORE.artifact(own.quantizedModel().id());
         assertThat(artifact.path("tenant_id").asText()).isEqualTo("acme-15");
         assertThat(artifact.path("parents").get(0).path("id").asText()).isEqualTo(owned.id());
-        assertThat(StandInArtifactStore.artifact(pub.quantizedModel().id()).path("tenant_id").isMissingNode()
-                || StandInArtifactStore.artifact(pub.quantizedModel().id()).path("tenant_id").isNull()).isTrue();
+        assertThat(STORE.artifact(pub.quantizedModel().id()).path("tenant_id").isMissingNode()
+                || STORE.artifact(pub.quantizedModel().id()).path("tenant_id").isNull()).isTrue();
         given().get("/api/v1/quantizations/{digest}/{scheme}?tenant_id=acme-15", shared.digest(), "nf4").then()
                 .statusCode(200).body("tenant_id", equalTo("acme-15"))
                 .body("quantized_model.id", equalTo(own.quantizedModel().id()));
@@ -156,7 +157,7 @@ class QuantRequestConsumerTest {
     @Test
     void anotherSchemeOfTheSameBaseIsItsOwnPair() throws Exception {
         Path baseDir = TinyModels.model(12);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-12", baseDir);
+        ArtifactRef base = STORE.registerBaseModel("tiny-12", baseDir, null);
 
         QuantEvents.request("qreq-int8", base, "int8");
         QuantEvents.request("qreq-nf4", base, "nf4");
@@ -170,15 +171,15 @@ class QuantRequestConsumerTest {
         assertThat(int8.quantizedModel().digest()).isNotEqualTo(nf4.quantizedModel().digest());
         assertThat(int8.bytesAfter()).isGreaterThan(nf4.bytesAfter());
         assertThat(int8.meanAbsError()).isLessThan(nf4.meanAbsError());
-        EngineCheck.assertLoadsAsQuantizedVariant(StandInArtifactStore.blob(int8.quantizedModel().digest()), baseDir, "int8");
+        EngineCheck.assertLoadsAsQuantizedVariant(STORE.blob(int8.quantizedModel().digest()), baseDir, "int8");
     }
 
     @Test
     void aCorruptModelBlobFailsWithAClearReasonAndIsNotRetried() throws Exception {
         byte[] junk = new byte[4096];
         new Random(7).nextBytes(junk);
-        ArtifactRef base = StandInArtifactStore.registerBaseModelBlob("corrupt", junk);
-        int uploads = StandInArtifactStore.allUploads();
+        ArtifactRef base = STORE.registerBaseModelBlob("corrupt", STORE.putBlob(junk), null);
+        int uploads = STORE.allUploads();
 
         QuantEvents.request("qreq-corrupt", base, "nf4");
         QuantizationOutcome outcome = QuantEvents.outcomeFor("qreq-corrupt");
@@ -193,7 +194,7 @@ class QuantRequestConsumerTest {
         QuantEvents.request("qreq-corrupt-again", base, "nf4");
         QuantizationOutcome again = QuantEvents.outcomeFor("qreq-corrupt-again");
         assertThat(again.error()).isEqualTo(outcome.error());
-        assertThat(StandInArtifactStore.allUploads()).isEqualTo(uploads);
+        assertThat(STORE.allUploads()).isEqualTo(uploads);
         given().get("/api/v1/quantizations/{digest}/{scheme}", base.digest(), "nf4").then().statusCode(200)
                 .body("status", equalTo("failed"))
                 .body("attempts", equalTo(1))
@@ -205,7 +206,7 @@ class QuantRequestConsumerTest {
     void anAlreadyQuantizedModelIsRefusedAsUnsupported() throws Exception {
         Path quantized = TinyModels.scratch("prequantized").resolve("tiny-13-nf4");
         ModelQuantizer.quantize(TinyModels.model(13), QuantScheme.NF4, quantized);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-13-nf4", quantized);
+        ArtifactRef base = STORE.registerBaseModel("tiny-13-nf4", quantized, null);
 
         QuantEvents.request("qreq-twice", base, "nf4-dq");
         QuantizationOutcome outcome = QuantEvents.outcomeFor("qreq-twice");
@@ -227,7 +228,7 @@ class QuantRequestConsumerTest {
         assertThat(early.error().code()).isEqualTo(QuantizationFailure.BASE_MODEL_NOT_FOUND);
         assertThat(early.error().message()).contains("model-tiny-14").contains("POST /api/v1/base-models");
 
-        assertThat(StandInArtifactStore.registerBaseModel("tiny-14", baseDir)).isEqualTo(unregistered);
+        assertThat(STORE.registerBaseModel("tiny-14", baseDir, null)).isEqualTo(unregistered);
         QuantEvents.request("qreq-in-time", unregistered, "nf4");
         QuantizationOutcome ok = QuantEvents.outcomeFor("qreq-in-time");
         assertThat(ok.status()).isEqualTo(QuantizationOutcome.Status.SUCCEEDED);

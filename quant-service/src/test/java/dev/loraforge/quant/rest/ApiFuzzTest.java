@@ -1,5 +1,6 @@
 package dev.loraforge.quant.rest;
 
+import static dev.loraforge.quant.support.StandInArtifactStore.STORE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.loraforge.contracts.auth.ServiceAuth;
@@ -27,7 +28,7 @@ class ApiFuzzTest {
 
     @Test
     void noRequestGetsA5xxAndEveryRefusalIsAProblem() throws Exception {
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-fz", TinyModels.model(23));
+        ArtifactRef base = STORE.registerBaseModel("tiny-fz", TinyModels.model(23), null);
         Map<String, List<String>> known = Map.of(
                 "digest", List.of(base.digest()),
                 "id", List.of(base.id()),

@@ -2,6 +2,7 @@ package dev.loraforge.quant.rest;
 
 import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.quant.OperatorToken;
+import static dev.loraforge.quant.support.StandInArtifactStore.STORE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -43,7 +44,7 @@ class QuantizationResourceTest {
 
     @Test
     void aBaseModelIsPreQuantizedByNameAndItsFiguresAreShown() throws Exception {
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-21", TinyModels.model(21));
+        ArtifactRef base = STORE.registerBaseModel("tiny-21", TinyModels.model(21), null);
 
         String requestId = given().contentType(ContentType.JSON)
                 .body(Map.of("base_model_name", "tiny-21", "scheme", "nf4"))
@@ -75,15 +76,15 @@ class QuantizationResourceTest {
         assertThat(outcome.quantizedModel().id()).isEqualTo(quantizedId);
 
         // asking again (by id and digest this time) answers 200 from the row; nothing is quantized again
-        int uploads = StandInArtifactStore.allUploads();
+        int uploads = STORE.allUploads();
         given().contentType(ContentType.JSON)
                 .body(Map.of("base_model", Map.of("id", base.id(), "digest", base.digest()), "scheme", "nf4"))
                 .post("/api/v1/quantizations").then().statusCode(200)
                 .body("status", equalTo("succeeded"))
                 .body("attempts", equalTo(1))
                 .body("quantized_model.id", equalTo(quantizedId));
-        assertThat(StandInArtifactStore.allUploads()).isEqualTo(uploads);
-        assertThat(StandInArtifactStore.created(quantizedId)).isEqualTo(1);
+        assertThat(STORE.allUploads()).isEqualTo(uploads);
+        assertThat(STORE.created(quantizedId)).isEqualTo(1);
 
         given().queryParam("status", "succeeded").get("/api/v1/quantizations").then().statusCode(200)
                 .body("base_digest", hasItem(base.digest()));
@@ -91,9 +92,9 @@ class QuantizationResourceTest {
 
     @Test
     void badInputGetsAProblemNamingTheFieldAndChangesNothing() throws Exception {
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-22", TinyModels.model(22));
+        ArtifactRef base = STORE.registerBaseModel("tiny-22", TinyModels.model(22), null);
         String other = "sha256:" + "d".repeat(64);
-        int uploads = StandInArtifactStore.allUploads();
+        int uploads = STORE.allUploads();
 
         refused(Map.of("base_model_name", "tiny-22"), "scheme", "is required");
         refused(Map.of("base_model_name", "tiny-22", "scheme", "fp4"), "scheme", "'fp4' is not a quantization scheme");
@@ -119,7 +120,7 @@ class QuantizationResourceTest {
                 .body("$", empty());
         given().queryParam("base_digest", other).get("/api/v1/quantizations").then().statusCode(200)
                 .body("$", empty());
-        assertThat(StandInArtifactStore.allUploads()).isEqualTo(uploads);
+        assertThat(STORE.allUploads()).isEqualTo(uploads);
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.loraforge.quant.service;
 
 import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.quant.OperatorToken;
+import static dev.loraforge.quant.support.StandInArtifactStore.STORE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -58,7 +59,7 @@ class QuantizationRecoveryTest {
     @Test
     void aRunLeftByADeadProcessIsTakenOverAndCompleted() throws Exception {
         Path baseDir = TinyModels.model(31);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-31", baseDir);
+        ArtifactRef base = STORE.registerBaseModel("tiny-31", baseDir, null);
         leaveRunningRow(base, "nf4", "qreq-orphaned", OffsetDateTime.now(ZoneOffset.UTC).minusHours(1));
 
         assertThat(sweeper.sweep()).isPositive();
@@ -66,8 +67,8 @@ class QuantizationRecoveryTest {
         QuantizationOutcome outcome = QuantEvents.outcomeFor("qreq-orphaned");
         assertThat(outcome.status()).isEqualTo(QuantizationOutcome.Status.SUCCEEDED);
         assertThat(outcome.requestIds()).containsExactly("qreq-orphaned");
-        assertThat(StandInArtifactStore.created(outcome.quantizedModel().id())).isEqualTo(1);
-        EngineCheck.assertLoadsAsQuantizedVariant(StandInArtifactStore.blob(outcome.quantizedModel().digest()), baseDir, "nf4");
+        assertThat(STORE.created(outcome.quantizedModel().id())).isEqualTo(1);
+        EngineCheck.assertLoadsAsQuantizedVariant(STORE.blob(outcome.quantizedModel().digest()), baseDir, "nf4");
         given().get("/api/v1/quantizations/{digest}/{scheme}", base.digest(), "nf4").then().statusCode(200)
                 .body("status", equalTo("succeeded"))
                 .body("attempts", equalTo(2));
@@ -76,13 +77,13 @@ class QuantizationRecoveryTest {
     @Test
     void aRunThatDiedAfterRegisteringIsCompletedWithoutQuantizingAgain() throws Exception {
         Path baseDir = TinyModels.model(32);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-32", baseDir);
+        ArtifactRef base = STORE.registerBaseModel("tiny-32", baseDir, null);
         // what the dead run had stored and registered before it could record the result
         Path out = TinyModels.scratch("earlier-run").resolve("q");
         QuantizationReport report = ModelQuantizer.quantize(baseDir, QuantScheme.INT8, out);
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         DirectoryArchive.write(out, tar);
-        String digest = StandInArtifactStore.putBlob(tar.toByteArray());
+        String digest = STORE.putBlob(tar.toByteArray());
         String id = "qmodel-" + base.digest().substring(7) + "-int8";
         ObjectNode artifact = new ObjectMapper().createObjectNode().put("id", id).put("kind", "quantized_model")
                 .put("name", "tiny-32-int8").put("digest", digest);
@@ -90,9 +91,9 @@ class QuantizationRecoveryTest {
                 .put("engine_version", "0.1.0-earlier").put("bytes_before", report.bytesBefore())
                 .put("bytes_after", report.bytesAfter()).put("mean_abs_error", report.meanAbsError());
         artifact.putArray("parents").addObject().put("id", base.id()).put("relation", "quantized_from");
-        StandInArtifactStore.putArtifact(artifact);
+        STORE.putArtifact(artifact);
         leaveRunningRow(base, "int8", "qreq-nearly-done", OffsetDateTime.now(ZoneOffset.UTC).minusMinutes(10));
-        int uploads = StandInArtifactStore.allUploads();
+        int uploads = STORE.allUploads();
 
         sweeper.sweep();
 
@@ -102,14 +103,14 @@ class QuantizationRecoveryTest {
         assertThat(outcome.bytesAfter()).isEqualTo(report.bytesAfter());
         assertThat(outcome.meanAbsError()).isEqualTo(report.meanAbsError());
         assertThat(outcome.engineVersion()).isEqualTo("0.1.0-earlier");
-        assertThat(StandInArtifactStore.allUploads()).isEqualTo(uploads);
-        assertThat(StandInArtifactStore.created(id)).isZero();
+        assertThat(STORE.allUploads()).isEqualTo(uploads);
+        assertThat(STORE.created(id)).isZero();
     }
 
     @Test
     void aRunWithAFreshHeartbeatIsLeftToItsOwner() throws Exception {
         Path baseDir = TinyModels.model(33);
-        ArtifactRef base = StandInArtifactStore.registerBaseModel("tiny-33", baseDir);
+        ArtifactRef base = STORE.registerBaseModel("tiny-33", baseDir, null);
         leaveRunningRow(base, "nf4", "qreq-in-progress", OffsetDateTime.now(ZoneOffset.UTC));
 
         sweeper.sweep();

@@ -2,6 +2,7 @@ package dev.loraforge.trainer.messaging;
 
 import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.trainer.OperatorToken;
+import static dev.loraforge.trainer.support.StandInArtifactStore.STORE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
@@ -77,7 +78,7 @@ class JobControlConsumerTest {
         assertThat(stoppedAt).isGreaterThanOrEqualTo(running.step()).isLessThan(LONG_STEPS);
         assertThat(events.progress(JobProgress.Kind.STEP)).extracting(JobProgress::step)
                 .allSatisfy(step -> assertThat(step).isLessThanOrEqualTo((int) stoppedAt));
-        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).isEmpty();
+        assertThat(STORE.artifacts(jobId, "adapter")).isEmpty();
         assertThat(events.outcomes()).hasSize(1);
 
         given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
@@ -104,10 +105,10 @@ class JobControlConsumerTest {
         assertThat(checkpoints).hasSize(1);
         CheckpointSaved checkpoint = checkpoints.get(0);
         assertThat(checkpoint.step()).isEqualTo(paused.step());
-        JsonNode registered = StandInArtifactStore.artifact(checkpoint.checkpoint().id());
+        JsonNode registered = STORE.artifact(checkpoint.checkpoint().id());
         assertThat(registered.path("kind").asText()).isEqualTo("checkpoint");
         assertThat(registered.path("metadata").path("step").asInt()).isEqualTo(paused.step());
-        assertThat(StandInArtifactStore.hasBlob(checkpoint.checkpoint().digest())).isTrue();
+        assertThat(STORE.hasBlob(checkpoint.checkpoint().digest())).isTrue();
         assertThat(events.outcomes()).as("a paused attempt has no outcome").isEmpty();
 
         given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)

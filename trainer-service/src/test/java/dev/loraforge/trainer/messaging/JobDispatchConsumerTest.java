@@ -2,6 +2,7 @@ package dev.loraforge.trainer.messaging;
 
 import org.junit.jupiter.api.BeforeEach;
 import dev.loraforge.trainer.OperatorToken;
+import static dev.loraforge.trainer.support.StandInArtifactStore.STORE;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -110,12 +111,12 @@ class JobDispatchConsumerTest {
         List<CheckpointSaved> checkpoints = events.checkpoints();
         assertThat(checkpoints).extracting(CheckpointSaved::step).containsExactly(8, 16, 24);
         for (CheckpointSaved c : checkpoints) {
-            JsonNode registered = StandInArtifactStore.artifact(c.checkpoint().id());
+            JsonNode registered = STORE.artifact(c.checkpoint().id());
             assertThat(registered).as("checkpoint %s registered", c.checkpoint().id()).isNotNull();
             assertThat(registered.path("kind").asText()).isEqualTo("checkpoint");
             assertThat(registered.path("digest").asText()).isEqualTo(c.checkpoint().digest());
             assertThat(registered.path("metadata").path("step").asInt()).isEqualTo(c.step());
-            assertThat(StandInArtifactStore.hasBlob(c.checkpoint().digest())).isTrue();
+            assertThat(STORE.hasBlob(c.checkpoint().digest())).isTrue();
         }
         Path checkpoint = unpack(checkpoints.get(0).checkpoint().digest(), tmp.resolve("checkpoint-8"));
         assertThat(checkpoint.resolve("trainer_state.json")).isRegularFile();
@@ -134,7 +135,7 @@ class JobDispatchConsumerTest {
         assertThat(resultFile).isNotNull();
         assertThat(resultFile.filename()).isEqualTo("step_metrics.csv");
         String csv;
-        try (InputStream in = StandInArtifactStore.openBlob(resultFile.digest())) {
+        try (InputStream in = STORE.openBlob(resultFile.digest())) {
             csv = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         }
         assertThat((long) csv.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isEqualTo(resultFile.bytes());
@@ -155,8 +156,8 @@ class JobDispatchConsumerTest {
             assertThat(Double.parseDouble(cells[2])).isEqualTo(p.meanTokenAccuracy());
         }
         ArtifactRef adapterRef = outcome.adapter();
-        assertThat(StandInArtifactStore.hasBlob(adapterRef.digest())).isTrue();
-        JsonNode adapterArtifact = StandInArtifactStore.artifact(adapterRef.id());
+        assertThat(STORE.hasBlob(adapterRef.digest())).isTrue();
+        JsonNode adapterArtifact = STORE.artifact(adapterRef.id());
         assertThat(adapterArtifact.path("kind").asText()).isEqualTo("adapter");
         assertThat(adapterArtifact.path("digest").asText()).isEqualTo(adapterRef.digest());
         assertThat(adapterArtifact.path("tenant_id").asText()).isEqualTo(TrainingFixtures.TENANT);
@@ -170,7 +171,7 @@ class JobDispatchConsumerTest {
         assertThat(relations(adapterArtifact)).containsExactlyInAnyOrder(
                 "base_model=" + TrainingFixtures.baseModel().id(), "trained_on=" + training.id(),
                 "validated_on=" + validation.id());
-        assertThat(StandInArtifactStore.posts(adapterRef.id())).as("adapter registrations").isEqualTo(1);
+        assertThat(STORE.posts(adapterRef.id())).as("adapter registrations").isEqualTo(1);
 
         // the adapter is a PEFT LoRA directory ...
         Path adapterDir = unpack(adapterRef.digest(), tmp.resolve("adapter"));
@@ -231,7 +232,7 @@ class JobDispatchConsumerTest {
         events.publish(Topics.JOB_DISPATCH, dispatch);
         assertThat(events.awaitProgress(JobProgress.Kind.STARTED, 2, Duration.ofSeconds(3))).hasSize(1);
         assertThat(events.outcomes()).hasSize(1);
-        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).hasSize(1);
+        assertThat(STORE.artifacts(jobId, "adapter")).hasSize(1);
         given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200).body("$", hasSize(1));
     }
 
@@ -269,7 +270,7 @@ class JobDispatchConsumerTest {
         }
         assertThat(childEvents.progress(JobProgress.Kind.MESSAGE)).extracting(JobProgress::message)
                 .anyMatch(m -> m.contains("starting from adapter " + parent.adapter().id()));
-        assertThat(relations(StandInArtifactStore.artifact(continued.adapter().id())))
+        assertThat(relations(STORE.artifact(continued.adapter().id())))
                 .contains("continued_from=" + parent.adapter().id());
 
         // an adapter of another shape cannot be the starting point: the job fails saying so, nothing is stored
@@ -282,7 +283,7 @@ class JobDispatchConsumerTest {
         assertThat(misfit.status()).isEqualTo(JobOutcome.Status.FAILED);
         assertThat(misfit.error().code()).isEqualTo(JobFailure.INIT_ADAPTER_UNAVAILABLE);
         assertThat(misfit.error().message()).contains("shape");
-        assertThat(StandInArtifactStore.artifacts(misfitId, "adapter")).isEmpty();
+        assertThat(STORE.artifacts(misfitId, "adapter")).isEmpty();
     }
 
     @Test
@@ -322,7 +323,7 @@ class JobDispatchConsumerTest {
         // checkpoints every 4 updates; a second attempt resumed from step 8 trains steps 9-12 only, the same run
         assertThat(events.checkpoints()).extracting(CheckpointSaved::step).contains(4, 8);
         CheckpointSaved at8 = events.checkpoints().stream().filter(c -> c.step() == 8).findFirst().orElseThrow();
-        assertThat(StandInArtifactStore.artifact(at8.checkpoint().id()).path("metadata").path("metrics").has("rewards_accuracies"))
+        assertThat(STORE.artifact(at8.checkpoint().id()).path("metadata").path("metrics").has("rewards_accuracies"))
                 .as("a DPO checkpoint names its accuracy as TRL does").isTrue();
         JobDispatched first = Jobs.dispatched(jobId, prefs, null, dpo);
         JobDispatched second = new JobDispatched(jobId, first.tenantId(), 2, first.model(), first.baseModel(),
@@ -442,7 +443,7 @@ class JobDispatchConsumerTest {
         assertThat(outcome.error().message()).contains(training.id()).contains("line 3");
         assertThat(events.progress(JobProgress.Kind.STARTED)).hasSize(1);
         assertThat(events.progress(JobProgress.Kind.STEP)).isEmpty();
-        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).isEmpty();
+        assertThat(STORE.artifacts(jobId, "adapter")).isEmpty();
 
         given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
                 .body("[0].state", equalTo("failed"))
@@ -470,7 +471,7 @@ class JobDispatchConsumerTest {
         // the superseded attempt says nothing more: no outcome, one adapter in all
         assertThat(events.outcomes()).extracting(JobOutcome::attempt).containsExactly(2);
         assertThat(events.progress(JobProgress.Kind.STARTED)).extracting(JobProgress::attempt).containsExactly(1, 2);
-        assertThat(StandInArtifactStore.artifacts(jobId, "adapter")).hasSize(1);
+        assertThat(STORE.artifacts(jobId, "adapter")).hasSize(1);
         given().get("/api/v1/attempts/{id}", jobId).then().statusCode(200)
                 .body("$", hasSize(2))
                 .body("[0].attempt", equalTo(1))
@@ -480,7 +481,7 @@ class JobDispatchConsumerTest {
     }
 
     private static Path unpack(String digest, Path dir) throws Exception {
-        try (InputStream in = StandInArtifactStore.openBlob(digest)) {
+        try (InputStream in = STORE.openBlob(digest)) {
             DirectoryArchive.extract(in, dir);
         }
         try (var entries = Files.list(dir)) {

@@ -1,5 +1,7 @@
 package dev.loraforge.trainer.support;
 
+import static dev.loraforge.trainer.support.StandInArtifactStore.STORE;
+
 import dev.loraforge.engine.fixtures.TinyModelGenerator;
 import dev.loraforge.events.ArtifactRef;
 import dev.loraforge.events.DirectoryArchive;
@@ -54,8 +56,8 @@ public final class TrainingFixtures {
                 try (OutputStream out = Files.newOutputStream(tar)) {
                     DirectoryArchive.write(baseModelDir, out);
                 }
-                String digest = StandInArtifactStore.putBlob(tar);
-                String id = StandInArtifactStore.registerInput("base_model", MODEL_NAME, digest, null);
+                String digest = STORE.putBlob(tar);
+                String id = STORE.register("base_model", MODEL_NAME, digest, null);
                 baseModel = new ArtifactRef(id, digest);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -75,9 +77,9 @@ public final class TrainingFixtures {
         try {
             Path file = Files.createTempFile("dataset", ".jsonl");
             Files.writeString(file, String.join("\n", lines) + "\n", StandardCharsets.UTF_8);
-            String digest = StandInArtifactStore.putBlob(file);
+            String digest = STORE.putBlob(file);
             Files.delete(file);
-            return new ArtifactRef(StandInArtifactStore.registerInput("dataset", name, digest, TENANT), digest);
+            return new ArtifactRef(STORE.register("dataset", name, digest, TENANT), digest);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
