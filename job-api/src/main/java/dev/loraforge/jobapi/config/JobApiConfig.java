@@ -36,7 +36,7 @@ public interface JobApiConfig {
     /** Requests per minute and tenant (0: unlimited); beyond them a 429 with Retry-After. */
     RateLimits rateLimits();
 
-    /** Per-tenant request rates, each a token bucket refilled evenly over the minute, per job-api instance. */
+    /** Per-tenant request rates, each a token bucket refilled evenly over the minute, shared by the replicas. */
     interface RateLimits {
         /** {@code POST /v1/fine_tuning/jobs}. */
         @WithDefault("60")
@@ -49,6 +49,13 @@ public interface JobApiConfig {
         /** {@code POST /v1/chat/completions} and {@code /v1/completions}. */
         @WithDefault("600")
         int completionsPerMinute();
+
+        /**
+         * Whether the rates hold for all replicas together (buckets in the database) rather than per replica (in
+         * memory).
+         */
+        @WithDefault("true")
+        boolean shared();
     }
 
     /** Base URL of artifact-store. */

@@ -15,7 +15,8 @@ import org.jboss.resteasy.reactive.server.ServerResponseFilter;
  * completions. Beyond its rate a tenant gets OpenAI's 429 ({@code type} {@code requests}, {@code code}
  * {@code rate_limit_exceeded}) with {@code Retry-After} in seconds, which OpenAI's SDKs honour; every limited
  * request, allowed or not, carries {@code x-ratelimit-limit-requests} and {@code x-ratelimit-remaining-requests}.
- * Runs after authentication, so the tenant is known, and before the request is read.
+ * Runs after authentication, so the tenant is known, and before the request is read. The rates hold for all job-api
+ * replicas together ({@link SharedRateLimiter}).
  */
 public class RateLimitFilter {
 
@@ -53,7 +54,7 @@ public class RateLimitFilter {
         if (perMinute <= 0 || !caller.isSet()) {
             return Optional.empty();
         }
-        RateLimiter.Decision d = rates.limiter().take(caller.id(), kind, perMinute);
+        RateLimiter.Decision d = rates.take(caller.id(), kind, perMinute);
         request.setProperty(DECISION, d);
         if (d.allowed()) {
             return Optional.empty();

@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 
 /**
  * Per-tenant, per-kind request rates ({@link TokenBucket}s, created on first use). In memory: each job-api instance
- * counts its own requests, so N replicas behind a balancer allow up to N times the rate.
+ * counts its own requests, so N replicas behind a balancer allow up to N times the rate; {@link SharedRateLimiter}
+ * counts them together and falls back to this one while the database is unreachable.
  */
 public final class RateLimiter {
 

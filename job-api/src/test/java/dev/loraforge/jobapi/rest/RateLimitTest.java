@@ -1,27 +1,35 @@
 package dev.loraforge.jobapi.rest;
 
 import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.loraforge.jobapi.ratelimit.RateLimiter;
+import dev.loraforge.jobapi.ratelimit.SharedRateLimiter;
 import dev.loraforge.jobapi.support.StandInArtifactStore;
 import dev.loraforge.kafka.KafkaBrokerResource;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.RestAssured;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Per-tenant rates: beyond them OpenAI's 429 with Retry-After, counted per tenant. */
+/** Per-tenant rates: beyond them OpenAI's 429 with Retry-After, counted per tenant across replicas. */
 @QuarkusTest
 @TestProfile(RateLimitTest.LowLimits.class)
 @WithTestResource(KafkaBrokerResource.class)
 @WithTestResource(StandInArtifactStore.class)
 class RateLimitTest {
+
+    @Inject
+    AgroalDataSource database;
 
     /** Two uploads a minute. */
     public static class LowLimits implements QuarkusTestProfile {
@@ -57,5 +65,20 @@ class RateLimitTest {
 
         TestTenants.actAs(TestTenants.create("rl-other"));
         upload().then().statusCode(200);
+    }
+
+    @Test
+    void replicasCountAgainstOneRate() {
+        TestTenants.Tenant tenant = TestTenants.create("rl-shared");
+        TestTenants.actAs(tenant);
+        SharedRateLimiter otherReplica = new SharedRateLimiter(database); // another job-api on the same database
+        assertThat(otherReplica.take(tenant.id(), "file uploads", 2).allowed()).isTrue();
+
+        upload().then().statusCode(200).header("x-ratelimit-remaining-requests", "0");
+        upload().then().statusCode(429);
+        RateLimiter.Decision refused = otherReplica.take(tenant.id(), "file uploads", 2);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.retryAfterSeconds()).isBetween(1L, 30L);
+        assertThat(otherReplica.take(tenant.id(), "completions", 2).allowed()).as("another kind has its own rate").isTrue();
     }
 }
