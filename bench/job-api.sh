@@ -3,9 +3,10 @@
 #   1. job-create throughput and latency (p50, p99) on loopback with wrk;
 #   2. time from create to the first training step, on an idle trainer;
 #   3. progress-event latency from the trainer (its CloudEvent time) to an SSE client;
-#   4. the same with BENCH_SSE_CLIENTS [1000] clients following one job at once (node bench/sse-clients.mjs).
+#   4. the same with BENCH_SSE_CLIENTS [1000] clients following one job at once (node bench/sse-clients.mjs),
+#      BENCH_SSE_RUNS [3] times, one job each (the first run is the cold one).
 # Part 1 runs twice: creates spread over 16 tenants, then all for one tenant.
-# Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s] (after BENCH_WARMUP [5s] not counted), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
+# Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s] (after BENCH_WARMUP [15s] not counted: a fresh job-api compiles its create path first), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
 # 2 includes 3], LORAFORGE_* ports as bin/platform.
 # Measures throughput, so start the platform without job-api's per-tenant rate limits:
 #   JOBAPI_RATE_LIMITS_CREATES_PER_MINUTE=0 JOBAPI_RATE_LIMITS_UPLOADS_PER_MINUTE=0 bin/platform up
@@ -77,7 +78,7 @@ done = function(summary, latency, requests)
 end
 LUA
   # warm-up, not counted: job-api's JIT compiles the create path first
-  wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_WARMUP:-5s}" -s "$lua" "$API" >/dev/null
+  wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_WARMUP:-15s}" -s "$lua" "$API" >/dev/null
   echo "1. job create, $n tenant(s): wrk -t2 -c${BENCH_CONNECTIONS:-16} -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"
   local before after out created
   before=$(cpu_ticks "$JOBAPI_PID")
@@ -154,7 +155,10 @@ want 4 || exit 0
 CLIENTS="${BENCH_SSE_CLIENTS:-1000}"
 KEY=$(tenant_key "bench-sse-$stamp" 1 100)
 FILE=$(upload "$KEY")
-job=$(curl -sS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$API/v1/fine_tuning/jobs" \
-  -d "{\"model\":\"$MODEL\",\"training_file\":\"$FILE\",\"hyperparameters\":{\"n_epochs\":50}}" | jq -r .id)
-echo "4. $CLIENTS SSE clients on one job ($job, 50 epochs): trainer -> every client"
-node "$ROOT/bench/sse-clients.mjs" "$API" "$KEY" "$job" "$CLIENTS" 600 | sed 's/^/   /'
+# each run is one job followed by all the clients; the first run also warms job-api's stream path up (JIT)
+for run in $(seq 1 "${BENCH_SSE_RUNS:-3}"); do
+  job=$(curl -sS -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' "$API/v1/fine_tuning/jobs" \
+    -d "{\"model\":\"$MODEL\",\"training_file\":\"$FILE\",\"hyperparameters\":{\"n_epochs\":50}}" | jq -r .id)
+  echo "4. run $run: $CLIENTS SSE clients on one job ($job, 50 epochs): trainer -> every client"
+  node "$ROOT/bench/sse-clients.mjs" "$API" "$KEY" "$job" "$CLIENTS" 600 | sed 's/^/   /'
+done

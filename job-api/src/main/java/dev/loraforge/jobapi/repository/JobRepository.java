@@ -12,14 +12,21 @@ import java.util.Optional;
 @ApplicationScoped
 public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
 
+    /** Room in a tenant's queue: its {@code max_queued_jobs} and how many of its jobs have not ended. */
+    public record QueueRoom(int limit, long unfinished) {
+    }
+
     /**
-     * How many of a tenant's jobs have not ended (index {@code jobs_open_by_tenant}). A plain count query: Panache's
-     * {@code count(...)} derives a new query from the list query each call, which Hibernate translates again every time.
+     * A tenant's limit and how many of its jobs have not ended (index {@code jobs_open_by_tenant}), in one query: a
+     * create asks both and needs nothing else of the tenant. A plain query: Panache's {@code count(...)} derives a
+     * new query from the list query each call, which Hibernate translates again every time. Empty: no such tenant.
      */
-    public long unfinished(String tenantId) {
-        return getEntityManager().createQuery("select count(*) from JobEntity where tenantId = :tenant"
-                        + " and status in ('validating_files', 'queued', 'running', 'paused')", Long.class)
-                .setParameter("tenant", tenantId).getSingleResult();
+    public Optional<QueueRoom> queueRoom(String tenantId) {
+        return getEntityManager().createQuery("select t.maxQueuedJobs, (select count(*) from JobEntity j"
+                        + " where j.tenantId = t.id and j.status in ('validating_files', 'queued', 'running', 'paused'))"
+                        + " from TenantEntity t where t.id = :tenant", Object[].class)
+                .setParameter("tenant", tenantId).getResultStream().findFirst()
+                .map(row -> new QueueRoom(((Number) row[0]).intValue(), ((Number) row[1]).longValue()));
     }
 
     /** A tenant's job; another tenant's id is simply not found. */

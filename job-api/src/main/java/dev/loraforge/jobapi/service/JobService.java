@@ -17,8 +17,6 @@ import dev.loraforge.jobapi.repository.FileEntity;
 import dev.loraforge.jobapi.repository.FileRepository;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobRepository;
-import dev.loraforge.jobapi.repository.TenantEntity;
-import dev.loraforge.jobapi.repository.TenantRepository;
 import dev.loraforge.jobapi.rest.ApiException;
 import dev.loraforge.jobapi.rest.CreateJobRequest;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,7 +42,7 @@ public class JobService {
     public static final String WAITING_FOR_DISPATCH = "waiting_for_dispatch";
 
     private final JobRepository jobs;
-    private final TenantRepository tenants;
+    private final QueueLimit queue;
     private final FileRepository files;
     private final IdempotencyKeys idempotency;
     private final JobEventService events;
@@ -52,10 +50,10 @@ public class JobService {
     private final ArtifactStoreClient store;
     private final ObjectMapper json;
 
-    public JobService(JobRepository jobs, TenantRepository tenants, FileRepository files, IdempotencyKeys idempotency, JobEventService events, OutboxWriter outbox,
-                      ArtifactStoreClient store, ObjectMapper json) {
+    public JobService(JobRepository jobs, QueueLimit queue, FileRepository files, IdempotencyKeys idempotency,
+                      JobEventService events, OutboxWriter outbox, ArtifactStoreClient store, ObjectMapper json) {
         this.jobs = jobs;
-        this.tenants = tenants;
+        this.queue = queue;
         this.files = files;
         this.idempotency = idempotency;
         this.events = events;
@@ -77,12 +75,7 @@ public class JobService {
                 return jobs.findById(earlier.get());
             }
         }
-        TenantEntity tenant = tenants.findById(tenantId);
-        long open = jobs.unfinished(tenantId);
-        if (open >= tenant.maxQueuedJobs) {
-            throw new ApiException(429, "rate_limit_error", "This tenant has " + open + " unfinished jobs, the limit is "
-                    + tenant.maxQueuedJobs + ". Wait for jobs to finish or cancel some.", null, "too_many_jobs");
-        }
+        queue.claim(tenantId);
         Checked checked = check(tenantId, request);
         JobEntity parent = checked.parent();
         ArtifactStoreClient.BaseModel base = checked.base();
