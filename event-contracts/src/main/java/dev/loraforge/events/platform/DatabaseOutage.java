@@ -23,29 +23,43 @@ public final class DatabaseOutage {
     private DatabaseOutage() {
     }
 
-    /** Whether {@code e} (or a cause) says the database could not be reached, rather than that the work was wrong. */
+    /**
+     * Whether {@code e}, a cause or a suppressed exception of any of them says the database could not be reached,
+     * rather than that the work was wrong. Suppressed ones count: a commit that fails on a lost connection comes out
+     * of the transaction manager as a {@code RollbackException} whose cause is nothing and whose suppressed
+     * {@code XAException} holds the driver's I/O error.
+     */
     public static boolean isOutage(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof ConnectException) {
+        return isOutage(e, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    }
+
+    private static boolean isOutage(Throwable t, java.util.Set<Throwable> seen) {
+        if (t == null || !seen.add(t)) {
+            return false;
+        }
+        if (t instanceof SQLTransientConnectionException || t instanceof ConnectException) {
+            return true;
+        }
+        if (t instanceof SQLException sql) {
+            String state = sql.getSQLState();
+            if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
+                    || state.equals("57P03"))) {
                 return true;
             }
-            if (t instanceof SQLException sql) {
-                String state = sql.getSQLState();
-                if (state != null && (state.startsWith("08") || state.equals("57P01") || state.equals("57P02")
-                        || state.equals("57P03"))) {
-                    return true;
-                }
-                String message = String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT);
-                if (message.contains("acquisition timeout")) { // Agroal: no connection could be had in time
-                    return true;
-                }
-            }
-            String name = t.getClass().getName();
-            if (name.equals("org.hibernate.exception.JDBCConnectionException")) {
+            String message = String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (message.contains("acquisition timeout")) { // Agroal: no connection could be had in time
                 return true;
             }
         }
-        return false;
+        if (t.getClass().getName().equals("org.hibernate.exception.JDBCConnectionException")) {
+            return true;
+        }
+        for (Throwable suppressed : t.getSuppressed()) {
+            if (isOutage(suppressed, seen)) {
+                return true;
+            }
+        }
+        return isOutage(t.getCause(), seen);
     }
 
     /**

@@ -28,6 +28,24 @@ class DatabaseOutageTest {
     }
 
     @Test
+    void aCommitLostWithTheConnectionIsAnOutage() {
+        // what Narayana throws when the commit's connection is cut: the driver's error is a suppressed exception's
+        // cause, not in the cause chain (PlatformIT's database cut once stopped a consumer channel on it)
+        Exception rollback = new Exception("ARJUNA016053: Could not commit transaction.");
+        Exception xa = new Exception("Error trying to transactionCommit local transaction",
+                new SQLException("An I/O error occurred while sending to the backend.", "08006"));
+        rollback.addSuppressed(xa);
+        assertThat(DatabaseOutage.isOutage(new RuntimeException("Error invoking subclass method", rollback))).isTrue();
+
+        Exception refused = new Exception("ARJUNA016053: Could not commit transaction.");
+        refused.addSuppressed(new Exception(new SQLException("violates check constraint", "23514")));
+        assertThat(DatabaseOutage.isOutage(new RuntimeException(refused))).isFalse();
+        RuntimeException loop = new RuntimeException("a cause that suppresses itself");
+        loop.addSuppressed(new IllegalStateException(loop));
+        assertThat(DatabaseOutage.isOutage(loop)).isFalse();
+    }
+
+    @Test
     void workWaitsOutAnOutageAndIsDoneOnceWhenTheDatabaseIsBack() {
         AtomicInteger tries = new AtomicInteger();
         String result = DatabaseOutage.waitOutFor("a test write", () -> {
