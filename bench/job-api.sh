@@ -49,6 +49,16 @@ JOBAPI_PID=$(cat "$HOME_DIR/run/job-api.pid" 2>/dev/null || true)
 cpu_ticks() { # PID: user + system clock ticks so far (0 when unknown)
   [[ -n "$1" && -r /proc/$1/stat ]] && awk '{print $14 + $15}' "/proc/$1/stat" || echo 0
 }
+vacuum_tables() { # as pgbench does before each run: the tables the creates write start vacuumed and analysed (this
+  # machine's PostgreSQL runs with autovacuum off; without it a tenant's queue count reads every row it ever had)
+  command -v psql > /dev/null || { echo "   (psql not found: job-api's tables not vacuumed first)"; return 0; }
+  local url="${LORAFORGE_DB_URL:-jdbc:postgresql://127.0.0.1:5432/loraforge}" hostport db
+  hostport="${url#jdbc:postgresql://}"; hostport="${hostport%%/*}"
+  db="${url#jdbc:postgresql://*/}"; db="${db%%\?*}"
+  PGPASSWORD="${LORAFORGE_DB_PASSWORD:-}" psql -q -h "${hostport%:*}" -p "${hostport##*:}" -U "${LORAFORGE_DB_USER:-postgres}" \
+    -d "$db" -c 'VACUUM (ANALYZE) job_api.jobs, job_api.job_events, job_api.outbox' \
+    || echo "   (VACUUM failed: figures taken on unvacuumed tables)"
+}
 create_bench() { # TENANTS: wrk spreads the creates over that many tenants, each with its own file
   local n=$1 i k keys="" files="" lua
   for i in $(seq 1 "$n"); do
@@ -77,6 +87,7 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
 end
 LUA
+  vacuum_tables
   # warm-up, not counted: job-api's JIT compiles the create path first
   wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_WARMUP:-15s}" -s "$lua" "$API" >/dev/null
   echo "1. job create, $n tenant(s): wrk -t2 -c${BENCH_CONNECTIONS:-16} -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"

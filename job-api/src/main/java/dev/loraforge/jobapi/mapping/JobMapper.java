@@ -11,6 +11,7 @@ import dev.loraforge.jobapi.repository.CheckpointEntity;
 import dev.loraforge.jobapi.repository.FileEntity;
 import dev.loraforge.jobapi.repository.JobEntity;
 import dev.loraforge.jobapi.repository.JobEventEntity;
+import dev.loraforge.jobapi.service.RunningSlots;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
@@ -22,9 +23,11 @@ import java.util.Map;
 public class JobMapper {
 
     private final ObjectMapper json;
+    private final RunningSlots slots;
 
-    public JobMapper(ObjectMapper json) {
+    public JobMapper(ObjectMapper json, RunningSlots slots) {
         this.json = json;
+        this.slots = slots;
     }
 
     public FileObject file(FileEntity f) {
@@ -43,7 +46,7 @@ public class JobMapper {
                 j.resultFileId == null ? List.of() : List.of(j.resultFileId),
                 j.status, j.validationFile, j.trainingFile, h, j.trainedTokens, error, j.suffix, j.seed,
                 j.estimatedFinish == null ? null : j.estimatedFinish.toEpochSecond(), List.of(), metadata(j), method,
-                adapter, j.statusDetail, j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));
+                adapter, slots.statusDetail(j), j.attempt, j.chatTemplateKwargs == null ? null : read(j.chatTemplateKwargs));
     }
 
     /** OpenAI's {@code hyperparameters} of a job from its resolved ones (plus the {@code checkpoint_every} extension). */

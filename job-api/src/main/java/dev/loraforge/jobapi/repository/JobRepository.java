@@ -66,22 +66,23 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
     private static final String DISPATCHABLE = "status = 'queued' and dispatchedAt is null and "
             + "(quantizationScheme is null or quantizedModelDigest is not null)";
 
-    /** The tenants that have jobs waiting for dispatch. */
-    public List<String> tenantsWaiting() {
-        return getEntityManager().createQuery("select distinct tenantId from JobEntity where " + DISPATCHABLE, String.class)
-                .getResultList();
-    }
-
     /**
-     * Marks the waiting jobs of these tenants (every running slot taken) as waiting for capacity, once per job (a bulk
-     * update of the rows not marked yet: nothing is loaded).
+     * The tenants that have jobs waiting for dispatch: a skip scan of the index {@code jobs_dispatchable} (whose
+     * predicate is {@link #DISPATCHABLE}), one descent per tenant however many jobs each has queued (a
+     * {@code distinct} read every waiting job: 125 ms at 35,000 queued). The order names all the index's columns, so
+     * that no other index on the tenant serves it (a smaller one of every open job was chosen, and walked its dead
+     * entries).
      */
-    public int markWaitingForCapacity(java.util.Collection<String> tenants, String detail, String fresh) {
-        if (tenants.isEmpty()) {
-            return 0;
-        }
-        return update("statusDetail = ?1 where tenantId in ?2 and statusDetail = ?3 and " + DISPATCHABLE,
-                detail, tenants, fresh);
+    @SuppressWarnings("unchecked")
+    public List<String> tenantsWaiting() {
+        String dispatchable = "j.status = 'queued' AND j.dispatched_at IS NULL"
+                + " AND (j.quantization_scheme IS NULL OR j.quantized_model_digest IS NOT NULL)";
+        String first = " ORDER BY j.tenant_id, j.created_at, j.id LIMIT 1";
+        return getEntityManager().createNativeQuery("WITH RECURSIVE t(tenant_id) AS ("
+                + " (SELECT j.tenant_id FROM jobs j WHERE " + dispatchable + first + ")"
+                + " UNION ALL SELECT (SELECT j.tenant_id FROM jobs j WHERE " + dispatchable
+                + " AND j.tenant_id > t.tenant_id" + first + ") FROM t WHERE t.tenant_id IS NOT NULL)"
+                + " SELECT tenant_id FROM t WHERE tenant_id IS NOT NULL", String.class).getResultList();
     }
 
     /** One tenant's jobs waiting for dispatch, oldest first, locked; rows another replica holds are skipped. */

@@ -20,11 +20,12 @@ import jakarta.transaction.Transactional;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Hands waiting jobs to the trainers, fairly: each tenant has at most its {@code max_running_jobs}
@@ -36,7 +37,6 @@ import java.util.Map;
 @ApplicationScoped
 public class Dispatcher {
 
-    static final String WAITING_FOR_CAPACITY = "waiting_for_capacity";
     static final String DISPATCHED = "dispatched";
     /** The most jobs of one tenant dispatched in one run. */
     private static final int MAX_PER_TENANT = 500;
@@ -47,9 +47,11 @@ public class Dispatcher {
     private final CheckpointRepository checkpoints;
     private final OutboxWriter outbox;
     private final ObjectMapper json;
+    private final RunningSlots slots;
 
     public Dispatcher(JobRepository jobs, TenantRepository tenants, FileRepository files,
-                      CheckpointRepository checkpoints, OutboxWriter outbox, ObjectMapper json) {
+                      CheckpointRepository checkpoints, OutboxWriter outbox, ObjectMapper json, RunningSlots slots) {
+        this.slots = slots;
         this.jobs = jobs;
         this.tenants = tenants;
         this.files = files;
@@ -72,13 +74,14 @@ public class Dispatcher {
     public int dispatchWaiting() {
         List<String> waitingTenants = jobs.tenantsWaiting();
         if (waitingTenants.isEmpty()) {
+            slots.fullAre(Set.of());
             return 0;
         }
         // only the tenants with a free running slot have jobs read, at most as many as they have free slots: a
         // tenant with thousands of jobs queued costs nothing here while its slots are taken
         Map<String, Long> inFlight = jobs.slotsInUse();
         Map<String, Deque<JobEntity>> byTenant = new LinkedHashMap<>();
-        List<String> full = new ArrayList<>();
+        Set<String> full = new HashSet<>();
         for (String tenant : waitingTenants) {
             long free = tenants.findById(tenant).maxRunningJobs - inFlight.getOrDefault(tenant, 0L);
             if (free <= 0) {
@@ -87,7 +90,7 @@ public class Dispatcher {
                 byTenant.put(tenant, new ArrayDeque<>(jobs.lockWaiting(tenant, (int) Math.min(free, MAX_PER_TENANT))));
             }
         }
-        jobs.markWaitingForCapacity(full, WAITING_FOR_CAPACITY, JobService.WAITING_FOR_DISPATCH);
+        slots.fullAre(full);
         int dispatched = 0;
         while (true) {
             String next = null;
