@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
  * this replica made since, while it leaves more than {@value #FAR} jobs of room after allowing {@value #FAR} creates a
  * second from elsewhere (other replicas) since it was read. Halfway to that point, and at most every
  * {@value #MAX_REUSE_MILLIS} ms, the tenant is counted again in the background, one count at a time; near the limit
- * (or with no count yet) the create counts afresh itself. A tenant with 5,000 jobs of room is counted every two
+ * (or with no count yet, or one twice that old because recounts failed) the create counts afresh itself. A tenant with 5,000 jobs of room is counted every two
  * seconds, one with millions every half minute. (Creates never were serialised against each other, so the limit was
  * never exact under concurrency; far from it, what it may miss is other replicas' creates beyond {@value #FAR} a
  * second.)
@@ -86,7 +86,7 @@ public class QueueLimit {
         Seen known = seen.get(tenantId);
         if (known != null) {
             long elapsedMillis = (now - known.readAt()) / 1_000_000;
-            if (known.room(elapsedMillis) > FAR) {
+            if (known.room(elapsedMillis) > FAR && elapsedMillis < 2 * MAX_REUSE_MILLIS) {
                 known.createdSince().incrementAndGet();
                 if (elapsedMillis >= known.recountAfterMillis() && known.recounting().compareAndSet(false, true)) {
                     background.execute(() -> recount(tenantId, known));
@@ -119,8 +119,10 @@ public class QueueLimit {
             QueueRoom room = read(tenantId);
             seen.replace(tenantId, known, new Seen(room, started, known.createdSince().get() - createdBefore));
         } catch (RuntimeException e) {
-            // the count in hand keeps serving while it leaves room; the next create past its time asks again
-            LOG.debugf(e, "recounting the queue of %s failed", tenantId);
+            // the count in hand keeps serving while it leaves room, for at most twice MAX_REUSE_MILLIS (then a create
+            // counts itself); the next create past its time asks again
+            LOG.warnf("recounting the queue of %s in the background failed (%s); the last count serves meanwhile",
+                    tenantId, e.toString());
             known.recounting().set(false);
         }
     }

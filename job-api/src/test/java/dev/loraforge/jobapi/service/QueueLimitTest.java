@@ -106,15 +106,8 @@ class QueueLimitTest {
 
     @Test
     void aFailedRecountLeavesTheCountInHandAndIsTriedAgain() {
-        AtomicLong unfinished = new AtomicLong(0);
         boolean[] down = {false};
-        QueueLimit queue = new QueueLimit(tenant -> {
-            counts.incrementAndGet();
-            if (down[0]) {
-                throw new IllegalStateException("database unreachable");
-            }
-            return Optional.of(new QueueRoom(10_000_000, unfinished.get()));
-        }, now::get, background::add);
+        QueueLimit queue = flaky(down);
         queue.claim("t");
         now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
         down[0] = true;
@@ -127,6 +120,32 @@ class QueueLimitTest {
         assertThat(counts.get()).isEqualTo(3);
         queue.claim("t");
         assertThat(background).isEmpty();
+    }
+
+    @Test
+    void aCountTwiceTheReuseOldIsNotTrustedWhileRecountsFail() {
+        boolean[] down = {false};
+        QueueLimit queue = flaky(down);
+        queue.claim("t");
+        now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
+        down[0] = true;
+        queue.claim("t");
+        background.poll().run();
+        now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
+        assertThatThrownBy(() -> queue.claim("t")).as("the create counts itself").hasMessageContaining("unreachable");
+        assertThat(counts.get()).isEqualTo(3);
+        assertThat(background).isEmpty();
+    }
+
+    /** Millions of jobs of room; while {@code down[0]}, counting fails. */
+    private QueueLimit flaky(boolean[] down) {
+        return new QueueLimit(tenant -> {
+            counts.incrementAndGet();
+            if (down[0]) {
+                throw new IllegalStateException("database unreachable");
+            }
+            return Optional.of(new QueueRoom(10_000_000, 0));
+        }, now::get, background::add);
     }
 
     private static long millis(long ms) {
