@@ -17,7 +17,7 @@ public class JobRepository implements PanacheRepositoryBase<JobEntity, String> {
     }
 
     /**
-     * A tenant's limit and how many of its jobs have not ended (index {@code jobs_open_by_tenant}), in one query: a
+     * A tenant's limit and how many of its jobs have not ended (index {@code jobs_open_by_tenant_status}), in one query: a
      * create asks both and needs nothing else of the tenant. A plain query: Panache's {@code count(...)} derives a
      * new query from the list query each call, which Hibernate translates again every time. Empty: no such tenant.
      */

@@ -230,17 +230,17 @@ public class JobsResource {
     public ListObject<EventObject> events(@PathParam("jobId") String jobId,
                                           @QueryParam("after") String after,
                                           @QueryParam("limit") String limit) {
-        find(jobId);
+        JobEntity job = find(jobId);
         int size = PageLimit.parse(limit, 20, 100);
         List<JobEventEntity> page;
         if (after == null) {
-            page = events.forJob(jobId, size + 1);
+            page = events.forJob(job, size + 1);
         } else {
-            JobEventEntity cursor = events.findById(after);
-            if (cursor == null || !cursor.jobId.equals(jobId)) {
+            JobEventEntity cursor = events.find(job, after);
+            if (cursor == null) {
                 throw ApiException.notFound("fine-tuning job event", after, "after");
             }
-            page = events.olderThan(cursor, size + 1);
+            page = events.olderThan(job, cursor, size + 1);
         }
         List<EventObject> data = page.stream().map(mapper::event).toList();
         return ListObject.of(data.stream().limit(size).toList(), data.size() > size, EventObject::id);

@@ -137,7 +137,7 @@ public class JobEventStream {
     private Page read(String jobId, String cursor) {
         return QuarkusTransaction.requiringNew().call(() -> {
             JobEntity job = jobs.findById(jobId);
-            List<JobEventEntity> batch = events.since(jobId, cursor, BATCH);
+            List<JobEventEntity> batch = job == null ? List.of() : events.since(job, cursor, BATCH);
             return new Page(List.copyOf(batch), (job == null || job.isTerminal()) && batch.size() < BATCH);
         });
     }

@@ -122,7 +122,7 @@ public class JobService {
         job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         job.traceparent = dev.loraforge.events.platform.TraceContext.current(); // the create request's trace
         jobs.persist(job);
-        events.add(job.id, "info", "message", "Created fine-tuning job: " + job.id, null);
+        // its first event, "Created fine-tuning job", is made from the row on reading (JobEventRepository.created)
         if (parent != null) {
             events.add(job.id, "info", "message", "Continuing from " + job.model + " (job " + parent.id
                     + "): training starts from its adapter", null);

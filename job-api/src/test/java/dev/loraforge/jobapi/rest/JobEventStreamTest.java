@@ -117,7 +117,8 @@ class JobEventStreamTest {
 
         List<Frame> got = frames.get(60, TimeUnit.SECONDS); // the stream ends by itself after the job ends
         assertThat(got).extracting(Frame::event).containsOnly("fine_tuning.job.event");
-        assertThat(got.get(0).data()).contains("Created fine-tuning job");
+        assertThat(got.get(0).data()).contains("Created fine-tuning job: " + jobId);
+        assertThat(got.get(0).id()).as("made from the job, not stored").isEqualTo("ftevent-" + jobId.substring(6));
         assertThat(got).extracting(Frame::data).anyMatch(d -> d.contains("Step 3/3"));
         assertThat(got.get(got.size() - 1).data()).contains("The job was cancelled");
         int second = 1;
@@ -125,6 +126,10 @@ class JobEventStreamTest {
         List<Frame> rest = read(http.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + tenant.key())
                 .header("Last-Event-ID", got.get(second).id()).build(), HttpResponse.BodyHandlers.ofInputStream()).body());
         assertThat(rest).extracting(Frame::id).isEqualTo(got.subList(second + 1, got.size()).stream().map(Frame::id).toList());
+        // and after the first, the create's own event, everything stored
+        List<Frame> afterCreated = read(http.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + tenant.key())
+                .header("Last-Event-ID", got.get(0).id()).build(), HttpResponse.BodyHandlers.ofInputStream()).body());
+        assertThat(afterCreated).extracting(Frame::id).isEqualTo(got.subList(1, got.size()).stream().map(Frame::id).toList());
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.loraforge.jobapi.rest;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.contains;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.startsWith;
@@ -181,8 +182,23 @@ class JobFlowTest {
             assertThat(walked.size()).as("pagination ends").isLessThanOrEqualTo(all.size());
         }
         assertThat(walked).isEqualTo(all);
+        // the oldest event is the create's, made from the job (not stored): a cursor like any other
+        String created = "ftevent-" + jobId.substring("ftjob-".length());
+        given().get("/v1/fine_tuning/jobs/{id}/events?limit=100", jobId).then()
+                .body("data[-1].id", equalTo(created))
+                .body("data[-1].message", equalTo("Created fine-tuning job: " + jobId))
+                .body("data[-1].level", equalTo("info"))
+                .body("data[-1].created_at", equalTo(given().get("/v1/fine_tuning/jobs/{id}", jobId).then()
+                        .extract().<Integer>path("created_at")));
+        given().get("/v1/fine_tuning/jobs/{id}/events?after=" + created, jobId).then().statusCode(200)
+                .body("data", org.hamcrest.Matchers.empty()).body("has_more", equalTo(false));
+        given().get("/v1/fine_tuning/jobs/{id}/events?after=" + all.get(all.size() - 2) + "&limit=1", jobId).then()
+                .statusCode(200).body("data.id", contains(created)).body("has_more", equalTo(false));
         given().get("/v1/fine_tuning/jobs/{id}/events?after=ftevent-nope", jobId).then().statusCode(404)
                 .body("error.param", equalTo("after"));
+        String other = createJob(fileId);
+        given().get("/v1/fine_tuning/jobs/{id}/events?after=ftevent-" + other.substring("ftjob-".length()), jobId)
+                .then().statusCode(404).body("error.param", equalTo("after"));
     }
 
     private void publish(JobProgress progress) {
