@@ -6,7 +6,10 @@
 #   4. the same with BENCH_SSE_CLIENTS [1000] clients following one job at once (node bench/sse-clients.mjs),
 #      BENCH_SSE_RUNS [3] times, one job each (the first run is the cold one).
 # Part 1 runs twice: creates spread over 16 tenants, then all for one tenant.
-# Settings: BENCH_CONNECTIONS [16], BENCH_DURATION [15s] (after BENCH_WARMUP [15s] not counted: a fresh job-api compiles its create path first), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
+# Part 1 runs with each connection count of BENCH_CONNECTIONS ["8 16"]: wrk's connections are a closed loop (each sends
+# its next create when the last is answered), so 8 measure the latency at the machine's throughput, and 16 how the
+# extra clients only queue once it is saturated (on 2 cores: about the same creates/s, twice the p99).
+# Settings: BENCH_DURATION [15s] (after BENCH_WARMUP [15s] not counted: a fresh job-api compiles its create path first), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
 # 2 includes 3], LORAFORGE_* ports as bin/platform.
 # Measures throughput, so start the platform without job-api's per-tenant rate limits:
 #   JOBAPI_RATE_LIMITS_CREATES_PER_MINUTE=0 JOBAPI_RATE_LIMITS_UPLOADS_PER_MINUTE=0 bin/platform up
@@ -59,10 +62,10 @@ vacuum_tables() { # as pgbench does before each run: the tables the creates writ
     -d "$db" -c 'VACUUM (ANALYZE) job_api.jobs, job_api.job_events, job_api.outbox' \
     || echo "   (VACUUM failed: figures taken on unvacuumed tables)"
 }
-create_bench() { # TENANTS: wrk spreads the creates over that many tenants, each with its own file
-  local n=$1 i k keys="" files="" lua
+create_bench() { # TENANTS CONNECTIONS: wrk spreads the creates over that many tenants, each with its own file
+  local n=$1 c=$2 i k keys="" files="" lua
   for i in $(seq 1 "$n"); do
-    k=$(tenant_key "bench-create-$stamp-$n-$i" 1 10000000)
+    k=$(tenant_key "bench-create-$stamp-$n-$c-$i" 1 10000000)
     BENCH_KEYS+=("$k")
     keys+="\"$k\","
     files+="\"$(upload "$k")\","
@@ -89,11 +92,11 @@ end
 LUA
   vacuum_tables
   # warm-up, not counted: job-api's JIT compiles the create path first
-  wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_WARMUP:-15s}" -s "$lua" "$API" >/dev/null
-  echo "1. job create, $n tenant(s): wrk -t2 -c${BENCH_CONNECTIONS:-16} -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"
+  wrk -t2 -c"$c" -d"${BENCH_WARMUP:-15s}" -s "$lua" "$API" >/dev/null
+  echo "1. job create, $n tenant(s): wrk -t2 -c$c -d${BENCH_DURATION:-15s} POST /v1/fine_tuning/jobs"
   local before after out created
   before=$(cpu_ticks "$JOBAPI_PID")
-  out=$(wrk -t2 -c"${BENCH_CONNECTIONS:-16}" -d"${BENCH_DURATION:-15s}" -s "$lua" "$API" | grep '^BENCH')
+  out=$(wrk -t2 -c"$c" -d"${BENCH_DURATION:-15s}" -s "$lua" "$API" | grep '^BENCH')
   after=$(cpu_ticks "$JOBAPI_PID")
   echo "$out" | sed 's/^BENCH /   /'
   created=$(sed -n 's/.*created=\([0-9]*\).*/\1/p' <<<"$out")
@@ -103,8 +106,11 @@ LUA
   rm -f "$lua"
 }
 if want 1; then
-create_bench 16
-create_bench 1
+for tenants in 16 1; do
+  for c in ${BENCH_CONNECTIONS:-8 16}; do
+    create_bench "$tenants" "$c"
+  done
+done
 # the benchmark's jobs would train one by one: cancel them
 open_jobs() { # KEY: every job of that tenant not ended yet, walking all pages
   local after="" page
