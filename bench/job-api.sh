@@ -8,7 +8,7 @@
 # Part 1 runs twice: creates spread over 16 tenants, then all for one tenant.
 # Part 1 runs with each connection count of BENCH_CONNECTIONS ["8 16"]: wrk's connections are a closed loop (each sends
 # its next create when the last is answered), so 8 measure the latency at the machine's throughput, and 16 how the
-# extra clients only queue once it is saturated (on 2 cores: about the same creates/s, twice the p99).
+# extra clients mostly queue once it is saturated (on 2 cores: 0-25% more creates/s, about twice the p99).
 # Settings: BENCH_DURATION [15s] (after BENCH_WARMUP [15s] not counted: a fresh job-api compiles its create path first), BENCH_RUNS [3], BENCH_PARTS ["1 2 4": which parts run;
 # 2 includes 3], LORAFORGE_* ports as bin/platform.
 # Measures throughput, so start the platform without job-api's per-tenant rate limits:
