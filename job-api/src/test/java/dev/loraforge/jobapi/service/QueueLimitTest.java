@@ -107,12 +107,7 @@ class QueueLimitTest {
     @Test
     void aFailedRecountLeavesTheCountInHandAndIsTriedAgain() {
         boolean[] down = {false};
-        QueueLimit queue = flaky(down);
-        queue.claim("t");
-        now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
-        down[0] = true;
-        queue.claim("t");
-        background.poll().run();
+        QueueLimit queue = afterAFailedRecount(down);
         queue.claim("t");
         assertThat(background).as("asked again").hasSize(1);
         down[0] = false;
@@ -125,16 +120,22 @@ class QueueLimitTest {
     @Test
     void aCountTwiceTheReuseOldIsNotTrustedWhileRecountsFail() {
         boolean[] down = {false};
+        QueueLimit queue = afterAFailedRecount(down);
+        now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
+        assertThatThrownBy(() -> queue.claim("t")).as("the create counts itself").hasMessageContaining("unreachable");
+        assertThat(counts.get()).isEqualTo(3);
+        assertThat(background).isEmpty();
+    }
+
+    /** A queue whose count is due for a recount, with that recount failed: {@code down[0]} is left true. */
+    private QueueLimit afterAFailedRecount(boolean[] down) {
         QueueLimit queue = flaky(down);
         queue.claim("t");
         now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
         down[0] = true;
         queue.claim("t");
         background.poll().run();
-        now.addAndGet(millis(QueueLimit.MAX_REUSE_MILLIS));
-        assertThatThrownBy(() -> queue.claim("t")).as("the create counts itself").hasMessageContaining("unreachable");
-        assertThat(counts.get()).isEqualTo(3);
-        assertThat(background).isEmpty();
+        return queue;
     }
 
     /** Millions of jobs of room; while {@code down[0]}, counting fails. */
